@@ -11,6 +11,7 @@ public record ClusterSettings(
     int port,
     String bindHost,
     List<HostPort> seedNodes,
+    Duration joinTimeout,
     Bootstrap bootstrap,
     SplitBrain splitBrain,
     Tls tls) {
@@ -55,6 +56,7 @@ public record ClusterSettings(
         cluster.port("port"),
         bindHost.isEmpty() ? host : bindHost,
         List.copyOf(seeds),
+        cluster.positiveDuration("join-timeout"),
         new Bootstrap(
             bootstrap.bool("enabled"),
             bootstrap.nonEmptyString("discovery-method"),

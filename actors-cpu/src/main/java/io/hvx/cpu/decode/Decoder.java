@@ -1,0 +1,236 @@
+package io.hvx.cpu.decode;
+
+/** Decodes 64-bit mode x86 instructions into a caller-owned {@link Instruction} by table lookup. */
+public final class Decoder {
+    /** Architectural limit on instruction length; longer forms raise #GP, reported here as UD. */
+    public static final int MAX_LENGTH = 15;
+
+    private Decoder() {
+    }
+
+    /**
+     * Decodes the instruction at {@code address}. An undefined or over-long encoding yields
+     * {@link Op#UD} with the length consumed so far, so that the caller raises #UD at that address.
+     */
+    public static void decode(ByteSource src, long address, Instruction out) {
+        out.address = address;
+        out.prefixes = 0;
+        out.segment = Instruction.SEG_NONE;
+        out.rex = 0;
+        out.mod = 3;
+        out.reg = 0;
+        out.rm = 0;
+        out.base = -1;
+        out.index = -1;
+        out.scale = 0;
+        out.disp = 0;
+        out.ripRelative = false;
+        out.imm = 0;
+        long p = address;
+        int b;
+        // legacy prefixes in any order; a REX counts only directly before the opcode
+        while (true) {
+            if (p - address >= MAX_LENGTH) {
+                undefined(out, p);
+                return;
+            }
+            b = src.fetch(p);
+            if (isLegacyPrefix(b)) {
+                out.rex = 0;
+                switch (b) {
+                    case 0xF0 -> out.prefixes |= Instruction.P_LOCK;
+                    case 0xF2 -> out.prefixes = (out.prefixes & ~Instruction.P_REP) | Instruction.P_REPNE;
+                    case 0xF3 -> out.prefixes = (out.prefixes & ~Instruction.P_REPNE) | Instruction.P_REP;
+                    case 0x66 -> out.prefixes |= Instruction.P_OPSIZE;
+                    case 0x67 -> out.prefixes |= Instruction.P_ADDRSIZE;
+                    case 0x64 -> out.segment = Instruction.SEG_FS;
+                    case 0x65 -> out.segment = Instruction.SEG_GS;
+                    default -> { } // ES/CS/SS/DS overrides are ignored in 64-bit mode
+                }
+                p++;
+                continue;
+            }
+            if ((b & 0xF0) == 0x40) {
+                out.rex = b;
+                p++;
+                continue;
+            }
+            break;
+        }
+        int map = OpcodeTable.MAP_0;
+        p++;
+        if (b == 0x0F) {
+            b = src.fetch(p++);
+            map = OpcodeTable.MAP_0F;
+            if (b == 0x38) {
+                map = OpcodeTable.MAP_0F38;
+                b = src.fetch(p++);
+            } else if (b == 0x3A) {
+                map = OpcodeTable.MAP_0F3A;
+                b = src.fetch(p++);
+            }
+        }
+        int index = map * 256 + b;
+        out.opcode = index;
+        Op op = OpcodeTable.op(index);
+        int shape = OpcodeTable.shape(index);
+        int flags = OpcodeTable.flags(index);
+        if (op == Op.UD) {
+            undefined(out, p);
+            return;
+        }
+        boolean rexW = (out.rex & 8) != 0;
+        out.addrSize = (out.prefixes & Instruction.P_ADDRSIZE) != 0 ? 4 : 8;
+        if ((flags & OpcodeTable.MODRM) != 0) {
+            int modrm = src.fetch(p++);
+            out.mod = modrm >>> 6;
+            out.reg = ((modrm >>> 3) & 7) | ((out.rex & 4) << 1);
+            int rm = modrm & 7;
+            if (out.mod == 3) {
+                out.rm = rm | ((out.rex & 1) << 3);
+            } else {
+                p = decodeMemory(src, p, rm, out);
+            }
+            if ((flags & OpcodeTable.GROUP) != 0) {
+                int r = (modrm >>> 3) & 7;
+                op = OpcodeTable.groupOp(index, r);
+                shape = OpcodeTable.groupShape(index, r);
+                flags = (flags & ~OpcodeTable.GROUP) | OpcodeTable.groupFlags(index, r);
+                if (op == Op.UD) {
+                    undefined(out, p);
+                    return;
+                }
+            }
+            if ((flags & OpcodeTable.MEM_ONLY) != 0 && out.mod == 3) {
+                undefined(out, p);
+                return;
+            }
+        } else if ((flags & OpcodeTable.OPREG) != 0) {
+            out.rm = (b & 7) | ((out.rex & 1) << 3);
+            if (b == 0x90 && (out.rex & 1) != 0) {
+                op = Op.XCHG;
+                shape = Shape.E_A;
+            } else if (b == 0x90 && (out.prefixes & Instruction.P_REP) != 0) {
+                op = Op.PAUSE;
+            }
+        }
+        if (op == Op.NOP && b == 0x90 && map == OpcodeTable.MAP_0 && (out.prefixes & Instruction.P_REP) != 0) {
+            op = Op.PAUSE;
+        }
+        // F3 0F B8/BC/BD select POPCNT/TZCNT/LZCNT; without F3, B8 is JMPE (not in 64-bit mode)
+        if (map == OpcodeTable.MAP_0F) {
+            boolean rep = (out.prefixes & Instruction.P_REP) != 0;
+            if (b == 0xB8 && !rep) {
+                undefined(out, p);
+                return;
+            }
+        }
+        int opSize;
+        if ((flags & OpcodeTable.BYTE) != 0) {
+            opSize = 1;
+        } else if (rexW) {
+            opSize = 8;
+        } else if ((flags & OpcodeTable.F64) != 0) {
+            opSize = 8;
+        } else if ((out.prefixes & Instruction.P_OPSIZE) != 0 && (flags & OpcodeTable.NO66) == 0) {
+            opSize = 2;
+        } else if ((flags & OpcodeTable.D64) != 0) {
+            opSize = 8;
+        } else {
+            opSize = 4;
+        }
+        out.opSize = opSize;
+        if ((flags & OpcodeTable.IMM8) != 0) {
+            int v = src.fetch(p++);
+            out.imm = (flags & OpcodeTable.UIMM) != 0 ? v : (byte) v;
+        } else if ((flags & OpcodeTable.IMMZ) != 0) {
+            if (opSize == 2) {
+                out.imm = (short) (src.fetch(p) | src.fetch(p + 1) << 8);
+                p += 2;
+            } else {
+                out.imm = fetch32(src, p);
+                p += 4;
+            }
+        } else if ((flags & OpcodeTable.IMMV) != 0) {
+            if (opSize == 8) {
+                out.imm = (fetch32(src, p) & 0xFFFFFFFFL) | ((long) fetch32(src, p + 4) << 32);
+                p += 8;
+            } else if (opSize == 2) {
+                out.imm = src.fetch(p) | src.fetch(p + 1) << 8;
+                p += 2;
+            } else {
+                out.imm = fetch32(src, p) & 0xFFFFFFFFL;
+                p += 4;
+            }
+        } else if ((flags & OpcodeTable.IMM16) != 0) {
+            out.imm = src.fetch(p) | src.fetch(p + 1) << 8;
+            p += 2;
+        } else if ((flags & OpcodeTable.MOFFS) != 0) {
+            if (out.addrSize == 8) {
+                out.imm = (fetch32(src, p) & 0xFFFFFFFFL) | ((long) fetch32(src, p + 4) << 32);
+                p += 8;
+            } else {
+                out.imm = fetch32(src, p) & 0xFFFFFFFFL;
+                p += 4;
+            }
+        }
+        if (p - address > MAX_LENGTH) {
+            undefined(out, p);
+            return;
+        }
+        out.op = op;
+        out.shape = shape;
+        out.flags = flags;
+        out.length = (int) (p - address);
+    }
+
+    private static long decodeMemory(ByteSource src, long p, int rm, Instruction out) {
+        int rexB = (out.rex & 1) << 3;
+        if (rm == 4) {
+            int sib = src.fetch(p++);
+            out.scale = sib >>> 6;
+            int idx = ((sib >>> 3) & 7) | ((out.rex & 2) << 2);
+            out.index = idx == 4 ? -1 : idx;
+            int base = sib & 7;
+            if (base == 5 && out.mod == 0) {
+                out.base = -1;
+                out.disp = fetch32(src, p);
+                return p + 4;
+            }
+            out.base = base | rexB;
+        } else if (rm == 5 && out.mod == 0) {
+            out.ripRelative = true;
+            out.disp = fetch32(src, p);
+            return p + 4;
+        } else {
+            out.base = rm | rexB;
+        }
+        if (out.mod == 1) {
+            out.disp = (byte) src.fetch(p);
+            return p + 1;
+        }
+        if (out.mod == 2) {
+            out.disp = fetch32(src, p);
+            return p + 4;
+        }
+        return p;
+    }
+
+    private static int fetch32(ByteSource src, long p) {
+        return src.fetch(p) | src.fetch(p + 1) << 8 | src.fetch(p + 2) << 16 | src.fetch(p + 3) << 24;
+    }
+
+    private static boolean isLegacyPrefix(int b) {
+        return switch (b) {
+            case 0xF0, 0xF2, 0xF3, 0x66, 0x67, 0x64, 0x65, 0x26, 0x2E, 0x36, 0x3E -> true;
+            default -> false;
+        };
+    }
+
+    private static void undefined(Instruction out, long p) {
+        out.op = Op.UD;
+        out.shape = Shape.NONE;
+        out.flags = 0;
+        out.length = (int) Math.min(p - out.address + 1, MAX_LENGTH);
+    }
+}

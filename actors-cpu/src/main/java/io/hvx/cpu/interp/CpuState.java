@@ -1,0 +1,20 @@
+package io.hvx.cpu.interp;
+
+/** The architectural user-mode state of one vCPU: general registers, RIP, RFLAGS, segment bases, XMM. */
+public final class CpuState {
+    public static final int RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
+    public static final long CF = 1, PF = 1 << 2, AF = 1 << 4, ZF = 1 << 6, SF = 1 << 7, TF = 1 << 8,
+            IF = 1 << 9, DF = 1 << 10, OF = 1 << 11;
+    /** The arithmetic flags: the ones instructions write. */
+    public static final long STATUS = CF | PF | AF | ZF | SF | OF;
+
+    public final long[] regs = new long[16];
+    /** XMM0..15 as (low, high) quadword pairs. */
+    public final long[] xmm = new long[32];
+    public long rip;
+    /** RFLAGS; bit 1 always reads as one. */
+    public long rflags = 2;
+    public long fsBase;
+    public long gsBase;
+    public int mxcsr = 0x1F80;
+}

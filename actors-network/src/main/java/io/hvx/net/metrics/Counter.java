@@ -1,0 +1,45 @@
+package io.hvx.net.metrics;
+
+/** Every counted event of the network module, with a fixed id and a label readable from outside. */
+public enum Counter {
+  SWITCH_RX_FRAMES(1, "frames received by the switch from any port"),
+  SWITCH_RUNT_FRAMES(2, "frames shorter than an Ethernet header (14 bytes)"),
+  SWITCH_OVERSIZED_FRAMES(3, "frames longer than 1514 bytes (1500-byte MTU plus header)"),
+  SWITCH_MULTICAST_SOURCE_FRAMES(4, "frames whose source MAC is a group address"),
+  SWITCH_UNKNOWN_NETWORK_FRAMES(5, "frames for a logical network with no port on this switch"),
+  SWITCH_HAIRPIN_FRAMES(6, "unicast frames whose destination was learned on the ingress port"),
+  SWITCH_MAC_TABLE_FULL(7, "source MACs not learned because the MAC table was full"),
+  SWITCH_FLOODED_FRAMES(8, "frames flooded (broadcast, multicast, unknown unicast)"),
+  SWITCH_UNICAST_FRAMES(9, "frames forwarded to one learned port"),
+  SWITCH_PORT_TX_DROPS(10, "frames a port could not accept (queue full)"),
+  OVERLAY_TX_FRAMES(20, "frames sealed and published to a peer"),
+  OVERLAY_RX_FRAMES(21, "frames from a peer that passed authentication and replay checks"),
+  OVERLAY_MALFORMED_FRAMES(22, "tunnel messages too short, of unknown version or with a bad GRE header"),
+  OVERLAY_UNKNOWN_PEER_FRAMES(23, "tunnel messages from a node with no key"),
+  OVERLAY_AUTH_FAILED_FRAMES(24, "tunnel messages whose AEAD tag did not verify (forged or corrupted)"),
+  OVERLAY_REPLAYED_FRAMES(25, "tunnel messages with a sequence number already seen or left of the window"),
+  OVERLAY_BACK_PRESSURED_FRAMES(26, "frames dropped because the peer's publication was back-pressured or down"),
+  OVERLAY_RETIRED_SESSION_FRAMES(27, "tunnel messages from an older session of a peer"),
+  OVERLAY_SESSION_CHANGES(28, "new sender sessions accepted from peers (a peer restarted)"),
+  TAP_RX_FRAMES(40, "frames read from TAP devices"),
+  TAP_TX_FRAMES(41, "frames written to TAP devices"),
+  TAP_TX_DROPS(42, "frames a TAP device refused (queue full or error)"),
+  TAP_RX_ERRORS(43, "failed reads from TAP devices"),
+  TAP_RX_QUEUE_FULL(44, "frames read from a TAP device with no room in the switch's ingress ring");
+
+  private final int id;
+  private final String label;
+
+  Counter(int id, String label) {
+    this.id = id;
+    this.label = label;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public String label() {
+    return label;
+  }
+}

@@ -1,0 +1,43 @@
+package io.hvx.net.switching;
+
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The queue through which a local vPort's device (a TAP reader thread, a virtio-net queue) hands frames
+ * to the switch without an actor message or allocation: a preallocated Agrona ring buffer.
+ */
+public final class IngressRing {
+  static final int FRAME_MESSAGE = 1;
+
+  private final int portId;
+  private final int networkId;
+  private final ManyToOneRingBuffer ring;
+
+  public IngressRing(int portId, int networkId, int capacityBytes) {
+    this.portId = portId;
+    this.networkId = networkId;
+    this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
+        ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+  }
+
+  public int portId() {
+    return portId;
+  }
+
+  public int networkId() {
+    return networkId;
+  }
+
+  /** Queues one frame for the switch; false when the ring is full (the caller counts the drop). */
+  public boolean offer(DirectBuffer buffer, int offset, int length) {
+    return ring.write(FRAME_MESSAGE, buffer, offset, length);
+  }
+
+  ManyToOneRingBuffer ring() {
+    return ring;
+  }
+}

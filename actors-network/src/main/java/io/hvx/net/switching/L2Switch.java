@@ -1,0 +1,137 @@
+package io.hvx.net.switching;
+
+import io.hvx.net.frame.EthernetFrame;
+import io.hvx.net.frame.MacAddress;
+import io.hvx.net.metrics.Counter;
+import io.hvx.net.metrics.Counters;
+import org.agrona.DirectBuffer;
+
+/**
+ * The forwarding core of one node's switch: learns source MACs per logical network, sends unicast to
+ * the learned port and floods the rest within the broadcast domain. Single-threaded: only the
+ * switch's data-plane thread calls it, so ports are added and removed through {@link SwitchAgent}.
+ *
+ * <p>Tunnel ports follow split horizon: the nodes form a full mesh, so a frame that came out of a
+ * tunnel is delivered only to local ports, never relayed into another tunnel.
+ */
+public final class L2Switch {
+  public static final int MAX_PORTS = 1024;
+
+  private final MacTable macTable;
+  private final Counters counters;
+  private final VPort[] ports = new VPort[MAX_PORTS];
+  private int[] activeIds = new int[0];
+
+  public L2Switch(MacTable macTable, Counters counters) {
+    this.macTable = macTable;
+    this.counters = counters;
+  }
+
+  public void addPort(VPort port) {
+    if (ports[port.id()] != null) {
+      throw new IllegalArgumentException("port id already in use: " + port.id());
+    }
+    ports[port.id()] = port;
+    int[] ids = java.util.Arrays.copyOf(activeIds, activeIds.length + 1);
+    ids[ids.length - 1] = port.id();
+    activeIds = ids;
+  }
+
+  public void removePort(int id) {
+    if (ports[id] == null) {
+      return;
+    }
+    ports[id] = null;
+    activeIds = java.util.Arrays.stream(activeIds).filter(p -> p != id).toArray();
+    macTable.flushPort(id);
+  }
+
+  public VPort port(int id) {
+    return ports[id];
+  }
+
+  public MacTable macTable() {
+    return macTable;
+  }
+
+  /** True when some local port of this switch is in {@code networkId}. */
+  public boolean hasLocalPortIn(int networkId) {
+    for (int id : activeIds) {
+      VPort port = ports[id];
+      if (port.kind() == PortKind.LOCAL && port.networkId() == networkId) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Switches one frame that arrived on port {@code ingressId} in logical network {@code networkId}.
+   * Every frame ends forwarded, flooded or as a counted drop.
+   */
+  public void onFrame(int ingressId, int networkId, DirectBuffer buffer, int offset, int length, long now) {
+    counters.increment(Counter.SWITCH_RX_FRAMES);
+    if (length < EthernetFrame.HEADER_LENGTH) {
+      counters.increment(Counter.SWITCH_RUNT_FRAMES);
+      return;
+    }
+    if (length > EthernetFrame.MAX_LENGTH) {
+      counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
+      return;
+    }
+    VPort ingress = ports[ingressId];
+    if (ingress == null) {
+      return;
+    }
+    boolean fromTunnel = ingress.kind() == PortKind.TUNNEL;
+    if (fromTunnel && !hasLocalPortIn(networkId)) {
+      counters.increment(Counter.SWITCH_UNKNOWN_NETWORK_FRAMES);
+      return;
+    }
+    long source = readMac(buffer, offset + EthernetFrame.SOURCE_OFFSET);
+    if (MacAddress.isGroup(source)) {
+      counters.increment(Counter.SWITCH_MULTICAST_SOURCE_FRAMES);
+      return;
+    }
+    if (!macTable.learn(networkId, source, ingressId, now)) {
+      counters.increment(Counter.SWITCH_MAC_TABLE_FULL);
+    }
+    long destination = readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    if (!MacAddress.isGroup(destination)) {
+      int egressId = macTable.lookup(networkId, destination, now);
+      if (egressId >= 0) {
+        VPort egress = ports[egressId];
+        if (egressId == ingressId || (fromTunnel && egress.kind() == PortKind.TUNNEL)) {
+          counters.increment(Counter.SWITCH_HAIRPIN_FRAMES);
+          return;
+        }
+        counters.increment(Counter.SWITCH_UNICAST_FRAMES);
+        send(egress, networkId, buffer, offset, length);
+        return;
+      }
+    }
+    counters.increment(Counter.SWITCH_FLOODED_FRAMES);
+    for (int id : activeIds) {
+      VPort egress = ports[id];
+      if (id == ingressId) {
+        continue;
+      }
+      boolean member = egress.kind() == PortKind.LOCAL ? egress.networkId() == networkId : !fromTunnel;
+      if (member) {
+        send(egress, networkId, buffer, offset, length);
+      }
+    }
+  }
+
+  private void send(VPort egress, int networkId, DirectBuffer buffer, int offset, int length) {
+    if (!egress.sink().transmit(networkId, buffer, offset, length)) {
+      counters.increment(Counter.SWITCH_PORT_TX_DROPS);
+    }
+  }
+
+  private static long readMac(DirectBuffer buffer, int index) {
+    long high = buffer.getShort(index, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFFL;
+    long low = buffer.getInt(index + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+    return (high << 32) | low;
+  }
+}

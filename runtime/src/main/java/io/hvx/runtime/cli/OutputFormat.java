@@ -1,0 +1,7 @@
+package io.hvx.runtime.cli;
+
+/** How a command prints its answer. */
+enum OutputFormat {
+  table,
+  json
+}

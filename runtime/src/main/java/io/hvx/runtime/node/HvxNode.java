@@ -1,0 +1,204 @@
+package io.hvx.runtime.node;
+
+import com.typesafe.config.Config;
+import io.hvx.config.HvxSettings;
+import io.hvx.runtime.http.HttpApi;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+
+/** One running hvx node: its actor system in the cluster, its actors and its HTTP endpoint. */
+public final class HvxNode implements AutoCloseable {
+  /** The file in the data directory that tells the CLI where the node's HTTP endpoint is. */
+  public static final String ENDPOINT_FILE = "endpoint";
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final HvxSettings settings;
+  private final String url;
+
+  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url) {
+    this.system = system;
+    this.binding = binding;
+    this.settings = settings;
+    this.url = url;
+  }
+
+  /**
+   * Starts a node and returns once it is an Up member of its cluster; {@code config} must already
+   * contain the hvx and Pekko reference settings (ConfigFactory.load()).
+   */
+  public static HvxNode start(Config config) throws NodeStartException {
+    HvxSettings settings = HvxSettings.from(config);
+    String token;
+    try {
+      TokenStore.createPrivateDirectories(settings.node().dataDir());
+      token = TokenStore.loadOrCreate(settings.http().tokenFile());
+    } catch (IOException e) {
+      throw new NodeStartException("cannot use the data directory " + settings.node().dataDir() + ": " + e.getMessage()
+          + " (choose another with --data-dir)", e);
+    }
+    String url = "http://" + hostForUrl(settings.http().host()) + ":" + settings.http().port();
+    CompletableFuture<Guardian.Children> children = new CompletableFuture<>();
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Guardian.create(settings, url, children), PekkoConfig.SYSTEM_NAME,
+          PekkoConfig.from(settings).withFallback(config));
+    } catch (RuntimeException e) {
+      if (causedBy(e, BindException.class)) {
+        throw new NodeStartException("cluster port " + settings.cluster().port() + " on " + settings.cluster().bindHost()
+            + " is in use: stop the process using it or choose another with --cluster-port", e);
+      }
+      throw new NodeStartException("the node's actor system failed to start: " + rootMessage(e), e);
+    }
+    try {
+      Guardian.Children actors = children.get(30, TimeUnit.SECONDS);
+      HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
+          settings.node().name(), settings.http().requestTimeout());
+      ServerBinding binding = bind(system, settings, api);
+      HvxNode node = new HvxNode(system, binding, settings, url);
+      node.join();
+      node.awaitUp();
+      node.writeEndpointFile();
+      return node;
+    } catch (NodeStartException e) {
+      terminate(system);
+      throw e;
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      terminate(system);
+      throw new NodeStartException("the node's actors did not start: " + rootMessage(e), e);
+    }
+  }
+
+  private static ServerBinding bind(ActorSystem<Void> system, HvxSettings settings, HttpApi api)
+      throws NodeStartException {
+    try {
+      return Http.get(system).newServerAt(settings.http().host(), settings.http().port()).bind(api.routes())
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      String why = causedBy(e, BindException.class) ? "is in use or not an address of this machine" : rootMessage(e);
+      throw new NodeStartException("HTTP port " + settings.http().port() + " on " + settings.http().host() + " " + why
+          + ": choose another with --http-port / --http-host", e);
+    } catch (InterruptedException | TimeoutException e) {
+      throw new NodeStartException("the HTTP endpoint did not start: " + rootMessage(e), e);
+    }
+  }
+
+  private void join() {
+    Cluster cluster = Cluster.get(system);
+    if (settings.cluster().bootstrap().enabled()) {
+      ClusterBootstrap.get(system).start();
+    } else if (settings.cluster().seedNodes().isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    // With seed nodes in config, Pekko joins them by itself at start.
+  }
+
+  private void awaitUp() throws NodeStartException {
+    Duration limit = settings.cluster().joinTimeout().plusSeconds(5);
+    long deadline = System.nanoTime() + limit.toNanos();
+    Cluster cluster = Cluster.get(system);
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (system.getWhenTerminated().toCompletableFuture().isDone() || System.nanoTime() > deadline) {
+        String from = settings.cluster().bootstrap().enabled()
+            ? "through Cluster Bootstrap (discovery '" + settings.cluster().bootstrap().discoveryMethod() + "')"
+            : "seed nodes " + settings.cluster().seedNodes();
+        throw new NodeStartException("could not join the cluster " + from + " within "
+            + settings.cluster().joinTimeout().toSeconds() + " s: check the addresses, that the cluster port is open"
+            + " between the nodes, and that TLS settings match");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new NodeStartException("interrupted while joining the cluster");
+      }
+    }
+  }
+
+  private void writeEndpointFile() throws NodeStartException {
+    Path file = settings.node().dataDir().resolve(ENDPOINT_FILE);
+    Path temp = file.resolveSibling(ENDPOINT_FILE + ".tmp");
+    try {
+      Files.writeString(temp, url + "\n", StandardCharsets.UTF_8);
+      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new NodeStartException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public HvxSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Completes when the node has stopped, by {@link #close()}, a signal, or the split-brain resolver. */
+  public CompletableFuture<?> whenTerminated() {
+    return system.getWhenTerminated().toCompletableFuture();
+  }
+
+  /** Leaves the cluster gracefully and stops. */
+  @Override
+  public void close() {
+    binding.unbind();
+    terminate(system);
+  }
+
+  private static void terminate(ActorSystem<Void> system) {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Stopping is best effort; the process exits anyway.
+    }
+  }
+
+  private static String hostForUrl(String host) {
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      return "127.0.0.1";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+}
