@@ -107,15 +107,10 @@ public final class Decoder {
             }
         } else if ((flags & OpcodeTable.OPREG) != 0) {
             out.rm = (b & 7) | ((out.rex & 1) << 3);
-            if (b == 0x90 && (out.rex & 1) != 0) {
-                op = Op.XCHG;
-                shape = Shape.E_A;
-            } else if (b == 0x90 && (out.prefixes & Instruction.P_REP) != 0) {
-                op = Op.PAUSE;
+            if (b == 0x90 && map == OpcodeTable.MAP_0 && out.rm == 0) {
+                // XCHG eAX,eAX is NOP (it does not zero-extend); F3 90 is PAUSE
+                op = (out.prefixes & Instruction.P_REP) != 0 ? Op.PAUSE : Op.NOP;
             }
-        }
-        if (op == Op.NOP && b == 0x90 && map == OpcodeTable.MAP_0 && (out.prefixes & Instruction.P_REP) != 0) {
-            op = Op.PAUSE;
         }
         // F3 0F B8/BC/BD select POPCNT/TZCNT/LZCNT; without F3, B8 is JMPE (not in 64-bit mode)
         if (map == OpcodeTable.MAP_0F) {

@@ -132,7 +132,6 @@ public final class OpcodeTable {
             def(MAP_0, 0xB8 + r, Op.MOV, Shape.E_I, OPREG | IMMV);
             def(MAP_0F, 0xC8 + r, Op.BSWAP, Shape.E, OPREG);
         }
-        def(MAP_0, 0x90, Op.NOP, Shape.NONE, 0); // XCHG eAX,eAX; with REX.B it is XCHG rAX,r8 (decoder)
         def(MAP_0, 0x63, Op.MOVSXD, Shape.G_E, MODRM);
         def(MAP_0, 0x68, Op.PUSH, Shape.E_I, D64 | IMMZ);
         def(MAP_0, 0x69, Op.IMUL, Shape.G_E_I, MODRM | IMMZ);
@@ -244,7 +243,7 @@ public final class OpcodeTable {
         def(MAP_0F, 0xB0, Op.CMPXCHG, Shape.E_G, BYTE | MODRM);
         def(MAP_0F, 0xB1, Op.CMPXCHG, Shape.E_G, MODRM);
         def(MAP_0F, 0xB3, Op.BTR, Shape.E_G, MODRM);
-        def(MAP_0F, 0xB6, Op.MOVZX, Shape.G_E, MODRM | BYTE);
+        def(MAP_0F, 0xB6, Op.MOVZX, Shape.G_E, MODRM);
         def(MAP_0F, 0xB7, Op.MOVZX, Shape.G_E, MODRM);
         def(MAP_0F, 0xB8, Op.POPCNT, Shape.G_E, MODRM);
         int[] eIbU = s(Shape.E_I, IMM8 | UIMM);
@@ -252,7 +251,7 @@ public final class OpcodeTable {
         def(MAP_0F, 0xBB, Op.BTC, Shape.E_G, MODRM);
         def(MAP_0F, 0xBC, Op.BSF, Shape.G_E, MODRM);
         def(MAP_0F, 0xBD, Op.BSR, Shape.G_E, MODRM);
-        def(MAP_0F, 0xBE, Op.MOVSX, Shape.G_E, MODRM | BYTE);
+        def(MAP_0F, 0xBE, Op.MOVSX, Shape.G_E, MODRM);
         def(MAP_0F, 0xBF, Op.MOVSX, Shape.G_E, MODRM);
         def(MAP_0F, 0xC0, Op.XADD, Shape.E_G, BYTE | MODRM);
         def(MAP_0F, 0xC1, Op.XADD, Shape.E_G, MODRM);
@@ -312,6 +311,16 @@ public final class OpcodeTable {
         def(MAP_0F, 0xFC, Op.PADDB, Shape.G_E, MODRM);
         def(MAP_0F, 0xFD, Op.PADDW, Shape.G_E, MODRM);
         def(MAP_0F, 0xFE, Op.PADDD, Shape.G_E, MODRM);
+
+        // scalar floating point (F2: double, F3: single; the mandatory prefix is checked when executed)
+        def(MAP_0F, 0x2A, Op.CVTSI2F, Shape.G_E, MODRM | NO66);
+        def(MAP_0F, 0x2C, Op.CVTF2SI, Shape.G_E, MODRM | NO66);
+        def(MAP_0F, 0x2D, Op.CVTF2SI, Shape.G_E, MODRM | NO66);
+        def(MAP_0F, 0x2E, Op.COMIF, Shape.G_E, MODRM);
+        def(MAP_0F, 0x2F, Op.COMIF, Shape.G_E, MODRM);
+        for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
+            def(MAP_0F, op, Op.FP_ARITH, Shape.G_E, MODRM);
+        }
 
         // three-byte maps
         def(MAP_0F38, 0x00, Op.PSHUFB, Shape.G_E, MODRM);

@@ -10,8 +10,10 @@ import javax.crypto.spec.GCMParameterSpec;
  * AES-256-GCM over byte arrays the caller preallocates. The 96-bit nonce is the sender's node id
  * followed by the 64-bit sequence number, unique per key because keys are per sender session.
  *
- * <p>The JCE API costs one small parameter object per frame (GCMParameterSpec); everything else is
- * reused.
+ * <p>Our buffers and the Cipher are reused, but the JDK's AES/GCM allocates about 1.1 KB per init
+ * (measured on JDK 25: engine objects and the GCMParameterSpec a new nonce needs), so sealing and
+ * opening are the one place of the data path that allocates per frame. ChaCha20-Poly1305 allocates
+ * more (about 2.2 KB); a hand-written AEAD over Agrona buffers would be the way to zero.
  */
 public final class FrameCipher {
   public static final int TAG_LENGTH = 16;
@@ -57,6 +59,7 @@ public final class FrameCipher {
     } catch (AEADBadTagException e) {
       return -1;
     } catch (GeneralSecurityException e) {
+      // Any other refusal of a message from the wire is the same outcome: not authentic.
       return -1;
     }
   }

@@ -91,7 +91,8 @@ public final class EthernetFrame {
     return (MutableDirectBuffer) buffer;
   }
 
-  static long readMac(DirectBuffer buffer, int index) {
+  /** Reads a MAC at {@code index} without a flyweight, for the switch's hot path. */
+  public static long readMac(DirectBuffer buffer, int index) {
     long high = buffer.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFFL;
     long low = buffer.getInt(index + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
     return (high << 32) | low;

@@ -12,6 +12,7 @@ public enum Counter {
   SWITCH_FLOODED_FRAMES(8, "frames flooded (broadcast, multicast, unknown unicast)"),
   SWITCH_UNICAST_FRAMES(9, "frames forwarded to one learned port"),
   SWITCH_PORT_TX_DROPS(10, "frames a port could not accept (queue full)"),
+  SWITCH_FLOOD_RATE_LIMITED_FRAMES(11, "broadcast, multicast or unknown unicast frames over their port's flood budget"),
   OVERLAY_TX_FRAMES(20, "frames sealed and published to a peer"),
   OVERLAY_RX_FRAMES(21, "frames from a peer that passed authentication and replay checks"),
   OVERLAY_MALFORMED_FRAMES(22, "tunnel messages too short, of unknown version or with a bad GRE header"),

@@ -4,6 +4,7 @@ import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.MacAddress;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
+import java.util.Arrays;
 import org.agrona.DirectBuffer;
 
 /**
@@ -16,15 +17,37 @@ import org.agrona.DirectBuffer;
  */
 public final class L2Switch {
   public static final int MAX_PORTS = 1024;
+  /** Default flood budget of one local port: broadcast, multicast and unknown unicast frames per second. */
+  public static final long DEFAULT_FLOOD_RATE = 20_000;
+  private static final long SECOND = 1_000_000_000L;
 
   private final MacTable macTable;
   private final Counters counters;
   private final VPort[] ports = new VPort[MAX_PORTS];
   private int[] activeIds = new int[0];
+  // Per-port token buckets for flooding, in frame-nanoseconds: one flooded frame costs SECOND.
+  private final long floodRate;
+  private final long floodBurst;
+  private final long[] floodCredit = new long[MAX_PORTS];
+  private final long[] floodRefilledAt = new long[MAX_PORTS];
+  private final boolean[] floodClockStarted = new boolean[MAX_PORTS];
 
   public L2Switch(MacTable macTable, Counters counters) {
+    this(macTable, counters, DEFAULT_FLOOD_RATE);
+  }
+
+  /**
+   * A switch that lets each local port flood at most {@code floodRatePerSecond} frames per second (with
+   * a burst of as many), so that an ARP or broadcast storm from one port cannot starve the others.
+   */
+  public L2Switch(MacTable macTable, Counters counters, long floodRatePerSecond) {
+    if (floodRatePerSecond <= 0) {
+      throw new IllegalArgumentException("flood rate must be positive: " + floodRatePerSecond);
+    }
     this.macTable = macTable;
     this.counters = counters;
+    this.floodRate = floodRatePerSecond;
+    this.floodBurst = floodRatePerSecond * SECOND;
   }
 
   public void addPort(VPort port) {
@@ -32,7 +55,9 @@ public final class L2Switch {
       throw new IllegalArgumentException("port id already in use: " + port.id());
     }
     ports[port.id()] = port;
-    int[] ids = java.util.Arrays.copyOf(activeIds, activeIds.length + 1);
+    floodCredit[port.id()] = floodBurst;
+    floodClockStarted[port.id()] = false;
+    int[] ids = Arrays.copyOf(activeIds, activeIds.length + 1);
     ids[ids.length - 1] = port.id();
     activeIds = ids;
   }
@@ -42,7 +67,7 @@ public final class L2Switch {
       return;
     }
     ports[id] = null;
-    activeIds = java.util.Arrays.stream(activeIds).filter(p -> p != id).toArray();
+    activeIds = Arrays.stream(activeIds).filter(p -> p != id).toArray();
     macTable.flushPort(id);
   }
 
@@ -88,7 +113,7 @@ public final class L2Switch {
       counters.increment(Counter.SWITCH_UNKNOWN_NETWORK_FRAMES);
       return;
     }
-    long source = readMac(buffer, offset + EthernetFrame.SOURCE_OFFSET);
+    long source = EthernetFrame.readMac(buffer, offset + EthernetFrame.SOURCE_OFFSET);
     if (MacAddress.isGroup(source)) {
       counters.increment(Counter.SWITCH_MULTICAST_SOURCE_FRAMES);
       return;
@@ -96,7 +121,7 @@ public final class L2Switch {
     if (!macTable.learn(networkId, source, ingressId, now)) {
       counters.increment(Counter.SWITCH_MAC_TABLE_FULL);
     }
-    long destination = readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
     if (!MacAddress.isGroup(destination)) {
       int egressId = macTable.lookup(networkId, destination, now);
       if (egressId >= 0) {
@@ -109,6 +134,10 @@ public final class L2Switch {
         send(egress, networkId, buffer, offset, length);
         return;
       }
+    }
+    if (!fromTunnel && !takeFloodCredit(ingressId, now)) {
+      counters.increment(Counter.SWITCH_FLOOD_RATE_LIMITED_FRAMES);
+      return;
     }
     counters.increment(Counter.SWITCH_FLOODED_FRAMES);
     for (int id : activeIds) {
@@ -123,15 +152,26 @@ public final class L2Switch {
     }
   }
 
+  private boolean takeFloodCredit(int portId, long now) {
+    if (!floodClockStarted[portId]) {
+      floodClockStarted[portId] = true;
+      floodRefilledAt[portId] = now;
+    }
+    // Elapsed time is capped at one second before multiplying, which fills the bucket and cannot overflow.
+    long elapsed = Math.min(Math.max(now - floodRefilledAt[portId], 0), SECOND);
+    floodRefilledAt[portId] = now;
+    long credit = Math.min(floodBurst, floodCredit[portId] + elapsed * floodRate);
+    if (credit < SECOND) {
+      floodCredit[portId] = credit;
+      return false;
+    }
+    floodCredit[portId] = credit - SECOND;
+    return true;
+  }
+
   private void send(VPort egress, int networkId, DirectBuffer buffer, int offset, int length) {
     if (!egress.sink().transmit(networkId, buffer, offset, length)) {
       counters.increment(Counter.SWITCH_PORT_TX_DROPS);
     }
-  }
-
-  private static long readMac(DirectBuffer buffer, int index) {
-    long high = buffer.getShort(index, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFFL;
-    long low = buffer.getInt(index + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-    return (high << 32) | low;
   }
 }

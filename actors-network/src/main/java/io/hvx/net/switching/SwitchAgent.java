@@ -25,6 +25,8 @@ public final class SwitchAgent implements Agent {
   private IngressRing current;
   private long now;
   private final MessageHandler ringHandler = this::onRingFrame;
+  // Held in a field: a lambda capturing this, written in doWork, would be a new object on every call.
+  private final Consumer<Consumer<SwitchAgent>> applyChange = change -> change.accept(this);
 
   public SwitchAgent(String name, L2Switch core) {
     this.name = name;
@@ -80,7 +82,7 @@ public final class SwitchAgent implements Agent {
 
   @Override
   public int doWork() {
-    int work = control.drain(change -> change.accept(this));
+    int work = control.drain(applyChange);
     now = System.nanoTime();
     for (IngressRing ring : rings) {
       current = ring;

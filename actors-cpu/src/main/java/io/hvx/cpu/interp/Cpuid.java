@@ -1,0 +1,52 @@
+package io.hvx.cpu.interp;
+
+import static io.hvx.cpu.interp.CpuState.RAX;
+import static io.hvx.cpu.interp.CpuState.RBX;
+import static io.hvx.cpu.interp.CpuState.RCX;
+import static io.hvx.cpu.interp.CpuState.RDX;
+
+/** CPUID reporting only what the interpreter implements, so that glibc's ifunc selection stays on runnable paths. */
+final class Cpuid {
+    private Cpuid() {
+    }
+
+    // leaf 1 EDX: TSC(4) CX8(8) CMOV(15) SSE(25) SSE2(26); ECX: CX16(13) MOVBE(22) POPCNT(23)
+    static final int LEAF1_EDX = 1 << 4 | 1 << 8 | 1 << 15 | 1 << 25 | 1 << 26;
+    static final int LEAF1_ECX = 1 << 13 | 1 << 22 | 1 << 23;
+    // 0x80000001 ECX: LZCNT(5); EDX: SYSCALL(11) LM(29)
+    static final int EXT1_ECX = 1 << 5;
+    static final int EXT1_EDX = 1 << 11 | 1 << 29;
+
+    static void execute(long[] r) {
+        int leaf = (int) r[RAX];
+        int a = 0;
+        int b = 0;
+        int c = 0;
+        int d = 0;
+        switch (leaf) {
+            case 0 -> {
+                a = 1;
+                // "HvxHvxHvxHvx" in EBX, EDX, ECX order
+                b = 0x78487648;
+                d = 0x76487848;
+                c = 0x48784876;
+            }
+            case 1 -> {
+                a = 0x000806F0; // family 6: software that keys on family sees a generic modern part
+                b = 0x00010800; // CLFLUSH line size 64 bytes, one logical processor
+                c = LEAF1_ECX;
+                d = LEAF1_EDX;
+            }
+            case 0x80000000 -> a = 0x80000001;
+            case 0x80000001 -> {
+                c = EXT1_ECX;
+                d = EXT1_EDX;
+            }
+            default -> { }
+        }
+        r[RAX] = a & 0xFFFFFFFFL;
+        r[RBX] = b & 0xFFFFFFFFL;
+        r[RCX] = c & 0xFFFFFFFFL;
+        r[RDX] = d & 0xFFFFFFFFL;
+    }
+}

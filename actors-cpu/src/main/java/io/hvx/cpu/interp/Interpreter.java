@@ -1,0 +1,715 @@
+package io.hvx.cpu.interp;
+
+import static io.hvx.cpu.interp.CpuState.AF;
+import static io.hvx.cpu.interp.CpuState.CF;
+import static io.hvx.cpu.interp.CpuState.DF;
+import static io.hvx.cpu.interp.CpuState.OF;
+import static io.hvx.cpu.interp.CpuState.PF;
+import static io.hvx.cpu.interp.CpuState.RAX;
+import static io.hvx.cpu.interp.CpuState.RCX;
+import static io.hvx.cpu.interp.CpuState.RDI;
+import static io.hvx.cpu.interp.CpuState.RDX;
+import static io.hvx.cpu.interp.CpuState.RSI;
+import static io.hvx.cpu.interp.CpuState.RSP;
+import static io.hvx.cpu.interp.CpuState.SF;
+import static io.hvx.cpu.interp.CpuState.STATUS;
+import static io.hvx.cpu.interp.CpuState.ZF;
+
+import io.hvx.cpu.decode.Instruction;
+import io.hvx.cpu.decode.Op;
+import io.hvx.cpu.decode.OpcodeTable;
+import io.hvx.cpu.decode.Shape;
+import io.hvx.cpu.memory.GuestFault;
+import io.hvx.cpu.memory.GuestMemory;
+import java.math.BigInteger;
+
+/** Executes one decoded instruction against a {@link CpuState} and {@link GuestMemory}, flags computed eagerly. */
+public final class Interpreter {
+    private final CpuState cpu;
+    private final long[] r;
+    private final GuestMemory mem;
+    private final Sse sse;
+
+    public Interpreter(CpuState cpu, GuestMemory mem) {
+        this.cpu = cpu;
+        this.r = cpu.regs;
+        this.mem = mem;
+        this.sse = new Sse(cpu, mem, this);
+    }
+
+    static long mask(int size) {
+        return size == 8 ? -1L : (1L << (size * 8)) - 1;
+    }
+
+    static long signBit(int size) {
+        return 1L << (size * 8 - 1);
+    }
+
+    static long sx(long v, int size) {
+        int sh = 64 - size * 8;
+        return (v << sh) >> sh;
+    }
+
+    // ---- operand access
+
+    long getReg(int reg, int size, boolean rex) {
+        if (size == 1 && !rex && reg >= 4 && reg < 8) {
+            return (r[reg - 4] >>> 8) & 0xFF;
+        }
+        return r[reg] & mask(size);
+    }
+
+    void setReg(int reg, int size, boolean rex, long v) {
+        switch (size) {
+            case 1 -> {
+                if (!rex && reg >= 4 && reg < 8) {
+                    r[reg - 4] = (r[reg - 4] & ~0xFF00L) | ((v & 0xFF) << 8);
+                } else {
+                    r[reg] = (r[reg] & ~0xFFL) | (v & 0xFF);
+                }
+            }
+            case 2 -> r[reg] = (r[reg] & ~0xFFFFL) | (v & 0xFFFF);
+            case 4 -> r[reg] = v & 0xFFFFFFFFL;
+            default -> r[reg] = v;
+        }
+    }
+
+    long ea(Instruction i) {
+        long a;
+        if (i.ripRelative) {
+            a = i.next() + i.disp;
+        } else {
+            a = i.disp;
+            if (i.base >= 0) {
+                a += r[i.base];
+            }
+            if (i.index >= 0) {
+                a += r[i.index] << i.scale;
+            }
+        }
+        if (i.addrSize == 4) {
+            a &= 0xFFFFFFFFL;
+        }
+        if (i.segment == Instruction.SEG_FS) {
+            a += cpu.fsBase;
+        } else if (i.segment == Instruction.SEG_GS) {
+            a += cpu.gsBase;
+        }
+        return a;
+    }
+
+    long readE(Instruction i, int size) {
+        return i.mod == 3 ? getReg(i.rm, size, i.hasRex()) : mem.read(ea(i), size);
+    }
+
+    void writeE(Instruction i, int size, long v) {
+        if (i.mod == 3) {
+            setReg(i.rm, size, i.hasRex(), v);
+        } else {
+            mem.write(ea(i), size, v);
+        }
+    }
+
+    private long readG(Instruction i, int size) {
+        return getReg(i.reg, size, i.hasRex());
+    }
+
+    private void writeG(Instruction i, int size, long v) {
+        setReg(i.reg, size, i.hasRex(), v);
+    }
+
+    // ---- flags
+
+    private static final byte[] PARITY = new byte[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            PARITY[b] = (byte) ((Integer.bitCount(b) & 1) == 0 ? PF : 0);
+        }
+    }
+
+    private static long szp(long res, int size) {
+        long m = res & mask(size);
+        long f = PARITY[(int) (m & 0xFF)];
+        if (m == 0) {
+            f |= ZF;
+        }
+        if ((m & signBit(size)) != 0) {
+            f |= SF;
+        }
+        return f;
+    }
+
+    private void setStatus(long f) {
+        cpu.rflags = (cpu.rflags & ~STATUS) | f;
+    }
+
+    private long add(long a, long b, long c, int size) {
+        long m = mask(size);
+        long res = (a + b + c) & m;
+        long ua = a & m;
+        long f = szp(res, size);
+        if (c != 0 ? Long.compareUnsigned(res, ua) <= 0 : Long.compareUnsigned(res, ua) < 0) {
+            f |= CF;
+        }
+        if (((a ^ res) & (b ^ res) & signBit(size)) != 0) {
+            f |= OF;
+        }
+        f |= (a ^ b ^ res) & AF;
+        setStatus(f);
+        return res;
+    }
+
+    private long sub(long a, long b, long c, int size) {
+        long m = mask(size);
+        long res = (a - b - c) & m;
+        long ua = a & m;
+        long ub = b & m;
+        long f = szp(res, size);
+        if (c != 0 ? Long.compareUnsigned(ua, ub) <= 0 : Long.compareUnsigned(ua, ub) < 0) {
+            f |= CF;
+        }
+        if (((a ^ b) & (a ^ res) & signBit(size)) != 0) {
+            f |= OF;
+        }
+        f |= (a ^ b ^ res) & AF;
+        setStatus(f);
+        return res;
+    }
+
+    /** Sets the flags of {@code a - b} (CMP, CMPS, SCAS). */
+    void compare(long a, long b, int size) {
+        sub(a, b, 0, size);
+    }
+
+    private long logic(long res, int size) {
+        res &= mask(size);
+        setStatus(szp(res, size));
+        return res;
+    }
+
+    private boolean flag(long f) {
+        return (cpu.rflags & f) != 0;
+    }
+
+    boolean condition(int cc) {
+        boolean v = switch (cc >> 1) {
+            case 0 -> flag(OF);
+            case 1 -> flag(CF);
+            case 2 -> flag(ZF);
+            case 3 -> flag(CF) || flag(ZF);
+            case 4 -> flag(SF);
+            case 5 -> flag(PF);
+            case 6 -> flag(SF) != flag(OF);
+            default -> flag(ZF) || flag(SF) != flag(OF);
+        };
+        return (cc & 1) != 0 ? !v : v;
+    }
+
+    private long alu(Op op, long a, long b, int size) {
+        return switch (op) {
+            case ADD -> add(a, b, 0, size);
+            case ADC -> add(a, b, cpu.rflags & CF, size);
+            case SUB, CMP -> sub(a, b, 0, size);
+            case SBB -> sub(a, b, cpu.rflags & CF, size);
+            case AND, TEST -> logic(a & b, size);
+            case OR -> logic(a | b, size);
+            case XOR -> logic(a ^ b, size);
+            default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    // ---- stack
+
+    void push(long v, int size) {
+        long sp = r[RSP] - size;
+        mem.write(sp, size, v);
+        r[RSP] = sp;
+    }
+
+    long pop(int size) {
+        long v = mem.read(r[RSP], size);
+        r[RSP] += size;
+        return v;
+    }
+
+    private GuestFault ud(Instruction i) {
+        return new GuestFault(GuestFault.Kind.UNDEFINED_OPCODE, i.address, false);
+    }
+
+    /**
+     * Executes the instruction; RIP is advanced first so that RIP-relative operands and faults see the
+     * architectural values, and restored by the caller when a fault propagates.
+     */
+    public int execute(Instruction i) {
+        cpu.rip = i.next();
+        int size = i.opSize;
+        Op op = i.op;
+        switch (op) {
+            case ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST -> {
+                boolean store = op != Op.CMP && op != Op.TEST;
+                switch (i.shape) {
+                    case Shape.E_G -> {
+                        long res = alu(op, readE(i, size), readG(i, size), size);
+                        if (store) {
+                            writeE(i, size, res);
+                        }
+                    }
+                    case Shape.G_E -> {
+                        long res = alu(op, readG(i, size), readE(i, size), size);
+                        if (store) {
+                            writeG(i, size, res);
+                        }
+                    }
+                    case Shape.A_I -> {
+                        long res = alu(op, getReg(RAX, size, true), i.imm, size);
+                        if (store) {
+                            setReg(RAX, size, true, res);
+                        }
+                    }
+                    default -> {
+                        long res = alu(op, readE(i, size), i.imm, size);
+                        if (store) {
+                            writeE(i, size, res);
+                        }
+                    }
+                }
+            }
+            case INC, DEC -> {
+                long cf = cpu.rflags & CF;
+                long res = op == Op.INC ? add(readE(i, size), 1, 0, size) : sub(readE(i, size), 1, 0, size);
+                cpu.rflags = (cpu.rflags & ~CF) | cf;
+                writeE(i, size, res);
+            }
+            case NOT -> writeE(i, size, ~readE(i, size));
+            case NEG -> writeE(i, size, sub(0, readE(i, size), 0, size));
+            case MUL, IMUL1 -> mulDiv1(i, op, size);
+            case DIV, IDIV -> divide(i, op == Op.IDIV, size);
+            case IMUL -> {
+                long a = sx(i.shape == Shape.G_E ? readG(i, size) : readE(i, size), size);
+                long b = i.shape == Shape.G_E ? sx(readE(i, size), size) : i.imm;
+                long res = a * b;
+                boolean overflow;
+                if (size == 8) {
+                    overflow = Math.multiplyHigh(a, b) != (res >> 63);
+                } else {
+                    overflow = sx(res, size) != res;
+                }
+                long f = szp(res, size) | (overflow ? CF | OF : 0);
+                setStatus(f);
+                writeG(i, size, res);
+            }
+            case ROL, ROR, RCL, RCR, SHL, SHR, SAR -> {
+                int count = switch (i.shape) {
+                    case Shape.E_1 -> 1;
+                    case Shape.E_CL -> (int) r[RCX];
+                    default -> (int) i.imm;
+                };
+                count &= size == 8 ? 0x3F : 0x1F;
+                if (count != 0) {
+                    writeE(i, size, Shifts.shift(cpu, op, readE(i, size), count, size));
+                } else if (size == 4 && i.mod == 3) {
+                    r[i.rm] &= 0xFFFFFFFFL; // a 32-bit register destination is written even for count 0
+                }
+            }
+            case SHLD, SHRD -> {
+                int count = (int) (i.shape == Shape.E_G_CL ? r[RCX] : i.imm) & (size == 8 ? 0x3F : 0x1F);
+                if (count != 0) {
+                    writeE(i, size, Shifts.doubleShift(cpu, op == Op.SHLD, readE(i, size), readG(i, size), count, size));
+                } else if (size == 4 && i.mod == 3) {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case MOV -> {
+                switch (i.shape) {
+                    case Shape.E_G -> writeE(i, size, readG(i, size));
+                    case Shape.G_E -> writeG(i, size, readE(i, size));
+                    default -> writeE(i, size, i.imm);
+                }
+            }
+            case MOV_MOFFS_LOAD -> setReg(RAX, size, true, mem.read(segmented(i, i.imm), size));
+            case MOV_MOFFS_STORE -> mem.write(segmented(i, i.imm), size, getReg(RAX, size, true));
+            case MOVZX -> writeG(i, size, readE(i, (i.opcode & 1) == 0 ? 1 : 2));
+            case MOVSX -> {
+                int from = (i.opcode & 1) == 0 ? 1 : 2;
+                writeG(i, size, sx(readE(i, from), from));
+            }
+            case MOVSXD -> writeG(i, size, size == 8 ? sx(readE(i, 4), 4) : readE(i, size));
+            case LEA -> {
+                long a;
+                if (i.ripRelative) {
+                    a = i.next() + i.disp;
+                } else {
+                    a = i.disp + (i.base >= 0 ? r[i.base] : 0) + (i.index >= 0 ? r[i.index] << i.scale : 0);
+                }
+                writeG(i, size, i.addrSize == 4 ? a & 0xFFFFFFFFL : a);
+            }
+            case XCHG -> {
+                if (i.shape == Shape.E_A) {
+                    long a = getReg(RAX, size, true);
+                    setReg(RAX, size, true, readE(i, size));
+                    writeE(i, size, a);
+                } else {
+                    long a = readE(i, size);
+                    long b = readG(i, size);
+                    writeE(i, size, b);
+                    writeG(i, size, a);
+                }
+            }
+            case XADD -> {
+                long a = readE(i, size);
+                long b = readG(i, size);
+                long sum = add(a, b, 0, size);
+                if (i.mod == 3) {
+                    writeG(i, size, a);
+                    writeE(i, size, sum); // with the same register twice, the sum wins
+                } else {
+                    writeE(i, size, sum); // before G changes: G may be the base register
+                    writeG(i, size, a);
+                }
+            }
+            case CMPXCHG -> {
+                long d = readE(i, size);
+                long acc = getReg(RAX, size, true);
+                sub(acc, d, 0, size);
+                if ((cpu.rflags & ZF) != 0) {
+                    writeE(i, size, readG(i, size));
+                } else {
+                    setReg(RAX, size, true, d);
+                }
+            }
+            case CMPXCHG8B -> cmpxchgDouble(i);
+            case BSWAP -> {
+                long v = r[i.rm];
+                if (size == 8) {
+                    r[i.rm] = Long.reverseBytes(v);
+                } else if (size == 4) {
+                    r[i.rm] = Integer.reverseBytes((int) v) & 0xFFFFFFFFL;
+                } else {
+                    r[i.rm] &= ~0xFFFFL; // BSWAP r16 is undefined; real CPUs give zero
+                }
+            }
+            case PUSH -> push(i.shape == Shape.E_I ? i.imm : readE(i, size), size);
+            case POP -> {
+                long v = pop(size);
+                writeE(i, size, v);
+            }
+            case PUSHF -> push(cpu.rflags & 0xFCFFFF, size);
+            case POPF -> {
+                long m = STATUS | DF | 0x40000 | 0x200000;
+                if (size == 2) {
+                    m &= 0xFFFF;
+                }
+                cpu.rflags = (cpu.rflags & ~m) | (pop(size) & m) | 2;
+            }
+            case SAHF -> cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
+            case LAHF -> setReg(4, 1, false, (cpu.rflags & 0xD5) | 2);
+            case LEAVE -> {
+                r[RSP] = r[CpuState.RBP];
+                setReg(CpuState.RBP, size, true, pop(size));
+            }
+            case CALL -> {
+                push(cpu.rip, 8);
+                cpu.rip = i.next() + i.imm;
+            }
+            case CALL_E -> {
+                long target = readE(i, 8);
+                push(cpu.rip, 8);
+                cpu.rip = target;
+            }
+            case RET -> cpu.rip = pop(8);
+            case RET_IMM -> {
+                cpu.rip = pop(8);
+                r[RSP] += i.imm;
+            }
+            case JMP -> cpu.rip = i.next() + i.imm;
+            case JMP_E -> cpu.rip = readE(i, 8);
+            case JCC -> {
+                if (condition(i.condition())) {
+                    cpu.rip = i.next() + i.imm;
+                }
+            }
+            case JRCXZ -> {
+                if ((r[RCX] & mask(i.addrSize)) == 0) {
+                    cpu.rip = i.next() + i.imm;
+                }
+            }
+            case LOOP, LOOPE, LOOPNE -> {
+                long c = (r[RCX] - 1) & mask(i.addrSize);
+                setReg(RCX, i.addrSize, true, c);
+                boolean take = c != 0 && (op == Op.LOOP || (op == Op.LOOPE) == flag(ZF));
+                if (take) {
+                    cpu.rip = i.next() + i.imm;
+                }
+            }
+            case CMOVCC -> {
+                long v = readE(i, size);
+                if (condition(i.condition())) {
+                    writeG(i, size, v);
+                } else if (size == 4) {
+                    r[i.reg] &= 0xFFFFFFFFL; // a 32-bit CMOV zero-extends even when it does not move
+                }
+            }
+            case SETCC -> writeE(i, 1, condition(i.condition()) ? 1 : 0);
+            case CBW -> {
+                int half = size / 2;
+                setReg(RAX, size, true, sx(r[RAX], half));
+            }
+            case CWD -> setReg(RDX, size, true, (r[RAX] & signBit(size)) != 0 ? -1 : 0);
+            case MOVS, CMPS, STOS, LODS, SCAS -> Strings.execute(this, cpu, mem, i);
+            case BT, BTS, BTR, BTC -> bitTest(i, op, size);
+            case BSF, BSR -> bitScan(i, op, size);
+            case POPCNT -> {
+                long v = readE(i, size);
+                setStatus(v == 0 ? ZF : 0);
+                writeG(i, size, Long.bitCount(v));
+            }
+            case CLC -> cpu.rflags &= ~CF;
+            case STC -> cpu.rflags |= CF;
+            case CMC -> cpu.rflags ^= CF;
+            case CLD -> cpu.rflags &= ~DF;
+            case STD -> cpu.rflags |= DF;
+            case NOP, PAUSE, FENCE, PREFETCH -> { }
+            case HLT -> throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+            case INT3 -> throw new GuestFault(GuestFault.Kind.BREAKPOINT, i.address, false);
+            case UD, UD2 -> throw ud(i);
+            case SYSCALL -> {
+                r[RCX] = cpu.rip;
+                r[11] = cpu.rflags;
+                return ExecStatus.SYSCALL;
+            }
+            case CPUID -> Cpuid.execute(r);
+            case RDTSC -> {
+                long t = System.nanoTime();
+                r[RAX] = t & 0xFFFFFFFFL;
+                r[RDX] = t >>> 32;
+            }
+            case RDRAND -> {
+                writeE(i, size, java.util.concurrent.ThreadLocalRandom.current().nextLong());
+                setStatus(CF);
+            }
+            case MOVBE_LOAD -> writeG(i, size, reverse(readE(i, size), size));
+            case MOVBE_STORE -> writeE(i, size, reverse(readG(i, size), size));
+            default -> sse.execute(i);
+        }
+        return ExecStatus.CONTINUE;
+    }
+
+    private static long reverse(long v, int size) {
+        return switch (size) {
+            case 2 -> Short.reverseBytes((short) v) & 0xFFFFL;
+            case 4 -> Integer.reverseBytes((int) v) & 0xFFFFFFFFL;
+            default -> Long.reverseBytes(v);
+        };
+    }
+
+    private long segmented(Instruction i, long a) {
+        if (i.segment == Instruction.SEG_FS) {
+            return a + cpu.fsBase;
+        }
+        return i.segment == Instruction.SEG_GS ? a + cpu.gsBase : a;
+    }
+
+    private void mulDiv1(Instruction i, Op op, int size) {
+        long src = readE(i, size);
+        long a = getReg(RAX, size, true);
+        long lo;
+        long hi;
+        boolean overflow;
+        if (op == Op.MUL) {
+            if (size == 8) {
+                lo = a * src;
+                hi = Math.unsignedMultiplyHigh(a, src);
+            } else {
+                long p = a * src;
+                lo = p & mask(size);
+                hi = (p >>> (size * 8)) & mask(size);
+            }
+            overflow = hi != 0;
+        } else {
+            long sa = sx(a, size);
+            long ss = sx(src, size);
+            if (size == 8) {
+                lo = sa * ss;
+                hi = Math.multiplyHigh(sa, ss);
+                overflow = hi != (lo >> 63);
+            } else {
+                long p = sa * ss;
+                lo = p & mask(size);
+                hi = (p >> (size * 8)) & mask(size);
+                overflow = sx(p, size) != p;
+            }
+        }
+        if (size == 1) {
+            setReg(RAX, 2, true, (lo & 0xFF) | (hi << 8));
+        } else {
+            setReg(RAX, size, true, lo);
+            setReg(RDX, size, true, hi);
+        }
+        setStatus(szp(lo, size) | (overflow ? CF | OF : 0));
+    }
+
+    private void divide(Instruction i, boolean signed, int size) {
+        long d = readE(i, size);
+        long lo;
+        long hi;
+        if (size == 1) {
+            lo = r[RAX] & 0xFF;
+            hi = (r[RAX] >>> 8) & 0xFF;
+        } else {
+            lo = getReg(RAX, size, true);
+            hi = getReg(RDX, size, true);
+        }
+        if (d == 0) {
+            throw new GuestFault(GuestFault.Kind.DIVIDE_ERROR, i.address, false);
+        }
+        long q;
+        long rem;
+        if (size < 8) {
+            int bits = size * 8;
+            long dividend = (hi << bits) | lo; // at most 64 bits for size 4
+            if (!signed) {
+                q = Long.divideUnsigned(dividend, d);
+                rem = Long.remainderUnsigned(dividend, d);
+                if (Long.compareUnsigned(q, mask(size)) > 0) {
+                    throw new GuestFault(GuestFault.Kind.DIVIDE_ERROR, i.address, false);
+                }
+            } else {
+                long sd = size == 4 ? dividend : sx(dividend, size * 2);
+                long sdiv = sx(d, size);
+                if (size == 4 && sd == Long.MIN_VALUE && sdiv == -1) {
+                    throw new GuestFault(GuestFault.Kind.DIVIDE_ERROR, i.address, false);
+                }
+                q = sd / sdiv;
+                rem = sd % sdiv;
+                if (q != sx(q, size)) {
+                    throw new GuestFault(GuestFault.Kind.DIVIDE_ERROR, i.address, false);
+                }
+            }
+        } else if (!signed && hi == 0) {
+            q = Long.divideUnsigned(lo, d);
+            rem = Long.remainderUnsigned(lo, d);
+        } else if (signed && hi == (lo >> 63) && !(lo == Long.MIN_VALUE && d == -1)) {
+            q = lo / d;
+            rem = lo % d;
+        } else {
+            // 128-by-64 division with a significant high half is rare: BigInteger is fine here
+            BigInteger dividend = signed
+                    ? BigInteger.valueOf(hi).shiftLeft(64).or(unsigned(lo))
+                    : unsigned(hi).shiftLeft(64).or(unsigned(lo));
+            BigInteger divisor = signed ? BigInteger.valueOf(d) : unsigned(d);
+            BigInteger[] qr = dividend.divideAndRemainder(divisor);
+            int limit = signed ? 63 : 64;
+            if (qr[0].bitLength() > limit) {
+                throw new GuestFault(GuestFault.Kind.DIVIDE_ERROR, i.address, false);
+            }
+            q = qr[0].longValue();
+            rem = qr[1].longValue();
+        }
+        if (size == 1) {
+            setReg(RAX, 2, true, (q & 0xFF) | ((rem & 0xFF) << 8));
+        } else {
+            setReg(RAX, size, true, q);
+            setReg(RDX, size, true, rem);
+        }
+    }
+
+    private static BigInteger unsigned(long v) {
+        BigInteger b = BigInteger.valueOf(v & Long.MAX_VALUE);
+        return v < 0 ? b.setBit(63) : b;
+    }
+
+    private void cmpxchgDouble(Instruction i) {
+        long a = ea(i);
+        if (i.opSize == 8) {
+            if ((a & 15) != 0) {
+                throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+            }
+            long lo = mem.read64(a);
+            long hi = mem.read64(a + 8);
+            if (lo == r[RAX] && hi == r[RDX]) {
+                mem.write64(a, r[CpuState.RBX]);
+                mem.write64(a + 8, r[RCX]);
+                cpu.rflags |= ZF;
+            } else {
+                mem.write64(a, lo);
+                mem.write64(a + 8, hi);
+                r[RAX] = lo;
+                r[RDX] = hi;
+                cpu.rflags &= ~ZF;
+            }
+        } else {
+            long v = mem.read64(a);
+            long expect = (r[RAX] & 0xFFFFFFFFL) | (r[RDX] << 32);
+            if (v == expect) {
+                mem.write64(a, (r[CpuState.RBX] & 0xFFFFFFFFL) | (r[RCX] << 32));
+                cpu.rflags |= ZF;
+            } else {
+                mem.write64(a, v);
+                r[RAX] = v & 0xFFFFFFFFL;
+                r[RDX] = v >>> 32;
+                cpu.rflags &= ~ZF;
+            }
+        }
+    }
+
+    private void bitTest(Instruction i, Op op, int size) {
+        int bits = size * 8;
+        long offset = i.shape == Shape.E_G ? readG(i, size) : i.imm;
+        long v;
+        long address = 0;
+        int bit;
+        if (i.mod == 3 || i.shape != Shape.E_G) {
+            bit = (int) (offset & (bits - 1));
+            if (i.mod == 3) {
+                v = readE(i, size);
+            } else {
+                address = ea(i);
+                v = mem.read(address, size);
+            }
+        } else {
+            // a register bit offset addresses a bit string: it may reach any operand-sized word
+            long signedOffset = sx(offset, size);
+            address = ea(i) + (signedOffset >> (size == 8 ? 6 : size == 4 ? 5 : 4)) * size;
+            bit = (int) (signedOffset & (bits - 1));
+            v = mem.read(address, size);
+        }
+        boolean set = ((v >>> bit) & 1) != 0;
+        cpu.rflags = (cpu.rflags & ~CF) | (set ? CF : 0);
+        if (op == Op.BT) {
+            return;
+        }
+        long nv = switch (op) {
+            case BTS -> v | (1L << bit);
+            case BTR -> v & ~(1L << bit);
+            default -> v ^ (1L << bit);
+        };
+        if (i.mod == 3) {
+            writeE(i, size, nv);
+        } else {
+            mem.write(address, size, nv);
+        }
+    }
+
+    private void bitScan(Instruction i, Op op, int size) {
+        long v = readE(i, size);
+        boolean rep = (i.prefixes & Instruction.P_REP) != 0;
+        int bits = size * 8;
+        if (rep) {
+            // TZCNT / LZCNT
+            long count = op == Op.BSF
+                    ? (v == 0 ? bits : Long.numberOfTrailingZeros(v))
+                    : (v == 0 ? bits : Long.numberOfLeadingZeros(v) - (64 - bits));
+            setStatus((v == 0 ? CF : 0) | (count == 0 ? ZF : 0));
+            writeG(i, size, count);
+            return;
+        }
+        if (v == 0) {
+            setStatus(ZF);
+            // the destination keeps its value (AMD documents it; Intel CPUs behave the same)
+            return;
+        }
+        setStatus(0);
+        writeG(i, size, op == Op.BSF ? Long.numberOfTrailingZeros(v) : 63 - Long.numberOfLeadingZeros(v));
+    }
+}

@@ -1,0 +1,180 @@
+package io.hvx.net;
+
+import io.aeron.Aeron;
+import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.FrameSink;
+import io.hvx.net.switching.IngressRing;
+import io.hvx.net.switching.L2Switch;
+import io.hvx.net.switching.MacTable;
+import io.hvx.net.switching.SwitchAgent;
+import io.hvx.net.switching.VPort;
+import io.hvx.net.tunnel.Overlay;
+import io.hvx.net.tunnel.OverlaySettings;
+import io.hvx.net.tunnel.TunnelSink;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * One node's hSwitch: the L2 switch core, its data-plane thread and its end of the encrypted overlay.
+ * Methods here are the control plane (called by the switch actor or tests); they block until the
+ * data-plane thread has applied the change.
+ */
+public final class HSwitch implements AutoCloseable {
+  /** Local vPorts take ids below this, tunnel ports (one per peer node) ids from it up. */
+  public static final int FIRST_TUNNEL_PORT = L2Switch.MAX_PORTS / 2;
+  private static final long CONTROL_TIMEOUT_SECONDS = 10;
+
+  private final int nodeId;
+  private final String endpoint;
+  private final Counters counters = new Counters();
+  private final SwitchAgent agent;
+  private final Overlay overlay;
+  private final AgentRunner runner;
+  private final Map<Integer, TunnelSink> tunnels = new HashMap<>();
+  private final Map<Integer, Integer> tunnelPorts = new HashMap<>();
+
+  private HSwitch(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys, OverlaySettings settings,
+      Duration macAge, IdleStrategy idle) {
+    this.nodeId = nodeId;
+    this.endpoint = listenEndpoint;
+    this.agent = new SwitchAgent("hswitch-" + nodeId,
+        new L2Switch(new MacTable(4096, macAge.toNanos()), counters));
+    this.overlay = new Overlay(nodeId, keys, aeron, listenEndpoint, settings, counters);
+    agent.addSource(overlay);
+    this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
+  }
+
+  /**
+   * Starts the switch of node {@code nodeId}, receiving tunnel traffic on {@code listenEndpoint}
+   * (host:port) through {@code aeron}.
+   */
+  public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys) {
+    return start(nodeId, aeron, listenEndpoint, keys, OverlaySettings.defaults(), Duration.ofMinutes(5));
+  }
+
+  public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
+      OverlaySettings settings, Duration macAge) {
+    return start(nodeId, aeron, listenEndpoint, keys, settings, macAge, frugalIdleStrategy());
+  }
+
+  /** Backs off to 100 us parks: little CPU when idle on shared machines, at some latency cost. */
+  public static IdleStrategy frugalIdleStrategy() {
+    return new BackoffIdleStrategy(100, 50, 1_000, 100_000);
+  }
+
+  /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */
+  public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
+      OverlaySettings settings, Duration macAge, IdleStrategy idle) {
+    HSwitch hswitch = new HSwitch(nodeId, aeron, listenEndpoint, keys, settings, macAge, idle);
+    AgentRunner.startOnThread(hswitch.runner);
+    return hswitch;
+  }
+
+  public int nodeId() {
+    return nodeId;
+  }
+
+  /** The host:port peers send this node's tunnel traffic to. */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public Counters counters() {
+    return counters;
+  }
+
+  /**
+   * Attaches a local vPort of network {@code networkId}; frames for it go to {@code sink}, frames from
+   * it are offered to the returned ring.
+   */
+  public IngressRing attachLocal(int portId, int networkId, FrameSink sink) {
+    if (portId < 0 || portId >= FIRST_TUNNEL_PORT) {
+      throw new IllegalArgumentException("local port ids are 0.." + (FIRST_TUNNEL_PORT - 1) + ": " + portId);
+    }
+    IngressRing ring = new IngressRing(portId, networkId, 1 << 20);
+    await(agent.submit(a -> a.addLocalPort(ring, sink)));
+    return ring;
+  }
+
+  public void detach(int portId) {
+    await(agent.submit(a -> a.removePort(portId)));
+  }
+
+  /** Opens the encrypted tunnel to node {@code peerId}, whose overlay listens on {@code endpoint}. */
+  public synchronized void addPeer(int peerId, String endpoint) {
+    if (tunnels.containsKey(peerId)) {
+      return;
+    }
+    int portId = freeTunnelPort();
+    TunnelSink sink = overlay.connect(peerId, endpoint);
+    tunnels.put(peerId, sink);
+    tunnelPorts.put(peerId, portId);
+    await(agent.submit(a -> {
+      a.addPort(VPort.tunnel(portId, sink));
+      overlay.registerPeer(peerId, portId);
+    }));
+  }
+
+  public synchronized void removePeer(int peerId) {
+    TunnelSink sink = tunnels.remove(peerId);
+    Integer portId = tunnelPorts.remove(peerId);
+    if (sink == null) {
+      return;
+    }
+    await(agent.submit(a -> {
+      overlay.unregisterPeer(peerId);
+      a.removePort(portId);
+    }));
+    sink.close();
+  }
+
+  public synchronized boolean isPeerConnected(int peerId) {
+    TunnelSink sink = tunnels.get(peerId);
+    return sink != null && sink.isConnected();
+  }
+
+  /** The overlay, for tests that craft their own messages. */
+  public Overlay overlay() {
+    return overlay;
+  }
+
+  private int freeTunnelPort() {
+    for (int id = FIRST_TUNNEL_PORT; id < L2Switch.MAX_PORTS; id++) {
+      if (!tunnelPorts.containsValue(id)) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("no free tunnel port: " + (L2Switch.MAX_PORTS - FIRST_TUNNEL_PORT) + " peers");
+  }
+
+  private static void await(CompletableFuture<Void> change) {
+    try {
+      change.get(CONTROL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("switch data-plane thread did not apply a change within "
+          + CONTROL_TIMEOUT_SECONDS + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while changing the switch", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    runner.close();
+    tunnels.values().forEach(TunnelSink::close);
+    tunnels.clear();
+    overlay.close();
+  }
+}

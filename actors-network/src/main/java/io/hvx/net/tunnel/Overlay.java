@@ -1,0 +1,183 @@
+package io.hvx.net.tunnel;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.FrameDescriptor;
+import io.aeron.logbuffer.Header;
+import io.hvx.net.crypto.FrameCipher;
+import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.crypto.ReplayWindow;
+import io.hvx.net.frame.EthernetFrame;
+import io.hvx.net.frame.GreHeader;
+import io.hvx.net.metrics.Counter;
+import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.IngressSource;
+import io.hvx.net.switching.L2Switch;
+import java.security.SecureRandom;
+import javax.crypto.SecretKey;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One node's end of the encrypted overlay: a single Aeron UDP subscription that every peer sends to,
+ * and one publication per peer. Incoming messages are checked (shape, known sender, replay window,
+ * AEAD tag, GRE header) and handed to the switch as frames of the tunnel port of their sender; every
+ * rejected message is a counted drop.
+ */
+public final class Overlay implements IngressSource, AutoCloseable {
+  private static final int BATCH = 64;
+  private static final int MIN_MESSAGE =
+      OverlayHeader.LENGTH + GreHeader.LENGTH + EthernetFrame.HEADER_LENGTH + FrameCipher.TAG_LENGTH;
+
+  private final int selfId;
+  private final long session;
+  private final PeerKeys keys;
+  private final Aeron aeron;
+  private final OverlaySettings settings;
+  private final Counters counters;
+  private final Subscription subscription;
+  private final Int2ObjectHashMap<PeerReceiver> peers = new Int2ObjectHashMap<>();
+  private final FrameCipher cipher = new FrameCipher();
+  private final byte[] in = new byte[OverlaySettings.MAX_MESSAGE];
+  private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
+  private final OverlayHeader inHeader = new OverlayHeader().wrap(inBuffer);
+  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
+  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
+  private final GreHeader gre = new GreHeader();
+  private final FragmentHandler handler = this::onMessage;
+  private L2Switch target;
+  private long now;
+
+  public Overlay(int selfId, PeerKeys keys, Aeron aeron, String listenEndpoint, OverlaySettings settings,
+      Counters counters) {
+    this.selfId = selfId;
+    this.session = new SecureRandom().nextLong();
+    this.keys = keys;
+    this.aeron = aeron;
+    this.settings = settings;
+    this.counters = counters;
+    this.subscription = aeron.addSubscription(settings.channel(listenEndpoint), settings.streamId());
+  }
+
+  public int selfId() {
+    return selfId;
+  }
+
+  /** Opens the publication to {@code peerId} at {@code endpoint} (control thread; may block briefly). */
+  public TunnelSink connect(int peerId, String endpoint) {
+    ExclusivePublication publication = aeron.addExclusivePublication(settings.channel(endpoint), settings.streamId());
+    return new TunnelSink(selfId, peerId, session, keys.directionKey(selfId, peerId, session), publication, counters);
+  }
+
+  /** Accepts frames from {@code peerId} as arriving on switch port {@code portId}; data-plane thread only. */
+  public void registerPeer(int peerId, int portId) {
+    peers.put(peerId, new PeerReceiver(portId));
+  }
+
+  /** Drops everything {@code peerId} sends from now on; data-plane thread only. */
+  public void unregisterPeer(int peerId) {
+    peers.remove(peerId);
+  }
+
+  @Override
+  public int poll(L2Switch target, long now) {
+    this.target = target;
+    this.now = now;
+    return subscription.poll(handler, BATCH);
+  }
+
+  private void onMessage(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
+    if ((aeronHeader.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED
+        || length < MIN_MESSAGE || length > OverlaySettings.MAX_MESSAGE
+        || OverlayHeader.version(buffer, offset) != OverlayHeader.VERSION) {
+      counters.increment(Counter.OVERLAY_MALFORMED_FRAMES);
+      return;
+    }
+    buffer.getBytes(offset, in, 0, length);
+    int sender = inHeader.sender();
+    PeerReceiver peer = peers.get(sender);
+    if (peer == null) {
+      counters.increment(Counter.OVERLAY_UNKNOWN_PEER_FRAMES);
+      return;
+    }
+    long messageSession = inHeader.session();
+    long sequence = inHeader.sequence();
+    boolean newSession = messageSession != peer.session || peer.key == null;
+    SecretKey key;
+    if (!newSession) {
+      if (!peer.window.isFresh(sequence)) {
+        counters.increment(Counter.OVERLAY_REPLAYED_FRAMES);
+        return;
+      }
+      key = peer.key;
+    } else if (peer.isRetired(messageSession)) {
+      counters.increment(Counter.OVERLAY_RETIRED_SESSION_FRAMES);
+      return;
+    } else {
+      // A peer's first message, or its first after a restart: derive that session's key (rare, allocates).
+      key = keys.directionKey(sender, selfId, messageSession);
+    }
+    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH, plain);
+    if (plainLength < 0) {
+      counters.increment(Counter.OVERLAY_AUTH_FAILED_FRAMES);
+      return;
+    }
+    if (newSession) {
+      peer.adopt(messageSession, key);
+      counters.increment(Counter.OVERLAY_SESSION_CHANGES);
+      if (!peer.window.isFresh(sequence)) {
+        counters.increment(Counter.OVERLAY_REPLAYED_FRAMES);
+        return;
+      }
+    }
+    peer.window.accept(sequence);
+    gre.wrap(plainBuffer, 0);
+    if (plainLength < GreHeader.LENGTH + EthernetFrame.HEADER_LENGTH || !gre.isKeyedEthernet()) {
+      counters.increment(Counter.OVERLAY_MALFORMED_FRAMES);
+      return;
+    }
+    counters.increment(Counter.OVERLAY_RX_FRAMES);
+    target.onFrame(peer.portId, gre.key(), plainBuffer, GreHeader.LENGTH, plainLength - GreHeader.LENGTH, now);
+  }
+
+  @Override
+  public void close() {
+    subscription.close();
+  }
+
+  /** What this node remembers about one sender: its current session, key and replay window. */
+  private static final class PeerReceiver {
+    private static final int RETIRED = 8;
+    final int portId;
+    final ReplayWindow window = new ReplayWindow();
+    final long[] retired = new long[RETIRED];
+    int retiredCount;
+    long session;
+    SecretKey key;
+
+    PeerReceiver(int portId) {
+      this.portId = portId;
+    }
+
+    boolean isRetired(long candidate) {
+      for (int i = 0; i < Math.min(retiredCount, RETIRED); i++) {
+        if (retired[i] == candidate) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void adopt(long newSession, SecretKey newKey) {
+      if (key != null) {
+        retired[retiredCount++ % RETIRED] = session;
+      }
+      session = newSession;
+      key = newKey;
+      window.reset();
+    }
+  }
+}

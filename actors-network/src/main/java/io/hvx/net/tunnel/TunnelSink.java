@@ -1,0 +1,99 @@
+package io.hvx.net.tunnel;
+
+import io.hvx.net.crypto.FrameCipher;
+import io.hvx.net.frame.GreHeader;
+import io.hvx.net.metrics.Counter;
+import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.FrameSink;
+import io.aeron.ExclusivePublication;
+import javax.crypto.SecretKey;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The egress of the tunnel port towards one peer node: GRE-frames the Ethernet frame with the network
+ * id as key, seals it with the direction key and offers it to the peer's Aeron publication. Used only on
+ * the switch's data-plane thread; all buffers are preallocated.
+ */
+public final class TunnelSink implements FrameSink, AutoCloseable {
+  private static final int MAX_RETRIES = 10_000;
+
+  private final int selfId;
+  private final int peerId;
+  private final long session;
+  private final SecretKey key;
+  private final ExclusivePublication publication;
+  private final Counters counters;
+  private final FrameCipher cipher = new FrameCipher();
+  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
+  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
+  private final byte[] sealed = new byte[OverlaySettings.MAX_MESSAGE];
+  private final UnsafeBuffer sealedBuffer = new UnsafeBuffer(sealed);
+  private final OverlayHeader header = new OverlayHeader().wrap(sealedBuffer);
+  private final GreHeader gre = new GreHeader();
+  private long sequence;
+
+  TunnelSink(int selfId, int peerId, long session, SecretKey key, ExclusivePublication publication, Counters counters) {
+    this.selfId = selfId;
+    this.peerId = peerId;
+    this.session = session;
+    this.key = key;
+    this.publication = publication;
+    this.counters = counters;
+  }
+
+  public int peerId() {
+    return peerId;
+  }
+
+  public boolean isConnected() {
+    return publication.isConnected();
+  }
+
+  @Override
+  public boolean transmit(int networkId, DirectBuffer buffer, int offset, int length) {
+    int sealedLength = seal(networkId, buffer, offset, length);
+    return sealedLength > 0 && offer(sealedLength);
+  }
+
+  /** Seals one frame into {@link #sealedBuffer()}; returns the message length, or -1 when it is too long. */
+  public int seal(int networkId, DirectBuffer buffer, int offset, int length) {
+    if (length + GreHeader.LENGTH + OverlayHeader.LENGTH + FrameCipher.TAG_LENGTH > OverlaySettings.MAX_MESSAGE) {
+      counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
+      return -1;
+    }
+    gre.wrap(plainBuffer, 0).writeKeyedEthernet(networkId);
+    buffer.getBytes(offset, plain, GreHeader.LENGTH, length);
+    header.write(selfId, session, ++sequence);
+    int cipherLength = cipher.seal(key, selfId, sequence, plain, GreHeader.LENGTH + length, sealed, OverlayHeader.LENGTH);
+    return OverlayHeader.LENGTH + cipherLength;
+  }
+
+  /** The buffer {@link #seal} writes into; tests tamper with it before {@link #offer}. */
+  public UnsafeBuffer sealedBuffer() {
+    return sealedBuffer;
+  }
+
+  /** Publishes the first {@code length} bytes of {@link #sealedBuffer()} to the peer. */
+  public boolean offer(int length) {
+    long result = publication.offer(sealedBuffer, 0, length);
+    // Back pressure lasts microseconds while the driver sends; a short bounded retry is cheaper for TCP
+    // inside the overlay than a drop and a retransmission.
+    for (int retry = 0; retry < MAX_RETRIES
+        && (result == ExclusivePublication.BACK_PRESSURED || result == ExclusivePublication.ADMIN_ACTION); retry++) {
+      Thread.onSpinWait();
+      result = publication.offer(sealedBuffer, 0, length);
+    }
+    if (result < 0) {
+      counters.increment(Counter.OVERLAY_BACK_PRESSURED_FRAMES);
+      return false;
+    }
+    counters.increment(Counter.OVERLAY_TX_FRAMES);
+    return true;
+  }
+
+  @Override
+  public void close() {
+    publication.close();
+  }
+}

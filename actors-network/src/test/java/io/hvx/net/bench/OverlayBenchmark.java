@@ -1,0 +1,176 @@
+package io.hvx.net.bench;
+
+import io.hvx.net.HSwitch;
+import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.tap.TapDevice;
+import io.hvx.net.tap.TapPort;
+import io.hvx.net.testing.Await;
+import io.hvx.net.testing.Netns;
+import io.hvx.net.tunnel.EmbeddedAeron;
+import io.hvx.net.tunnel.OverlaySettings;
+import java.net.InetAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+/**
+ * Benchmark program (not a test): iperf3 TCP throughput and ping RTT between two network namespaces,
+ * in one run, through (1) plain veth, (2) Linux VXLAN over veth (the in-kernel L2 overlay peer; this
+ * kernel has no gretap) and (3) hSwitch: TAP vPorts on two switches joined by the encrypted Aeron
+ * tunnel on loopback. Prints the figures and the ratios. Needs root, iproute2, iputils-ping, iperf3.
+ *
+ * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield].
+ */
+public final class OverlayBenchmark {
+  private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
+
+  private OverlayBenchmark() {}
+
+  /** One measured path. */
+  record Figures(String path, double gbits, double rttAvgMs) {}
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    String idle = args.length > 1 ? args[1] : "yield";
+    String reason = Netns.unavailableReason("ip", "ping", "iperf3");
+    if (reason != null) {
+      System.err.println("cannot run the network benchmark: " + reason);
+      System.exit(2);
+    }
+    System.out.printf("date %s, host %s, %d cpus, %s, iperf3 %d s, hSwitch idle=%s%n", Instant.now(),
+        InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.vm.name") + " " + Runtime.version(), seconds, idle);
+    Figures veth = measureVeth(seconds);
+    Figures vxlan = measureVxlan(seconds);
+    Figures hswitch = measureHSwitch(seconds, idle);
+    for (Figures f : new Figures[] {veth, vxlan, hswitch}) {
+      System.out.printf(Locale.ROOT, "%-28s %8.3f Gbit/s   ping avg %.3f ms%n", f.path(), f.gbits(), f.rttAvgMs());
+    }
+    System.out.printf(Locale.ROOT, "hSwitch / VXLAN throughput ratio: %.4f%n", hswitch.gbits() / vxlan.gbits());
+    System.out.printf(Locale.ROOT, "RTT added by hSwitch over veth: %.1f us (VXLAN adds %.1f us)%n",
+        (hswitch.rttAvgMs() - veth.rttAvgMs()) * 1000, (vxlan.rttAvgMs() - veth.rttAvgMs()) * 1000);
+  }
+
+  private static String tag() {
+    return Integer.toHexString(new SecureRandom().nextInt(0x1000, 0xFFFF));
+  }
+
+  private static Figures measureVeth(int seconds) throws Exception {
+    try (Netns netns = new Netns()) {
+      String t = tag();
+      String a = netns.add("hvxbva" + t);
+      String b = netns.add("hvxbvb" + t);
+      netns.must("ip", "link", "add", "hvxva" + t, "type", "veth", "peer", "name", "hvxvb" + t);
+      netns.configure(a, "hvxva" + t, "10.232.1.1/24");
+      netns.configure(b, "hvxvb" + t, "10.232.1.2/24");
+      return measure(netns, "veth", a, b, "10.232.1.2", seconds);
+    }
+  }
+
+  private static Figures measureVxlan(int seconds) throws Exception {
+    try (Netns netns = new Netns()) {
+      String t = tag();
+      String a = netns.add("hvxbxa" + t);
+      String b = netns.add("hvxbxb" + t);
+      netns.must("ip", "link", "add", "hvxua" + t, "type", "veth", "peer", "name", "hvxub" + t);
+      netns.configure(a, "hvxua" + t, "10.233.1.1/24");
+      netns.configure(b, "hvxub" + t, "10.233.1.2/24");
+      vxlan(netns, a, "hvxua" + t, "10.233.1.1", "10.233.1.2", "10.234.1.1/24");
+      vxlan(netns, b, "hvxub" + t, "10.233.1.2", "10.233.1.1", "10.234.1.2/24");
+      return measure(netns, "Linux VXLAN over veth", a, b, "10.234.1.2", seconds);
+    }
+  }
+
+  private static void vxlan(Netns netns, String ns, String underlay, String local, String remote, String cidr) {
+    netns.must("ip", "-n", ns, "link", "add", "vx0", "type", "vxlan", "id", "42", "local", local, "remote", remote,
+        "dstport", "4789", "dev", underlay);
+    netns.must("ip", "-n", ns, "addr", "add", cidr, "dev", "vx0");
+    netns.must("ip", "-n", ns, "link", "set", "vx0", "up");
+  }
+
+  private static Figures measureHSwitch(int seconds, String idleName) throws Exception {
+    IdleStrategy idle = "frugal".equals(idleName) ? HSwitch.frugalIdleStrategy() : new YieldingIdleStrategy();
+    IdleStrategy driverIdle = "frugal".equals(idleName)
+        ? new BackoffIdleStrategy(10, 20, 1_000, 100_000) : new YieldingIdleStrategy();
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    try (Netns netns = new Netns(); EmbeddedAeron aeron = EmbeddedAeron.launch(driverIdle)) {
+      String t = tag();
+      String a = netns.add("hvxbha" + t);
+      String b = netns.add("hvxbhb" + t);
+      HSwitch switchA = HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
+      HSwitch switchB = HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
+      TapPort tapA = new TapPort(TapDevice.open("hvxha" + t), switchA.counters());
+      TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t), switchB.counters());
+      try {
+        netns.configure(a, tapA.device().name(), "10.235.1.1/24");
+        netns.configure(b, tapB.device().name(), "10.235.1.2/24");
+        tapA.start(sink -> switchA.attachLocal(1, 1, sink));
+        tapB.start(sink -> switchB.attachLocal(1, 1, sink));
+        switchA.addPeer(2, switchB.endpoint());
+        switchB.addPeer(1, switchA.endpoint());
+        Await.until("tunnels", Duration.ofSeconds(10), () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+        Figures figures = measure(netns, "hSwitch (TAP+AES-GCM+Aeron)", a, b, "10.235.1.2", seconds);
+        System.out.println("hSwitch drops: A " + drops(switchA) + ", B " + drops(switchB));
+        return figures;
+      } finally {
+        switchA.close();
+        switchB.close();
+        tapA.close();
+        tapB.close();
+      }
+    }
+  }
+
+  private static String drops(HSwitch hswitch) {
+    StringBuilder text = new StringBuilder();
+    hswitch.counters().snapshot().forEach((counter, value) -> {
+      String name = counter.name();
+      boolean drop = name.contains("DROPS") || name.contains("FULL") || name.contains("BACK_PRESSURED")
+          || name.contains("AUTH_FAILED") || name.contains("REPLAYED") || name.contains("MALFORMED")
+          || name.contains("OVERSIZED") || name.contains("RUNT");
+      if (drop && value > 0) {
+        text.append(counter).append('=').append(value).append(' ');
+      }
+    });
+    return text.isEmpty() ? "none" : text.toString().trim();
+  }
+
+  private static Figures measure(Netns netns, String path, String a, String b, String addressB, int seconds)
+      throws Exception {
+    Netns.Result warm = netns.run(20, "ip", "netns", "exec", a, "ping", "-c", "3", "-i", "0.2", "-W", "2", addressB);
+    if (!warm.ok()) {
+      throw new IllegalStateException(path + ": no connectivity: " + warm.output());
+    }
+    double gbits;
+    Process server = netns.start("ip", "netns", "exec", b, "iperf3", "-s", "-1", "-B", addressB);
+    try {
+      Thread.sleep(500);
+      Netns.Result client = netns.run(seconds + 30L, "ip", "netns", "exec", a, "iperf3", "-c", addressB,
+          "-t", Integer.toString(seconds), "-f", "g");
+      Matcher receiver = Pattern.compile("([0-9.]+) Gbits/sec\\s+receiver").matcher(client.output());
+      if (!receiver.find()) {
+        throw new IllegalStateException(path + ": iperf3 gave no figure: " + client.output());
+      }
+      gbits = Double.parseDouble(receiver.group(1));
+    } finally {
+      server.destroy();
+      server.waitFor(5, TimeUnit.SECONDS);
+    }
+    // Ping after iperf3, so that hSwitch's data path is JIT-compiled when its latency is measured.
+    Netns.Result ping = netns.run(60, "ip", "netns", "exec", a, "ping", "-q", "-c", "50", "-i", "0.02", addressB);
+    Matcher rtt = RTT.matcher(ping.output());
+    double rttAvg = rtt.find() ? Double.parseDouble(rtt.group(2)) : Double.NaN;
+    System.out.println(path + " ping: " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
+    return new Figures(path, gbits, rttAvg);
+  }
+}

@@ -1,0 +1,223 @@
+package io.hvx.net.tunnel;
+
+import static io.hvx.net.testing.Frames.frame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.hvx.net.HSwitch;
+import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.frame.EthernetFrame;
+import io.hvx.net.metrics.Counter;
+import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.IngressRing;
+import io.hvx.net.testing.Await;
+import io.hvx.net.testing.RecordingSink;
+import java.time.Duration;
+import java.util.Arrays;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class EncryptedTunnelTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final int NET = 42;
+  private static final byte[] SECRET = filled(32, 7);
+  private static final String A_MAC = "02:00:00:00:00:0a";
+  private static final String B_MAC = "02:00:00:00:00:0b";
+  private static EmbeddedAeron aeron;
+
+  private final String endpointA = "127.0.0.1:" + Await.freeUdpPort();
+  private final String endpointB = "127.0.0.1:" + Await.freeUdpPort();
+  private final RecordingSink portB = new RecordingSink();
+  private HSwitch switchB;
+  private IngressRing ringB;
+  private Overlay rawOverlay;
+
+  @BeforeAll
+  static void startAeron() {
+    aeron = EmbeddedAeron.launch();
+  }
+
+  @AfterAll
+  static void stopAeron() {
+    aeron.close();
+  }
+
+  @AfterEach
+  void stopSwitch() {
+    if (switchB != null) {
+      switchB.close();
+    }
+    if (rawOverlay != null) {
+      rawOverlay.close();
+    }
+  }
+
+  private void startSwitchB() {
+    switchB = HSwitch.start(2, aeron.aeron(), endpointB, new PeerKeys(SECRET));
+    ringB = switchB.attachLocal(1, NET, portB);
+  }
+
+  private static byte[] filled(int length, int value) {
+    byte[] bytes = new byte[length];
+    Arrays.fill(bytes, (byte) value);
+    return bytes;
+  }
+
+  @Test
+  void two_switches_exchange_broadcast_and_unicast_frames_through_the_encrypted_tunnel() {
+    startSwitchB();
+    RecordingSink portA = new RecordingSink();
+    try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET))) {
+      IngressRing ringA = switchA.attachLocal(1, NET, portA);
+      switchA.addPeer(2, endpointB);
+      switchB.addPeer(1, endpointA);
+      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+
+      UnsafeBuffer broadcast = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+      ringA.offer(broadcast, 0, broadcast.capacity());
+      Await.until("broadcast at B", WAIT, () -> portB.sent().size() == 1);
+      assertArrayEquals(broadcast.byteArray(), portB.sent().get(0).bytes());
+
+      UnsafeBuffer reply = frame(A_MAC, B_MAC, 2);
+      ringB.offer(reply, 0, reply.capacity());
+      Await.until("unicast reply at A", WAIT, () -> portA.sent().size() == 1);
+      assertEquals(2, portA.sent().get(0).marker());
+      assertEquals(1, switchB.counters().get(Counter.SWITCH_UNICAST_FRAMES), "B learned A behind the tunnel");
+      assertEquals(1, switchA.counters().get(Counter.OVERLAY_RX_FRAMES));
+    }
+  }
+
+  @Test
+  void a_full_1514_byte_frame_crosses_in_one_piece() {
+    startSwitchB();
+    try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET))) {
+      IngressRing ringA = switchA.attachLocal(1, NET, new RecordingSink());
+      switchA.addPeer(2, endpointB);
+      switchB.addPeer(1, endpointA);
+      Await.until("tunnel connected", WAIT, () -> switchA.isPeerConnected(2));
+
+      UnsafeBuffer big = new UnsafeBuffer(new byte[EthernetFrame.MAX_LENGTH]);
+      for (int i = 0; i < big.capacity(); i++) {
+        big.putByte(i, (byte) i);
+      }
+      frame("ff:ff:ff:ff:ff:ff", A_MAC, 0).getBytes(0, big, 0, EthernetFrame.HEADER_LENGTH);
+      ringA.offer(big, 0, big.capacity());
+      Await.until("big frame at B", WAIT, () -> portB.sent().size() == 1);
+      assertArrayEquals(big.byteArray(), portB.sent().get(0).bytes());
+      assertEquals(0, switchB.counters().get(Counter.OVERLAY_MALFORMED_FRAMES));
+    }
+  }
+
+  /** A sender without a switch, so the test controls exactly which sealed messages reach B. */
+  private TunnelSink rawSender(byte[] secret, int senderId, Counters counters) {
+    rawOverlay = new Overlay(senderId, new PeerKeys(secret), aeron.aeron(), endpointA,
+        OverlaySettings.defaults(), counters);
+    TunnelSink sink = rawOverlay.connect(2, endpointB);
+    Await.until("raw sender connected", WAIT, sink::isConnected);
+    return sink;
+  }
+
+  @Test
+  void a_corrupted_frame_is_dropped_and_counted_as_failed_authentication() {
+    startSwitchB();
+    switchB.addPeer(1, endpointA);
+    TunnelSink sender = rawSender(SECRET, 1, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    int length = sender.seal(NET, payload, 0, payload.capacity());
+    int flipped = OverlayHeader.LENGTH + 20;
+    sender.sealedBuffer().putByte(flipped, (byte) (sender.sealedBuffer().getByte(flipped) ^ 1));
+    sender.offer(length);
+
+    Await.until("auth failure counted", WAIT, () -> switchB.counters().get(Counter.OVERLAY_AUTH_FAILED_FRAMES) == 1);
+    assertEquals(0, portB.sent().size());
+    assertEquals(0, switchB.counters().get(Counter.OVERLAY_RX_FRAMES));
+    sender.close();
+  }
+
+  @Test
+  void a_replayed_frame_is_dropped_and_counted() {
+    startSwitchB();
+    switchB.addPeer(1, endpointA);
+    TunnelSink sender = rawSender(SECRET, 1, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    int length = sender.seal(NET, payload, 0, payload.capacity());
+    sender.offer(length);
+    sender.offer(length);
+
+    Await.until("replay counted", WAIT, () -> switchB.counters().get(Counter.OVERLAY_REPLAYED_FRAMES) == 1);
+    assertEquals(1, switchB.counters().get(Counter.OVERLAY_RX_FRAMES));
+    assertEquals(1, portB.sent().size(), "the original is delivered once");
+    sender.close();
+  }
+
+  @Test
+  void a_restarted_peer_is_accepted_under_its_new_session_and_its_old_session_cannot_be_replayed() {
+    startSwitchB();
+    switchB.addPeer(1, endpointA);
+    TunnelSink beforeRestart = rawSender(SECRET, 1, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    int oldLength = beforeRestart.seal(NET, payload, 0, payload.capacity());
+    byte[] oldMessage = new byte[oldLength];
+    beforeRestart.sealedBuffer().getBytes(0, oldMessage);
+    beforeRestart.offer(oldLength);
+    Await.until("first session accepted", WAIT, () -> portB.sent().size() == 1);
+    beforeRestart.close();
+    rawOverlay.close();
+
+    // The restarted node starts again at sequence 1, under a new random session and so a new key.
+    TunnelSink afterRestart = rawSender(SECRET, 1, new Counters());
+    afterRestart.offer(afterRestart.seal(NET, payload, 0, payload.capacity()));
+    Await.until("new session accepted", WAIT, () -> portB.sent().size() == 2);
+    assertEquals(2, switchB.counters().get(Counter.OVERLAY_SESSION_CHANGES));
+
+    afterRestart.sealedBuffer().putBytes(0, oldMessage);
+    afterRestart.offer(oldLength);
+    Await.until("old session refused", WAIT,
+        () -> switchB.counters().get(Counter.OVERLAY_RETIRED_SESSION_FRAMES) == 1);
+    assertEquals(2, portB.sent().size());
+    afterRestart.close();
+  }
+
+  @Test
+  void a_frame_forged_with_another_secret_is_dropped_and_counted() {
+    startSwitchB();
+    switchB.addPeer(1, endpointA);
+    TunnelSink forger = rawSender(filled(32, 9), 1, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    forger.offer(forger.seal(NET, payload, 0, payload.capacity()));
+
+    Await.until("forgery counted", WAIT, () -> switchB.counters().get(Counter.OVERLAY_AUTH_FAILED_FRAMES) == 1);
+    assertEquals(0, portB.sent().size());
+    forger.close();
+  }
+
+  @Test
+  void a_frame_from_a_node_without_a_tunnel_is_dropped_and_counted() {
+    startSwitchB();
+    TunnelSink stranger = rawSender(SECRET, 3, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    stranger.offer(stranger.seal(NET, payload, 0, payload.capacity()));
+
+    Await.until("unknown peer counted", WAIT,
+        () -> switchB.counters().get(Counter.OVERLAY_UNKNOWN_PEER_FRAMES) == 1);
+    assertEquals(0, portB.sent().size());
+    stranger.close();
+  }
+
+  @Test
+  void a_truncated_message_is_dropped_as_malformed() {
+    startSwitchB();
+    switchB.addPeer(1, endpointA);
+    TunnelSink sender = rawSender(SECRET, 1, new Counters());
+    UnsafeBuffer payload = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+    sender.seal(NET, payload, 0, payload.capacity());
+    sender.offer(OverlayHeader.LENGTH + 10);
+
+    Await.until("malformed counted", WAIT, () -> switchB.counters().get(Counter.OVERLAY_MALFORMED_FRAMES) == 1);
+    assertEquals(0, portB.sent().size());
+    sender.close();
+  }
+}

@@ -1,0 +1,46 @@
+package io.hvx.storage.block;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** A virtual disk addressed by byte offset; implementations are safe to call from several threads. */
+public interface BlockDevice extends AutoCloseable {
+
+    /** Virtual size in bytes. */
+    long size();
+
+    /** Reads buffer.remaining() bytes at offset; bytes past the end of the disk are an error. */
+    void read(ByteBuffer buffer, long offset) throws IOException;
+
+    /** Writes buffer.remaining() bytes at offset. */
+    void write(ByteBuffer buffer, long offset) throws IOException;
+
+    /** Makes previous writes durable. */
+    void flush() throws IOException;
+
+    /** Tells the device the range is no longer needed; it reads back as zeros afterwards. */
+    void discard(long offset, long length) throws IOException;
+
+    /**
+     * Says whether the range starting at offset is allocated (holds data the format stores) and for how many
+     * bytes that answer holds, so copies can skip holes without reading them.
+     */
+    Extent extentAt(long offset) throws IOException;
+
+    /** True when the device refuses writes. */
+    boolean readOnly();
+
+    @Override
+    void close() throws IOException;
+
+    /** A run of bytes that are all allocated data, or all zeros. */
+    record Extent(long length, boolean zero) {}
+
+    /** Checks a request against the device size; shared by all formats. */
+    static void checkRange(BlockDevice device, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset + length > device.size() || offset + length < 0) {
+            throw new ImageFormatException("request at offset " + offset + " length " + length
+                    + " is outside the disk of " + device.size() + " bytes");
+        }
+    }
+}

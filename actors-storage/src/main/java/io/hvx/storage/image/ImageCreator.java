@@ -1,0 +1,57 @@
+package io.hvx.storage.image;
+
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ImageFormatException;
+import io.hvx.storage.qcow2.Qcow2Image;
+import io.hvx.storage.raw.RawImage;
+import io.hvx.storage.vmdk.StreamOptimizedWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Creates empty images of a format from qemu-img style options (-o cluster_size=...,backing_file=...). */
+public final class ImageCreator {
+    private ImageCreator() {}
+
+    public static BlockDevice create(Path path, ImageFormat format, long size, Map<String, String> options)
+            throws IOException {
+        return switch (format) {
+            case RAW -> {
+                rejectUnknown(options, "preallocation");
+                yield RawImage.create(path, size);
+            }
+            case QCOW2 -> {
+                rejectUnknown(options, "cluster_size", "backing_file", "backing_fmt", "compat");
+                int clusterSize = (int) SizeParser.parse(options.getOrDefault("cluster_size", "65536"));
+                if (Integer.bitCount(clusterSize) != 1) {
+                    throw new ImageFormatException("cluster size must be a power of two: " + clusterSize);
+                }
+                String compat = options.getOrDefault("compat", "1.1");
+                if (!compat.equals("1.1") && !compat.equals("v3")) {
+                    throw new ImageFormatException("only compat=1.1 (qcow2 version 3) can be written");
+                }
+                yield Qcow2Image.create(path, size, Integer.numberOfTrailingZeros(clusterSize),
+                        options.get("backing_file"), options.get("backing_fmt"));
+            }
+            case VMDK -> {
+                rejectUnknown(options, "subformat", "adapter_type");
+                String sub = options.getOrDefault("subformat", "monolithicSparse");
+                if (!sub.equals("streamOptimized")) {
+                    throw new ImageFormatException("VMDK subformat '" + sub
+                            + "' cannot be written yet; use -o subformat=streamOptimized");
+                }
+                yield StreamOptimizedWriter.create(path, size);
+            }
+            case VDI -> throw new ImageFormatException("writing VDI images is not supported yet");
+            case VPC -> throw new ImageFormatException("writing VHD (vpc) images is not supported yet");
+        };
+    }
+
+    private static void rejectUnknown(Map<String, String> options, String... known) throws ImageFormatException {
+        for (String k : options.keySet()) {
+            if (!java.util.List.of(known).contains(k)) {
+                throw new ImageFormatException("invalid option '" + k + "' for this format");
+            }
+        }
+    }
+}

@@ -1,0 +1,945 @@
+package io.hvx.storage.qcow2;
+
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ImageFormatException;
+import io.hvx.storage.image.ImageOpener;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * A qcow2 image (versions 2 and 3) read and written through the {@link BlockDevice} interface.
+ *
+ * <p>Metadata changes go straight to the file; refcounts are rebuilt from the L1/L2 tree when a writable image is
+ * closed, with the dirty bit set meanwhile so qemu repairs them if hvx never got to close it.
+ */
+public final class Qcow2Image implements BlockDevice {
+    /** qemu refuses L1 tables above 32 MiB; so do we, which also bounds memory for hostile headers. */
+    private static final int MAX_L1_BYTES = 32 << 20;
+    private static final long MAX_SIZE = 1L << 61;
+    private static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
+    private static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
+    private static final long COPIED = 1L << 63;
+    private static final long COMPRESSED = 1L << 62;
+    private static final long ZERO = 1L;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean readOnly;
+    private final Qcow2Header header;
+    private final int clusterBits;
+    private final int clusterSize;
+    private final int l2Entries;
+    private final BlockDevice backing;
+    private final String backingFile;
+    private final String backingFormat;
+    private final List<Snapshot> snapshots;
+    private long[] l1;
+    private long size;
+    private long fileEnd;
+    private boolean modified;
+    /** False for images hvx just created: nobody can see them before close, so ordering syncs buy nothing. */
+    private boolean syncMetadata = true;
+    private final Map<Long, long[]> l2Cache = new HashMap<>();
+    private final Set<Long> dirtyL2 = new java.util.HashSet<>();
+    private final ByteBuffer l2Out;
+    private final Inflater inflater = new Inflater(true);
+    private final byte[] compressedIn;
+    private final byte[] clusterScratch;
+    private long decompressedHost = -1;
+
+    /** An internal snapshot as listed in the snapshot table. */
+    public record Snapshot(String id, String name, long l1Offset, int l1Size, long dateSeconds, long vmStateSize) {}
+
+    private Qcow2Image(Path path, FileChannel channel, boolean readOnly, Set<Path> chain) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        this.readOnly = readOnly;
+        long fileSize = channel.size();
+        if (fileSize < Qcow2Header.V2_LENGTH) {
+            throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 header");
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) Math.min(fileSize, 4096));
+        readFully(hb, 0);
+        header = new Qcow2Header(hb);
+        if (header.magic() != Qcow2Header.MAGIC) {
+            throw new ImageFormatException(path + ": not a qcow2 image (bad magic)");
+        }
+        int version = header.version();
+        if (version != 2 && version != 3) {
+            throw new ImageFormatException(path + ": unsupported qcow2 version " + version);
+        }
+        clusterBits = header.clusterBits();
+        if (clusterBits < 9 || clusterBits > 21) {
+            throw new ImageFormatException(path + ": invalid cluster_bits " + clusterBits + " (must be 9..21)");
+        }
+        clusterSize = 1 << clusterBits;
+        l2Entries = clusterSize / 8;
+        size = header.size();
+        if (size < 0 || size > MAX_SIZE) {
+            throw new ImageFormatException(path + ": absurd virtual size " + Long.toUnsignedString(size));
+        }
+        if (header.cryptMethod() != 0) {
+            throw new ImageFormatException(path + ": encrypted qcow2 images are not supported");
+        }
+        long incompat = header.incompatibleFeatures();
+        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION)) != 0) {
+            throw new ImageFormatException(path + ": unsupported incompatible features 0x" + Long.toHexString(incompat)
+                    + ((incompat & Qcow2Header.INCOMPAT_EXTL2) != 0 ? " (extended L2 entries)" : "")
+                    + ((incompat & Qcow2Header.INCOMPAT_DATA_FILE) != 0 ? " (external data file)" : "")
+                    + ((incompat & Qcow2Header.INCOMPAT_CORRUPT) != 0 ? " (image is marked corrupt)" : ""));
+        }
+        if (header.compressionType() != 0) {
+            throw new ImageFormatException(path + ": compression type " + header.compressionType()
+                    + " (zstd) is not supported yet");
+        }
+        int order = header.refcountOrder();
+        if (order < 0 || order > 6) {
+            throw new ImageFormatException(path + ": invalid refcount_order " + order);
+        }
+        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
+            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
+        }
+        long l1Needed = ceilDiv(ceilDiv(size, clusterSize), l2Entries);
+        long l1Size = Integer.toUnsignedLong(header.l1Size());
+        if (l1Size < l1Needed) {
+            throw new ImageFormatException(path + ": L1 table too small (" + l1Size + " entries for "
+                    + size + " bytes)");
+        }
+        if (l1Size * 8 > MAX_L1_BYTES) {
+            throw new ImageFormatException(path + ": L1 table of " + l1Size + " entries is too large");
+        }
+        long l1Off = header.l1TableOffset();
+        if (l1Size > 0 && (l1Off <= 0 || (l1Off & (clusterSize - 1)) != 0 || l1Off + l1Size * 8 > fileSize)) {
+            throw new ImageFormatException(path + ": L1 table offset 0x" + Long.toHexString(l1Off)
+                    + " is invalid or past the end of the file");
+        }
+        l1 = readTable(l1Off, (int) l1Size);
+        String[] ext = readExtensions(hb, version, fileSize);
+        backingFormat = ext[0];
+        backingFile = readBackingName(hb, fileSize);
+        snapshots = readSnapshots(fileSize);
+        fileEnd = alignUp(fileSize, clusterSize);
+        compressedIn = new byte[clusterSize + 1024];
+        clusterScratch = new byte[clusterSize];
+        l2Out = ByteBuffer.allocate(clusterSize);
+        if (backingFile != null) {
+            Path bp = resolveBacking(path, backingFile);
+            backing = ImageOpener.openChain(bp, backingFormat, true, chain);
+        } else {
+            backing = null;
+        }
+        if (!readOnly) {
+            if (incompatDirty() && version == 3) {
+                // A previous writer crashed; our close rebuilds refcounts from the tables anyway.
+                modified = true;
+            }
+        }
+    }
+
+    /** Opens an image; backing files are opened read-only, with loops in the chain refused. */
+    public static Qcow2Image open(Path path, boolean readOnly, Set<Path> chain) throws IOException {
+        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            return new Qcow2Image(path, ch, readOnly, chain);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    public static Qcow2Image open(Path path, boolean readOnly) throws IOException {
+        return open(path, readOnly, new java.util.HashSet<>());
+    }
+
+    /** Creates an empty version 3 image; backingFile may be null. */
+    public static Qcow2Image create(Path path, long size, int clusterBits, String backingFile, String backingFormat)
+            throws IOException {
+        if (clusterBits < 9 || clusterBits > 21) {
+            throw new ImageFormatException("cluster size must be a power of two between 512 and 2M");
+        }
+        if (size < 0 || size > MAX_SIZE) {
+            throw new ImageFormatException("invalid image size " + size);
+        }
+        int cs = 1 << clusterBits;
+        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / 8);
+        if (l1Entries * 8 > MAX_L1_BYTES) {
+            throw new ImageFormatException("image size " + size + " is too large for cluster size " + cs);
+        }
+        ByteBuffer hb = ByteBuffer.allocate(cs);
+        Qcow2Header h = new Qcow2Header(hb);
+        h.magic(Qcow2Header.MAGIC).version(3).clusterBits(clusterBits).size(size).l1Size((int) l1Entries)
+                .refcountOrder(4).headerLength(Qcow2Header.V3_LENGTH);
+        int pos = Qcow2Header.V3_LENGTH;
+        if (backingFile != null && backingFormat != null) {
+            byte[] f = backingFormat.getBytes(StandardCharsets.UTF_8);
+            hb.putInt(pos, Qcow2Header.EXT_BACKING_FORMAT).putInt(pos + 4, f.length);
+            hb.put(pos + 8, f);
+            pos += 8 + (int) alignUp(f.length, 8);
+        }
+        hb.putInt(pos, Qcow2Header.EXT_END).putInt(pos + 4, 0);
+        pos += 8;
+        if (backingFile != null) {
+            byte[] b = backingFile.getBytes(StandardCharsets.UTF_8);
+            if (pos + b.length > cs || b.length > 1023) {
+                throw new ImageFormatException("backing file name is too long: " + backingFile);
+            }
+            hb.put(pos, b);
+            h.backingFileOffset(pos).backingFileSize(b.length);
+        }
+        long l1Off = cs;
+        h.l1TableOffset(l1Off);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE_NEW)) {
+            writeFully(ch, hb.clear(), 0);
+            long l1Bytes = alignUp(Math.max(l1Entries * 8, 1), cs);
+            ByteBuffer zeros = ByteBuffer.allocate((int) l1Bytes);
+            writeFully(ch, zeros, l1Off);
+        }
+        Qcow2Image img = open(path, false);
+        img.modified = true;
+        img.syncMetadata = false;
+        img.fileEnd = l1Off + alignUp(Math.max(l1Entries * 8, 1), cs);
+        return img;
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public synchronized void read(ByteBuffer buffer, long offset) throws IOException {
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        while (buffer.hasRemaining()) {
+            int inCluster = (int) (offset & (clusterSize - 1));
+            int n = Math.min(buffer.remaining(), clusterSize - inCluster);
+            long entry = l2Entry(offset);
+            int lim = buffer.limit();
+            buffer.limit(buffer.position() + n);
+            if ((entry & COMPRESSED) != 0) {
+                decompress(entry);
+                buffer.put(clusterScratch, inCluster, n);
+            } else if ((entry & ZERO) != 0) {
+                fillZero(buffer);
+            } else if ((entry & L2_OFFSET_MASK) != 0) {
+                long host = checkDataOffset(entry & L2_OFFSET_MASK);
+                readFullyOrZero(buffer, host + inCluster);
+            } else if (backing != null && offset < backing.size()) {
+                int fromBacking = (int) Math.min(n, backing.size() - offset);
+                buffer.limit(buffer.position() + fromBacking);
+                backing.read(buffer, offset);
+                buffer.limit(buffer.position() + n - fromBacking);
+                fillZero(buffer);
+            } else {
+                fillZero(buffer);
+            }
+            buffer.limit(lim);
+            offset += n;
+        }
+    }
+
+    @Override
+    public synchronized Extent extentAt(long offset) throws IOException {
+        long len = 0;
+        Boolean zero = null;
+        long pos = offset;
+        while (pos < size && len < (64L << 20)) {
+            long entry = l2Entry(pos);
+            boolean z;
+            if ((entry & COMPRESSED) != 0) {
+                z = false;
+            } else if ((entry & ZERO) != 0) {
+                z = true;
+            } else if ((entry & L2_OFFSET_MASK) != 0) {
+                z = false;
+            } else {
+                z = backing == null || pos >= backing.size();
+                if (!z) {
+                    Extent e = backing.extentAt(pos);
+                    z = e.zero();
+                }
+            }
+            if (zero == null) {
+                zero = z;
+            } else if (zero != z) {
+                break;
+            }
+            long step = clusterSize - (pos & (clusterSize - 1));
+            len += step;
+            pos += step;
+        }
+        return new Extent(Math.min(len, size - offset), zero != null && zero);
+    }
+
+    /** Returns the raw L2 entry for a guest offset, 0 when the L2 table itself is absent. */
+    private long l2Entry(long offset) throws IOException {
+        long cluster = offset >>> clusterBits;
+        int l1Index = (int) (cluster / l2Entries);
+        long l2Off = l1[l1Index] & L1_OFFSET_MASK;
+        if (l2Off == 0) {
+            return 0;
+        }
+        return l2Table(l2Off)[(int) (cluster % l2Entries)];
+    }
+
+    private long[] l2Table(long l2Off) throws IOException {
+        long[] t = l2Cache.get(l2Off);
+        if (t == null) {
+            if ((l2Off & (clusterSize - 1)) != 0 || l2Off + clusterSize > channel.size()) {
+                throw new ImageFormatException(path + ": L2 table at 0x" + Long.toHexString(l2Off)
+                        + " is misaligned or past the end of the file");
+            }
+            t = readTable(l2Off, l2Entries);
+            if (l2Cache.size() >= 256) {
+                // Bounded so hostile or huge images cannot exhaust the heap; tables are re-read on demand.
+                writeDirtyL2();
+                l2Cache.clear();
+            }
+            l2Cache.put(l2Off, t);
+        }
+        return t;
+    }
+
+    private long checkDataOffset(long host) throws IOException {
+        if ((host & (clusterSize - 1)) != 0 || host >= channel.size() + clusterSize) {
+            throw new ImageFormatException(path + ": data cluster at 0x" + Long.toHexString(host)
+                    + " is misaligned or past the end of the file");
+        }
+        return host;
+    }
+
+    private void decompress(long entry) throws IOException {
+        int x = 62 - (clusterBits - 8);
+        long host = entry & ((1L << x) - 1);
+        if (host == decompressedHost) {
+            return;
+        }
+        long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
+        int len = (int) Math.min(sectors * 512 - (host & 511), compressedIn.length);
+        long fileSize = channel.size();
+        if (host >= fileSize) {
+            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
+                    + " is past the end of the file");
+        }
+        len = (int) Math.min(len, fileSize - host);
+        ByteBuffer in = ByteBuffer.wrap(compressedIn, 0, len);
+        readFully(in, host);
+        inflater.reset();
+        inflater.setInput(compressedIn, 0, len);
+        try {
+            int out = 0;
+            while (out < clusterSize) {
+                int n = inflater.inflate(clusterScratch, out, clusterSize - out);
+                if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                out += n;
+            }
+            if (out < clusterSize) {
+                throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
+                        + " is truncated");
+            }
+        } catch (DataFormatException e) {
+            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
+                    + " is corrupt: " + e.getMessage());
+        }
+        decompressedHost = host;
+    }
+
+    // ---- writes ------------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
+        requireWritable();
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        markDirty();
+        int end = buffer.limit();
+        // Consecutive clusters usually land on consecutive host clusters: gather them into one positional write.
+        long runHost = -1;
+        int runStart = buffer.position();
+        int runLen = 0;
+        while (buffer.position() < end) {
+            int inCluster = (int) (offset & (clusterSize - 1));
+            int n = Math.min(end - buffer.position(), clusterSize - inCluster);
+            long host = writableCluster(offset, inCluster != 0 || n != clusterSize) + inCluster;
+            if (runHost < 0 || host != runHost + runLen) {
+                writeRun(buffer, runStart, runLen, runHost);
+                runHost = host;
+                runStart = buffer.position();
+                runLen = 0;
+            }
+            runLen += n;
+            buffer.position(buffer.position() + n);
+            offset += n;
+        }
+        writeRun(buffer, runStart, runLen, runHost);
+        buffer.limit(end).position(end);
+    }
+
+    private void writeRun(ByteBuffer buffer, int start, int len, long host) throws IOException {
+        if (len == 0) {
+            return;
+        }
+        ByteBuffer slice = buffer.slice(start, len);
+        writeFully(channel, slice, host);
+    }
+
+    /** Writes a cluster only if it holds data; used by converters so all-zero clusters stay unallocated. */
+    public synchronized void writeZeroes(long offset, long length) throws IOException {
+        requireWritable();
+        BlockDevice.checkRange(this, offset, length);
+        markDirty();
+        long end = offset + length;
+        while (offset < end) {
+            int inCluster = (int) (offset & (clusterSize - 1));
+            int n = (int) Math.min(end - offset, clusterSize - inCluster);
+            if (n == clusterSize && header.version() >= 3) {
+                setL2Entry(offset, ZERO);
+            } else {
+                long host = writableCluster(offset, true);
+                writeFully(channel, ByteBuffer.wrap(new byte[n]), host + inCluster);
+            }
+            offset += n;
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        writeZeroes(offset, length);
+    }
+
+    /** Returns the host offset of a cluster that may be written in place, allocating (and copying) if needed. */
+    private long writableCluster(long offset, boolean partial) throws IOException {
+        long entry = l2Entry(offset);
+        long host = entry & L2_OFFSET_MASK;
+        if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0) {
+            return host;
+        }
+        long clusterStart = offset & ~((long) clusterSize - 1);
+        byte[] old = null;
+        if (partial) {
+            // Copy-on-write: the cluster's current content (backing, compressed, shared or zero) is kept around
+            // the bytes being written.
+            int len = (int) Math.min(clusterSize, size - clusterStart);
+            old = new byte[clusterSize];
+            read(ByteBuffer.wrap(old, 0, len), clusterStart);
+        }
+        long fresh = allocateClusters(1);
+        if (old != null) {
+            writeFully(channel, ByteBuffer.wrap(old), fresh);
+        }
+        setL2Entry(offset, fresh | COPIED);
+        if (host == decompressedHost) {
+            decompressedHost = -1;
+        }
+        return fresh;
+    }
+
+    private void setL2Entry(long offset, long value) throws IOException {
+        long cluster = offset >>> clusterBits;
+        int l1Index = (int) (cluster / l2Entries);
+        int l2Index = (int) (cluster % l2Entries);
+        long l1e = l1[l1Index];
+        long l2Off = l1e & L1_OFFSET_MASK;
+        long[] table;
+        if (l2Off == 0 || (l1e & COPIED) == 0) {
+            // A new L2 table, or a private copy of one shared with a snapshot.
+            long[] src = l2Off == 0 ? new long[l2Entries] : l2Table(l2Off).clone();
+            long fresh = allocateClusters(1);
+            table = src;
+            ByteBuffer b = ByteBuffer.allocate(clusterSize);
+            b.asLongBuffer().put(table);
+            writeFully(channel, b, fresh);
+            l1[l1Index] = fresh | COPIED;
+            writeFully(channel, ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
+            l2Cache.put(fresh, table);
+            l2Off = fresh;
+        } else {
+            table = l2Table(l2Off);
+        }
+        table[l2Index] = value;
+        // Written back on flush and close: one write per table instead of one per cluster.
+        dirtyL2.add(l2Off);
+    }
+
+    private long allocateClusters(int count) {
+        long at = fileEnd;
+        fileEnd += (long) count * clusterSize;
+        return at;
+    }
+
+    private void markDirty() throws IOException {
+        if (!modified) {
+            modified = true;
+            if (header.version() >= 3) {
+                header.incompatibleFeatures(header.incompatibleFeatures() | Qcow2Header.INCOMPAT_DIRTY);
+                writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+                sync();
+            }
+        }
+    }
+
+    private void sync() throws IOException {
+        if (syncMetadata) {
+            channel.force(false);
+        }
+    }
+
+    private boolean incompatDirty() {
+        return (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_DIRTY) != 0;
+    }
+
+    /** Changes the virtual size; growing may move the L1 table to the end of the file. */
+    public synchronized void resize(long newSize) throws IOException {
+        requireWritable();
+        if (newSize < size) {
+            throw new ImageFormatException("shrinking qcow2 images is not supported");
+        }
+        markDirty();
+        long need = ceilDiv(ceilDiv(newSize, clusterSize), l2Entries);
+        if (need * 8 > MAX_L1_BYTES) {
+            throw new ImageFormatException("image size " + newSize + " is too large for cluster size " + clusterSize);
+        }
+        if (need > l1.length) {
+            long[] grown = java.util.Arrays.copyOf(l1, (int) need);
+            long bytes = alignUp(need * 8, clusterSize);
+            long at = allocateClusters((int) (bytes / clusterSize));
+            ByteBuffer b = ByteBuffer.allocate((int) bytes);
+            b.asLongBuffer().put(grown);
+            writeFully(channel, b, at);
+            sync();
+            header.l1TableOffset(at).l1Size((int) need);
+            writeFully(channel, ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
+            l1 = grown;
+        }
+        size = newSize;
+        writeFully(channel, ByteBuffer.allocate(8).putLong(0, newSize), 24);
+        header.size(newSize);
+    }
+
+    private void writeDirtyL2() throws IOException {
+        for (long off : dirtyL2) {
+            long[] t = l2Cache.get(off);
+            l2Out.clear();
+            l2Out.asLongBuffer().put(t);
+            writeFully(channel, l2Out, off);
+        }
+        dirtyL2.clear();
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+        writeDirtyL2();
+        channel.force(false);
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private void requireWritable() throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is open read-only");
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try {
+            if (modified && !readOnly) {
+                writeDirtyL2();
+                rebuildRefcounts();
+                sync();
+            }
+        } finally {
+            inflater.end();
+            channel.close();
+            if (backing != null) {
+                backing.close();
+            }
+        }
+    }
+
+    // ---- refcounts ---------------------------------------------------------------------------------------------
+
+    /**
+     * Counts every reference in the image (header, tables, data, snapshots) and writes fresh refcount blocks and a
+     * fresh refcount table at the end of the file, then points the header at them and clears the dirty bit.
+     */
+    private void rebuildRefcounts() throws IOException {
+        RefcountMap counts = countReferences();
+        if (counts.outOfRange() > 0) {
+            throw new ImageFormatException(path + ": " + counts.outOfRange()
+                    + " table entries point past the end of the file; refcounts were not rewritten");
+        }
+        int order = header.refcountOrder();
+        int bits = 1 << order;
+        long perBlock = (long) clusterSize * 8 / bits;
+        long base = fileEnd / clusterSize;
+        long blocks = 0;
+        long tableClusters = 0;
+        while (true) {
+            long total = base + blocks + tableClusters;
+            long nb = ceilDiv(total, perBlock);
+            long nt = ceilDiv(nb * 8, clusterSize);
+            if (nb == blocks && nt == tableClusters) {
+                break;
+            }
+            blocks = nb;
+            tableClusters = nt;
+        }
+        long total = base + blocks + tableClusters;
+        long maxCount = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
+        ByteBuffer block = ByteBuffer.allocate(clusterSize);
+        ByteBuffer table = ByteBuffer.allocate((int) (tableClusters * clusterSize));
+        for (long b = 0; b < blocks; b++) {
+            java.util.Arrays.fill(block.array(), (byte) 0);
+            for (long i = 0; i < perBlock; i++) {
+                long cluster = b * perBlock + i;
+                if (cluster >= total) {
+                    break;
+                }
+                // Clusters from base on are the new refcount blocks and table themselves.
+                long c = cluster >= base ? 1 : counts.get(cluster);
+                if (c > maxCount) {
+                    throw new ImageFormatException(path + ": cluster " + cluster + " has too many references");
+                }
+                putRefcount(block, (int) i, bits, c);
+            }
+            long at = (base + b) * clusterSize;
+            writeFully(channel, block.clear(), at);
+            table.putLong((int) (b * 8), at);
+        }
+        long tableAt = (base + blocks) * clusterSize;
+        writeFully(channel, table.clear(), tableAt);
+        fileEnd = (base + blocks + tableClusters) * clusterSize;
+        sync();
+        ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableAt).putInt(8, (int) tableClusters);
+        writeFully(channel, hdr, 48);
+        header.refcountTableOffset(tableAt).refcountTableClusters((int) tableClusters);
+        if (header.version() >= 3) {
+            header.incompatibleFeatures(header.incompatibleFeatures() & ~Qcow2Header.INCOMPAT_DIRTY);
+            sync();
+            writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+        }
+        modified = false;
+    }
+
+    private RefcountMap countReferences() throws IOException {
+        RefcountMap counts = new RefcountMap(Math.max(fileEnd, alignUp(channel.size(), clusterSize)) / clusterSize
+                + 1024);
+        long headerEnd = Math.max(header.headerLength(), 8);
+        if (header.backingFileOffset() != 0) {
+            headerEnd = Math.max(headerEnd, header.backingFileOffset() + header.backingFileSize());
+        }
+        for (long c = 0; c < ceilDiv(headerEnd, clusterSize); c++) {
+            counts.add(c, 1);
+        }
+        countTree(counts, header.l1TableOffset(), l1);
+        if (header.nbSnapshots() > 0) {
+            long end = snapshotTableEnd();
+            for (long c = header.snapshotsOffset() / clusterSize; c < ceilDiv(end, clusterSize); c++) {
+                counts.add(c, 1);
+            }
+            for (Snapshot s : snapshots) {
+                countTree(counts, s.l1Offset(), readTable(s.l1Offset(), s.l1Size()));
+            }
+        }
+        return counts;
+    }
+
+    private void countTree(RefcountMap counts, long l1Offset, long[] table) throws IOException {
+        long l1Bytes = Math.max((long) table.length * 8, 1);
+        for (long c = l1Offset / clusterSize; c < ceilDiv(l1Offset + l1Bytes, clusterSize); c++) {
+            counts.add(c, 1);
+        }
+        int x = 62 - (clusterBits - 8);
+        for (long e : table) {
+            long l2Off = e & L1_OFFSET_MASK;
+            if (l2Off == 0) {
+                continue;
+            }
+            counts.add(l2Off / clusterSize, 1);
+            for (long entry : l2Table(l2Off)) {
+                if ((entry & COMPRESSED) != 0) {
+                    long host = entry & ((1L << x) - 1);
+                    long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
+                    long end = (host & ~511L) + sectors * 512;
+                    for (long c = host / clusterSize; c < ceilDiv(end, clusterSize); c++) {
+                        counts.add(c, 1);
+                    }
+                } else if ((entry & L2_OFFSET_MASK) != 0) {
+                    counts.add((entry & L2_OFFSET_MASK) / clusterSize, 1);
+                }
+            }
+        }
+    }
+
+    private static void putRefcount(ByteBuffer block, int index, int bits, long value) {
+        switch (bits) {
+            case 8 -> block.put(index, (byte) value);
+            case 16 -> block.putShort(index * 2, (short) value);
+            case 32 -> block.putInt(index * 4, (int) value);
+            case 64 -> block.putLong(index * 8, value);
+            default -> {
+                int perByte = 8 / bits;
+                int byteIndex = index / perByte;
+                int shift = (index % perByte) * bits;
+                int b = block.get(byteIndex) & 0xff;
+                b |= (int) (value << shift);
+                block.put(byteIndex, (byte) b);
+            }
+        }
+    }
+
+    /** Reads the refcount of one host cluster from the on-disk structures (used by check). */
+    long storedRefcount(long cluster) throws IOException {
+        int bits = 1 << header.refcountOrder();
+        long perBlock = (long) clusterSize * 8 / bits;
+        long tableIndex = cluster / perBlock;
+        if (tableIndex >= (long) header.refcountTableClusters() * clusterSize / 8) {
+            return 0;
+        }
+        ByteBuffer e = ByteBuffer.allocate(8);
+        readFully(e, header.refcountTableOffset() + tableIndex * 8);
+        long blockOff = e.getLong(0) & L1_OFFSET_MASK;
+        if (blockOff == 0) {
+            return 0;
+        }
+        int i = (int) (cluster % perBlock);
+        ByteBuffer v = ByteBuffer.allocate(8);
+        switch (bits) {
+            case 8 -> { v.limit(1); readFully(v, blockOff + i); return v.get(0) & 0xffL; }
+            case 16 -> { v.limit(2); readFully(v, blockOff + i * 2L); return v.getShort(0) & 0xffffL; }
+            case 32 -> { v.limit(4); readFully(v, blockOff + i * 4L); return v.getInt(0) & 0xffffffffL; }
+            case 64 -> { readFully(v, blockOff + i * 8L); return v.getLong(0); }
+            default -> {
+                int perByte = 8 / bits;
+                v.limit(1);
+                readFully(v, blockOff + i / perByte);
+                return ((v.get(0) & 0xff) >>> ((i % perByte) * bits)) & ((1 << bits) - 1);
+            }
+        }
+    }
+
+    /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
+    public synchronized long[] check() throws IOException {
+        RefcountMap counts = countReferences();
+        long rtOff = header.refcountTableOffset();
+        long rtClusters = header.refcountTableClusters();
+        for (long c = rtOff / clusterSize; c < rtOff / clusterSize + rtClusters; c++) {
+            counts.add(c, 1);
+        }
+        long rtEntries = rtClusters * clusterSize / 8;
+        ByteBuffer rt = ByteBuffer.allocate((int) Math.min(rtEntries * 8, MAX_L1_BYTES));
+        readFully(rt, rtOff);
+        for (int i = 0; i < rt.limit() / 8; i++) {
+            long b = rt.getLong(i * 8) & L1_OFFSET_MASK;
+            if (b != 0) {
+                counts.add(b / clusterSize, 1);
+            }
+        }
+        long corruptions = counts.outOfRange();
+        long leaks = 0;
+        long clusters = ceilDiv(channel.size(), clusterSize);
+        for (long c = 0; c < Math.max(clusters, counts.maxCluster() + 1); c++) {
+            long want = counts.get(c);
+            long have = storedRefcount(c);
+            if (have < want) {
+                corruptions++;
+            } else if (have > want) {
+                leaks++;
+            }
+        }
+        return new long[] {corruptions, leaks};
+    }
+
+    // ---- metadata ----------------------------------------------------------------------------------------------
+
+    private String[] readExtensions(ByteBuffer hb, int version, long fileSize) throws IOException {
+        String fmt = null;
+        int pos = header.headerLength();
+        int limit = hb.limit();
+        if (header.backingFileOffset() > 0 && header.backingFileOffset() < limit) {
+            limit = (int) header.backingFileOffset();
+        }
+        while (pos + 8 <= limit) {
+            int type = hb.getInt(pos);
+            int len = hb.getInt(pos + 4);
+            if (type == Qcow2Header.EXT_END) {
+                break;
+            }
+            if (len < 0 || pos + 8L + len > limit) {
+                throw new ImageFormatException(path + ": header extension 0x" + Integer.toHexString(type)
+                        + " runs past the header");
+            }
+            if (type == Qcow2Header.EXT_BACKING_FORMAT) {
+                byte[] f = new byte[len];
+                hb.get(pos + 8, f);
+                fmt = new String(f, StandardCharsets.UTF_8);
+            }
+            pos += 8 + (int) alignUp(len, 8);
+        }
+        return new String[] {fmt};
+    }
+
+    private String readBackingName(ByteBuffer hb, long fileSize) throws IOException {
+        long off = header.backingFileOffset();
+        if (off == 0) {
+            return null;
+        }
+        int len = header.backingFileSize();
+        if (len <= 0 || len > 1023 || off < 0 || off + len > fileSize || off + len > hb.limit()) {
+            throw new ImageFormatException(path + ": invalid backing file name (offset " + off + ", length "
+                    + len + ")");
+        }
+        byte[] b = new byte[len];
+        hb.get((int) off, b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private List<Snapshot> readSnapshots(long fileSize) throws IOException {
+        int n = header.nbSnapshots();
+        List<Snapshot> list = new ArrayList<>();
+        if (n == 0) {
+            return list;
+        }
+        if (n < 0 || n > 65536) {
+            throw new ImageFormatException(path + ": absurd snapshot count " + Integer.toUnsignedString(n));
+        }
+        long off = header.snapshotsOffset();
+        ByteBuffer b = ByteBuffer.allocate(40);
+        for (int i = 0; i < n; i++) {
+            if (off + 40 > fileSize) {
+                throw new ImageFormatException(path + ": snapshot table runs past the end of the file");
+            }
+            readFully(b.clear(), off);
+            long l1Off = b.getLong(0);
+            int l1Size = b.getInt(8);
+            int idLen = b.getShort(12) & 0xffff;
+            int nameLen = b.getShort(14) & 0xffff;
+            long date = b.getInt(16) & 0xffffffffL;
+            long vmState = b.getInt(32) & 0xffffffffL;
+            int extra = b.getInt(36);
+            if (extra < 0 || extra > 1024 || l1Size < 0 || (long) l1Size * 8 > MAX_L1_BYTES
+                    || l1Off + (long) l1Size * 8 > fileSize) {
+                throw new ImageFormatException(path + ": snapshot " + i + " has an invalid table entry");
+            }
+            ByteBuffer names = ByteBuffer.allocate(idLen + nameLen);
+            readFully(names, off + 40 + extra);
+            String id = new String(names.array(), 0, idLen, StandardCharsets.UTF_8);
+            String name = new String(names.array(), idLen, nameLen, StandardCharsets.UTF_8);
+            list.add(new Snapshot(id, name, l1Off, l1Size, date, vmState));
+            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
+        }
+        return List.copyOf(list);
+    }
+
+    private long snapshotTableEnd() throws IOException {
+        long off = header.snapshotsOffset();
+        ByteBuffer b = ByteBuffer.allocate(40);
+        for (int i = 0; i < header.nbSnapshots(); i++) {
+            readFully(b.clear(), off);
+            int idLen = b.getShort(12) & 0xffff;
+            int nameLen = b.getShort(14) & 0xffff;
+            int extra = b.getInt(36);
+            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
+        }
+        return off;
+    }
+
+    private static Path resolveBacking(Path image, String name) {
+        Path p = Path.of(name);
+        if (p.isAbsolute()) {
+            return p;
+        }
+        Path parent = image.toAbsolutePath().getParent();
+        return parent == null ? p : parent.resolve(p);
+    }
+
+    public int clusterSize() { return clusterSize; }
+    public int version() { return header.version(); }
+    public String backingFile() { return backingFile; }
+    public String backingFormat() { return backingFormat; }
+    public List<Snapshot> snapshots() { return snapshots; }
+    public int refcountBits() { return 1 << header.refcountOrder(); }
+    public boolean compressionZlib() { return header.compressionType() == 0; }
+    public BlockDevice backing() { return backing; }
+
+    // ---- io helpers --------------------------------------------------------------------------------------------
+
+    private long[] readTable(long offset, int entries) throws IOException {
+        if (entries == 0) {
+            return new long[0];
+        }
+        if (offset + (long) entries * 8 > channel.size()) {
+            throw new ImageFormatException(path + ": table at 0x" + Long.toHexString(offset)
+                    + " runs past the end of the file");
+        }
+        ByteBuffer b = ByteBuffer.allocate(entries * 8).order(ByteOrder.BIG_ENDIAN);
+        readFully(b, offset);
+        long[] t = new long[entries];
+        b.flip().asLongBuffer().get(t);
+        return t;
+    }
+
+    private void readFully(ByteBuffer b, long offset) throws IOException {
+        while (b.hasRemaining()) {
+            int n = channel.read(b, offset);
+            if (n < 0) {
+                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
+            }
+            offset += n;
+        }
+    }
+
+    private void readFullyOrZero(ByteBuffer b, long offset) throws IOException {
+        while (b.hasRemaining()) {
+            int n = channel.read(b, offset);
+            if (n < 0) {
+                fillZero(b);
+                return;
+            }
+            offset += n;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
+        while (b.hasRemaining()) {
+            offset += ch.write(b, offset);
+        }
+    }
+
+    private static void fillZero(ByteBuffer b) {
+        while (b.remaining() >= 8) {
+            b.putLong(0);
+        }
+        while (b.hasRemaining()) {
+            b.put((byte) 0);
+        }
+    }
+
+    static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    static long alignUp(long a, long b) {
+        return ceilDiv(a, b) * b;
+    }
+}

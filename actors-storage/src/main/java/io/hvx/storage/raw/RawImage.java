@@ -1,0 +1,168 @@
+package io.hvx.storage.raw;
+
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ImageFormatException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A raw disk image: the file is the disk; new files are sparse and converters skip zero blocks. */
+public final class RawImage implements BlockDevice {
+        private final FileChannel channel;
+    private final Path path;
+    private HoleFinder holes;
+    private final boolean readOnly;
+    private volatile long size;
+
+    private RawImage(Path path, FileChannel channel, long size, boolean readOnly) {
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+        this.readOnly = readOnly;
+    }
+
+    public static RawImage open(Path path, boolean readOnly) throws IOException {
+        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new RawImage(path, ch, ch.size(), readOnly);
+    }
+
+    /** Creates a sparse file of the given size; it reads as zeros. */
+    public static RawImage create(Path path, long size) throws IOException {
+        if (size < 0) {
+            throw new ImageFormatException("image size must not be negative: " + size);
+        }
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE_NEW);
+        // Setting the length through a positional write of one byte keeps the file sparse on every filesystem.
+        if (size > 0) {
+            ch.write(ByteBuffer.allocate(1), size - 1);
+        }
+        return new RawImage(path, ch, size, false);
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(ByteBuffer buffer, long offset) throws IOException {
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        long pos = offset;
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, pos);
+            if (n < 0) {
+                // The file shrank underneath us; the rest of the disk reads as zeros.
+                while (buffer.hasRemaining()) {
+                    buffer.put((byte) 0);
+                }
+                return;
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer buffer, long offset) throws IOException {
+        requireWritable();
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        long pos = offset;
+        while (buffer.hasRemaining()) {
+            pos += channel.write(buffer, pos);
+        }
+    }
+
+    /** True when every remaining byte of the buffer is zero; does not move its position. */
+    public static boolean isZero(ByteBuffer b) {
+        int len = b.remaining();
+        int p = b.position();
+        // MemorySegment.mismatch is vectorized by the JIT; comparing against a shared zero block is the fast path.
+        MemorySegment seg = MemorySegment.ofBuffer(b);
+        long done = 0;
+        while (done < len) {
+            long n = Math.min(len - done, ZEROS.byteSize());
+            if (MemorySegment.mismatch(seg, done, done + n, ZEROS, 0, n) >= 0) {
+                return false;
+            }
+            done += n;
+        }
+        assert b.position() == p;
+        return true;
+    }
+
+    private static final MemorySegment ZEROS = Arena.global().allocate(1 << 20);
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        requireWritable();
+        BlockDevice.checkRange(this, offset, length);
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
+            pos += channel.write(zeros, pos);
+        }
+    }
+
+    @Override
+    public synchronized Extent extentAt(long offset) {
+        if (holes == null) {
+            holes = new HoleFinder(path);
+        }
+        long data = holes.nextData(offset);
+        if (data < 0) {
+            // ENXIO (no data up to EOF) or no SEEK_DATA support: with a size known, EOF-bound holes are zeros.
+            return new Extent(size - offset, false);
+        }
+        if (data > offset) {
+            return new Extent(Math.min(data, size) - offset, true);
+        }
+        long hole = holes.nextHole(offset);
+        if (hole <= offset) {
+            return new Extent(size - offset, false);
+        }
+        return new Extent(Math.min(hole, size) - offset, false);
+    }
+
+    /** Grows or shrinks the disk. */
+    public void resize(long newSize) throws IOException {
+        requireWritable();
+        if (newSize < size) {
+            channel.truncate(newSize);
+        } else if (newSize > size) {
+            channel.write(ByteBuffer.allocate(1), newSize - 1);
+        }
+        size = newSize;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private void requireWritable() throws IOException {
+        if (readOnly) {
+            throw new IOException("image is open read-only");
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (holes != null) {
+            holes.close();
+        }
+        channel.close();
+    }
+}

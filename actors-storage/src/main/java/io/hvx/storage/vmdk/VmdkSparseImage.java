@@ -1,0 +1,271 @@
+package io.hvx.storage.vmdk;
+
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ImageFormatException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/** Reads a hosted sparse VMDK extent: monolithicSparse and streamOptimized (compressed grains with markers). */
+public final class VmdkSparseImage implements BlockDevice {
+    private static final long MAX_CAPACITY_SECTORS = 1L << 40;
+    private static final int MAX_GRAIN_SECTORS = 1 << 12;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final SparseHeader header;
+    private final long size;
+    private final int grainBytes;
+    private final int gtEntries;
+    private final int[] gd;
+    private final boolean compressed;
+    private final Map<Integer, int[]> gtCache = new HashMap<>();
+    private final Inflater inflater = new Inflater();
+    private final byte[] grain;
+    private byte[] compressedIn;
+    private long cachedGrain = -1;
+
+    private VmdkSparseImage(Path path, FileChannel channel) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        long fileSize = channel.size();
+        if (fileSize < SparseHeader.SECTOR) {
+            throw new ImageFormatException(path + ": file is truncated, no VMDK header");
+        }
+        ByteBuffer hb = ByteBuffer.allocate(SparseHeader.SECTOR);
+        readFully(hb, 0);
+        SparseHeader h = new SparseHeader(hb);
+        if (h.magic() != SparseHeader.MAGIC) {
+            throw new ImageFormatException(path + ": not a sparse VMDK extent (bad magic)");
+        }
+        if ((h.flags() & SparseHeader.FLAG_MARKERS) != 0 && h.gdOffset() == SparseHeader.GD_AT_END) {
+            // streamOptimized: the real header is the footer, the second-to-last sector of the file.
+            if (fileSize < 3L * SparseHeader.SECTOR) {
+                throw new ImageFormatException(path + ": streamOptimized VMDK is truncated (no footer)");
+            }
+            ByteBuffer fb = ByteBuffer.allocate(SparseHeader.SECTOR);
+            readFully(fb, fileSize - 2L * SparseHeader.SECTOR);
+            SparseHeader footer = new SparseHeader(fb);
+            if (footer.magic() != SparseHeader.MAGIC || footer.gdOffset() == SparseHeader.GD_AT_END) {
+                throw new ImageFormatException(path + ": streamOptimized VMDK footer is missing or corrupt");
+            }
+            h = footer;
+        }
+        header = h;
+        if (h.version() < 1 || h.version() > 3) {
+            throw new ImageFormatException(path + ": unsupported VMDK version " + h.version());
+        }
+        long grainSectors = h.grainSize();
+        if (grainSectors < 1 || grainSectors > MAX_GRAIN_SECTORS || Long.bitCount(grainSectors) != 1) {
+            throw new ImageFormatException(path + ": invalid VMDK grain size " + grainSectors + " sectors");
+        }
+        long capacity = h.capacity();
+        if (capacity < 0 || capacity > MAX_CAPACITY_SECTORS) {
+            throw new ImageFormatException(path + ": absurd VMDK capacity " + Long.toUnsignedString(capacity)
+                    + " sectors");
+        }
+        int gtes = h.numGTEsPerGT();
+        if (gtes < 1 || gtes > 1 << 16) {
+            throw new ImageFormatException(path + ": invalid VMDK grain table size " + gtes);
+        }
+        compressed = (h.flags() & SparseHeader.FLAG_COMPRESSED) != 0;
+        if (compressed && h.compressAlgorithm() != SparseHeader.COMPRESS_DEFLATE) {
+            throw new ImageFormatException(path + ": unsupported VMDK compression " + h.compressAlgorithm());
+        }
+        size = capacity * SparseHeader.SECTOR;
+        grainBytes = (int) grainSectors * SparseHeader.SECTOR;
+        gtEntries = gtes;
+        long grains = (capacity + grainSectors - 1) / grainSectors;
+        long gdEntries = (grains + gtes - 1) / gtes;
+        long gdOff = h.gdOffset() * SparseHeader.SECTOR;
+        if (h.gdOffset() <= 0 || gdOff + gdEntries * 4 > fileSize) {
+            throw new ImageFormatException(path + ": VMDK grain directory is invalid or past the end of the file");
+        }
+        ByteBuffer gdb = ByteBuffer.allocate((int) (gdEntries * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(gdb, gdOff);
+        gd = new int[(int) gdEntries];
+        gdb.flip().asIntBuffer().get(gd);
+        grain = new byte[grainBytes];
+        compressedIn = new byte[grainBytes + 1024];
+    }
+
+    public static VmdkSparseImage open(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new VmdkSparseImage(path, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /** The grain table entry (a sector number, 0 = unallocated, 1 = zero grain) of a guest offset. */
+    private long gte(long offset) throws IOException {
+        long grainIndex = offset / grainBytes;
+        int gdIndex = (int) (grainIndex / gtEntries);
+        long gtSector = Integer.toUnsignedLong(gd[gdIndex]);
+        if (gtSector == 0) {
+            return 0;
+        }
+        int[] gt = gtCache.get(gdIndex);
+        if (gt == null) {
+            long at = gtSector * SparseHeader.SECTOR;
+            if (at + gtEntries * 4L > channel.size()) {
+                throw new ImageFormatException(path + ": VMDK grain table at sector " + gtSector
+                        + " is past the end of the file");
+            }
+            ByteBuffer b = ByteBuffer.allocate(gtEntries * 4).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(b, at);
+            gt = new int[gtEntries];
+            b.flip().asIntBuffer().get(gt);
+            if (gtCache.size() > 4096) {
+                gtCache.clear();
+            }
+            gtCache.put(gdIndex, gt);
+        }
+        return Integer.toUnsignedLong(gt[(int) (grainIndex % gtEntries)]);
+    }
+
+    @Override
+    public synchronized void read(ByteBuffer buffer, long offset) throws IOException {
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        while (buffer.hasRemaining()) {
+            int inGrain = (int) (offset % grainBytes);
+            int n = Math.min(buffer.remaining(), grainBytes - inGrain);
+            long sector = gte(offset);
+            if (sector <= 1) {
+                for (int i = 0; i < n; i++) {
+                    buffer.put((byte) 0);
+                }
+            } else if (compressed) {
+                loadCompressed(sector);
+                buffer.put(grain, inGrain, n);
+            } else {
+                long at = sector * SparseHeader.SECTOR + inGrain;
+                if (at >= channel.size()) {
+                    throw new ImageFormatException(path + ": VMDK grain at sector " + sector
+                            + " is past the end of the file");
+                }
+                int lim = buffer.limit();
+                buffer.limit(buffer.position() + n);
+                while (buffer.hasRemaining()) {
+                    int r = channel.read(buffer, at);
+                    if (r < 0) {
+                        while (buffer.hasRemaining()) {
+                            buffer.put((byte) 0);
+                        }
+                        break;
+                    }
+                    at += r;
+                }
+                buffer.limit(lim);
+            }
+            offset += n;
+        }
+    }
+
+    private void loadCompressed(long sector) throws IOException {
+        if (sector == cachedGrain) {
+            return;
+        }
+        long at = sector * SparseHeader.SECTOR;
+        // A grain marker: u64 lba, u32 compressed size, then the zlib stream.
+        ByteBuffer m = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        if (at + 12 > channel.size()) {
+            throw new ImageFormatException(path + ": VMDK grain at sector " + sector + " is past the end of the file");
+        }
+        readFully(m, at);
+        int len = m.getInt(8);
+        if (len <= 0 || len > grainBytes * 2 + 1024 || at + 12 + len > channel.size()) {
+            throw new ImageFormatException(path + ": VMDK compressed grain at sector " + sector
+                    + " has an invalid size " + len);
+        }
+        if (compressedIn.length < len) {
+            compressedIn = new byte[len];
+        }
+        readFully(ByteBuffer.wrap(compressedIn, 0, len), at + 12);
+        inflater.reset();
+        inflater.setInput(compressedIn, 0, len);
+        try {
+            int out = 0;
+            while (out < grainBytes && !inflater.finished()) {
+                int r = inflater.inflate(grain, out, grainBytes - out);
+                if (r == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                out += r;
+            }
+            // A short last grain is legal; the rest of it reads as zeros.
+            java.util.Arrays.fill(grain, out, grainBytes, (byte) 0);
+        } catch (DataFormatException e) {
+            throw new ImageFormatException(path + ": VMDK compressed grain at sector " + sector + " is corrupt");
+        }
+        cachedGrain = sector;
+    }
+
+    @Override
+    public synchronized Extent extentAt(long offset) throws IOException {
+        long pos = offset;
+        Boolean zero = null;
+        while (pos < size && pos - offset < (64L << 20)) {
+            boolean z = gte(pos) <= 1;
+            if (zero == null) {
+                zero = z;
+            } else if (z != zero) {
+                break;
+            }
+            pos += grainBytes - (pos % grainBytes);
+        }
+        return new Extent(Math.min(pos, size) - offset, zero != null && zero);
+    }
+
+    @Override
+    public void write(ByteBuffer buffer, long offset) throws IOException {
+        throw new IOException(path + ": writing to an existing VMDK is not supported; convert it instead");
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        throw new IOException(path + ": VMDK images are opened read-only");
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    public boolean streamOptimized() {
+        return compressed;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        inflater.end();
+        channel.close();
+    }
+
+    private void readFully(ByteBuffer b, long offset) throws IOException {
+        while (b.hasRemaining()) {
+            int n = channel.read(b, offset);
+            if (n < 0) {
+                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
+            }
+            offset += n;
+        }
+    }
+}
