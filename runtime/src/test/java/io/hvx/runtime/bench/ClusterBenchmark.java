@@ -93,6 +93,7 @@ public final class ClusterBenchmark {
 
   /** Two real node processes plus a third that is killed; time until the others no longer list it. */
   private static long crashToRemoval(Path dir) throws Exception {
+    Files.createDirectories(dir);
     int seed = TestNodes.freePort();
     List<Process> processes = new ArrayList<>();
     try {
