@@ -52,6 +52,9 @@ public final class PekkoConfig {
         cluster.bootstrap().serviceName());
     values.put("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr",
         cluster.bootstrap().requiredContactPoints());
+    // Nodes may listen on different HTTP ports (several per host); keep every discovered contact point
+    // rather than only those on this node's own port.
+    values.put("pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port", "off");
     if (cluster.tls().enabled()) {
       String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
       String store = cluster.tls().keyStore().toAbsolutePath().toString();
