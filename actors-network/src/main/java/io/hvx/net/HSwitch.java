@@ -2,6 +2,11 @@ package io.hvx.net;
 
 import io.aeron.Aeron;
 import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.frame.MacAddress;
+import io.hvx.net.logical.Ipv4;
+import io.hvx.net.logical.Lease;
+import io.hvx.net.services.NetworkServices;
+import io.hvx.net.services.NetworkTable;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
 import io.hvx.net.switching.IngressRing;
@@ -19,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -41,13 +48,17 @@ public final class HSwitch implements AutoCloseable {
   private final AgentRunner runner;
   private final Map<Integer, TunnelSink> tunnels = new HashMap<>();
   private final Map<Integer, Integer> tunnelPorts = new HashMap<>();
+  private final ManyToOneConcurrentArrayQueue<Lease> grantedLeases = new ManyToOneConcurrentArrayQueue<>(4096);
 
   private HSwitch(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys, OverlaySettings settings,
       Duration macAge, IdleStrategy idle) {
     this.nodeId = nodeId;
     this.endpoint = listenEndpoint;
-    this.agent = new SwitchAgent("hswitch-" + nodeId,
-        new L2Switch(new MacTable(4096, macAge.toNanos()), counters));
+    L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters);
+    // A lease is granted at most once per DHCP request, not per frame: one small record each is fine.
+    core.services(new NetworkServices(counters, core, (network, mac, address, hostname) -> grantedLeases.offer(
+        new Lease(network, MacAddress.format(mac), Ipv4.format(address), hostname, Integer.toString(nodeId)))));
+    this.agent = new SwitchAgent("hswitch-" + nodeId, core);
     this.overlay = new Overlay(nodeId, keys, aeron, listenEndpoint, settings, counters);
     agent.addSource(overlay);
     this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
@@ -107,6 +118,25 @@ public final class HSwitch implements AutoCloseable {
 
   public void detach(int portId) {
     await(agent.submit(a -> a.removePort(portId)));
+  }
+
+  /** Installs or replaces the router, DHCP and DNS definition of one network on this node. */
+  public void define(NetworkTable table) {
+    await(agent.submit(a -> a.core().services().define(table)));
+  }
+
+  public void removeNetwork(int networkId) {
+    await(agent.submit(a -> a.core().services().remove(networkId)));
+  }
+
+  /** Makes this node's DHCP and DNS servers know a lease some node granted. */
+  public void applyLease(int networkId, long mac, int address, String hostname) {
+    await(agent.submit(a -> a.core().services().applyLease(networkId, mac, address, hostname)));
+  }
+
+  /** Hands every lease this node granted since the last call to {@code consumer}; control thread. */
+  public int drainGrantedLeases(Consumer<Lease> consumer) {
+    return grantedLeases.drain(consumer);
   }
 
   /** Opens the encrypted tunnel to node {@code peerId}, whose overlay listens on {@code endpoint}. */

@@ -98,6 +98,11 @@ public final class EthernetFrame {
     return (high << 32) | low;
   }
 
+  /** Writes a MAC at {@code index} without a flyweight. */
+  public static void writeMacAt(MutableDirectBuffer buffer, int index, long mac) {
+    writeMac(buffer, index, mac);
+  }
+
   static void writeMac(MutableDirectBuffer buffer, int index, long mac) {
     buffer.putShort(index, (short) (mac >>> 32), ByteOrder.BIG_ENDIAN);
     buffer.putInt(index + 2, (int) mac, ByteOrder.BIG_ENDIAN);

@@ -26,7 +26,26 @@ public enum Counter {
   TAP_TX_FRAMES(41, "frames written to TAP devices"),
   TAP_TX_DROPS(42, "frames a TAP device refused (queue full or error)"),
   TAP_RX_ERRORS(43, "failed reads from TAP devices"),
-  TAP_RX_QUEUE_FULL(44, "frames read from a TAP device with no room in the switch's ingress ring");
+  TAP_RX_QUEUE_FULL(44, "frames read from a TAP device with no room in the switch's ingress ring"),
+  SERVICES_MALFORMED_FRAMES(60, "ARP or IPv4 frames to the router that could not be parsed"),
+  ROUTER_ARP_REPLIES(61, "ARP requests for a gateway answered by this node's router"),
+  ROUTER_ROUTED_FRAMES(62, "IPv4 packets routed between subnets by this node's router"),
+  ROUTER_NO_ROUTE(63, "IPv4 packets to the router for an address in no subnet of their network"),
+  ROUTER_TTL_EXPIRED(64, "IPv4 packets to the router whose TTL ran out"),
+  ROUTER_UNRESOLVED(65, "IPv4 packets dropped while the router resolved their destination by ARP"),
+  ROUTER_ARP_REQUESTS(66, "ARP requests the router broadcast to resolve a destination"),
+  ROUTER_ARP_REQUESTS_SUPPRESSED(67, "ARP requests the router held back (repeat within 200 ms or over 100/s)"),
+  ROUTER_ICMP_REPLIES(68, "pings of a gateway address answered"),
+  ROUTER_DROPPED_TO_GATEWAY(69, "packets to a gateway address that no service handles"),
+  DHCP_OFFERS(70, "DHCP offers sent"),
+  DHCP_ACKS(71, "DHCP acknowledgements sent (leases granted or renewed)"),
+  DHCP_NAKS(72, "DHCP requests refused (address not the one this MAC gets)"),
+  DHCP_POOL_EXHAUSTED(73, "DHCP discovers with no free address in the range"),
+  DHCP_MALFORMED_MESSAGES(74, "DHCP messages that could not be parsed"),
+  DHCP_IGNORED_MESSAGES(75, "DHCP messages of a type the server does not answer (release, inform, decline)"),
+  DNS_ANSWERS(80, "DNS queries answered with a known name"),
+  DNS_NXDOMAIN(81, "DNS queries for unknown names"),
+  DNS_MALFORMED_QUERIES(82, "DNS queries that could not be parsed");
 
   private final int id;
   private final String label;

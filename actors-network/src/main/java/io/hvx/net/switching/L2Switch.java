@@ -4,6 +4,8 @@ import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.MacAddress;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
+import io.hvx.net.services.NetworkServices;
+import io.hvx.net.services.ServicePorts;
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
 
@@ -15,7 +17,7 @@ import org.agrona.DirectBuffer;
  * <p>Tunnel ports follow split horizon: the nodes form a full mesh, so a frame that came out of a
  * tunnel is delivered only to local ports, never relayed into another tunnel.
  */
-public final class L2Switch {
+public final class L2Switch implements ServicePorts {
   public static final int MAX_PORTS = 1024;
   /** Default flood budget of one local port: broadcast, multicast and unknown unicast frames per second. */
   public static final long DEFAULT_FLOOD_RATE = 20_000;
@@ -31,6 +33,8 @@ public final class L2Switch {
   private final long[] floodCredit = new long[MAX_PORTS];
   private final long[] floodRefilledAt = new long[MAX_PORTS];
   private final boolean[] floodClockStarted = new boolean[MAX_PORTS];
+  private NetworkServices services;
+  private long now;
 
   public L2Switch(MacTable macTable, Counters counters) {
     this(macTable, counters, DEFAULT_FLOOD_RATE);
@@ -71,6 +75,15 @@ public final class L2Switch {
     macTable.flushPort(id);
   }
 
+  /** Puts the router, DHCP and DNS in front of switching; data-plane thread only. */
+  public void services(NetworkServices networkServices) {
+    this.services = networkServices;
+  }
+
+  public NetworkServices services() {
+    return services;
+  }
+
   public VPort port(int id) {
     return ports[id];
   }
@@ -96,6 +109,7 @@ public final class L2Switch {
    */
   public void onFrame(int ingressId, int networkId, DirectBuffer buffer, int offset, int length, long now) {
     counters.increment(Counter.SWITCH_RX_FRAMES);
+    this.now = now;
     if (length < EthernetFrame.HEADER_LENGTH) {
       counters.increment(Counter.SWITCH_RUNT_FRAMES);
       return;
@@ -118,8 +132,12 @@ public final class L2Switch {
       counters.increment(Counter.SWITCH_MULTICAST_SOURCE_FRAMES);
       return;
     }
-    if (!macTable.learn(networkId, source, ingressId, now)) {
+    // The router's MAC is the same on every node: it is never at a port, so it is never learned.
+    if (source != NetworkServices.ROUTER_MAC && !macTable.learn(networkId, source, ingressId, now)) {
       counters.increment(Counter.SWITCH_MAC_TABLE_FULL);
+    }
+    if (services != null && services.intercept(ingress, networkId, buffer, offset, length, now)) {
+      return;
     }
     long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
     if (!MacAddress.isGroup(destination)) {
@@ -147,6 +165,36 @@ public final class L2Switch {
       }
       boolean member = egress.kind() == PortKind.LOCAL ? egress.networkId() == networkId : !fromTunnel;
       if (member) {
+        send(egress, networkId, buffer, offset, length);
+      }
+    }
+  }
+
+  @Override
+  public void emit(int networkId, DirectBuffer buffer, int offset, int length) {
+    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    if (!MacAddress.isGroup(destination)) {
+      int egressId = macTable.lookup(networkId, destination, now);
+      if (egressId >= 0) {
+        counters.increment(Counter.SWITCH_UNICAST_FRAMES);
+        send(ports[egressId], networkId, buffer, offset, length);
+        return;
+      }
+    }
+    counters.increment(Counter.SWITCH_FLOODED_FRAMES);
+    for (int id : activeIds) {
+      VPort egress = ports[id];
+      if (egress.kind() == PortKind.TUNNEL || egress.networkId() == networkId) {
+        send(egress, networkId, buffer, offset, length);
+      }
+    }
+  }
+
+  @Override
+  public void toTunnels(int networkId, DirectBuffer buffer, int offset, int length) {
+    for (int id : activeIds) {
+      VPort egress = ports[id];
+      if (egress.kind() == PortKind.TUNNEL) {
         send(egress, networkId, buffer, offset, length);
       }
     }

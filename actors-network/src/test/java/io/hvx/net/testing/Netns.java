@@ -103,6 +103,57 @@ public final class Netns implements AutoCloseable {
     must("ip", "-n", namespace, "link", "set", device, "up");
   }
 
+  /** Moves {@code device} into {@code namespace} and brings it up without an address (for DHCP). */
+  public void attachUnconfigured(String namespace, String device) {
+    must("ip", "link", "set", device, "netns", namespace);
+    must("ip", "-n", namespace, "link", "set", "lo", "up");
+    run(10, "ip", "netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+    must("ip", "-n", namespace, "link", "set", device, "up");
+  }
+
+  /**
+   * Runs busybox udhcpc once on {@code device} in {@code namespace}, sending {@code hostname}; the
+   * script applies the address and default route. Returns the address leased, or fails.
+   */
+  public String dhcp(String namespace, String device, String hostname) {
+    try {
+      Path script = Files.createTempFile("hvx-udhcpc", ".sh");
+      Files.writeString(script, """
+          #!/bin/sh
+          case "$1" in
+            bound|renew)
+              ip addr flush dev "$interface"
+              ip addr add "$ip/$mask" dev "$interface"
+              [ -n "$router" ] && ip route replace default via "$router" dev "$interface"
+              echo "LEASED $ip ROUTER $router DNS $dns DOMAIN $domain"
+              ;;
+          esac
+          """);
+      script.toFile().setExecutable(true);
+      try {
+        Result result = run(30, "ip", "netns", "exec", namespace, "busybox", "udhcpc", "-f", "-q", "-n", "-t", "5",
+            "-T", "1", "-i", device, "-s", script.toString(), "-x", "hostname:" + hostname);
+        java.util.regex.Matcher leased = java.util.regex.Pattern.compile("LEASED (\\S+)").matcher(result.output());
+        if (!result.ok() || !leased.find()) {
+          throw new IllegalStateException("udhcpc in " + namespace + " got no lease (" + result.exitCode() + "): "
+              + result.output());
+        }
+        return leased.group(1);
+      } finally {
+        Files.deleteIfExists(script);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the udhcpc script", e);
+    }
+  }
+
+  /** Runs {@code command} inside {@code namespace}. */
+  public Result exec(String namespace, long timeoutSeconds, String... command) {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    full.addAll(List.of(command));
+    return run(timeoutSeconds, full.toArray(String[]::new));
+  }
+
   @Override
   public void close() {
     for (String namespace : namespaces) {
