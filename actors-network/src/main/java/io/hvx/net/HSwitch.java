@@ -48,13 +48,14 @@ public final class HSwitch implements AutoCloseable {
   private final AgentRunner runner;
   private final Map<Integer, TunnelSink> tunnels = new HashMap<>();
   private final Map<Integer, Integer> tunnelPorts = new HashMap<>();
+  private final Map<Integer, String> peerEndpoints = new HashMap<>();
   private final ManyToOneConcurrentArrayQueue<Lease> grantedLeases = new ManyToOneConcurrentArrayQueue<>(4096);
 
   private HSwitch(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys, OverlaySettings settings,
-      Duration macAge, IdleStrategy idle) {
+      Duration macAge, long floodRate, IdleStrategy idle) {
     this.nodeId = nodeId;
     this.endpoint = listenEndpoint;
-    L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters);
+    L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters, floodRate);
     // A lease is granted at most once per DHCP request, not per frame: one small record each is fine.
     core.services(new NetworkServices(counters, core, (network, mac, address, hostname) -> grantedLeases.offer(
         new Lease(network, MacAddress.format(mac), Ipv4.format(address), hostname, Integer.toString(nodeId)))));
@@ -85,7 +86,13 @@ public final class HSwitch implements AutoCloseable {
   /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */
   public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, IdleStrategy idle) {
-    HSwitch hswitch = new HSwitch(nodeId, aeron, listenEndpoint, keys, settings, macAge, idle);
+    return start(nodeId, aeron, listenEndpoint, keys, settings, macAge, L2Switch.DEFAULT_FLOOD_RATE, idle);
+  }
+
+  /** Starts a switch that lets each local port flood {@code floodRate} frames per second at most. */
+  public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
+      OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
+    HSwitch hswitch = new HSwitch(nodeId, aeron, listenEndpoint, keys, settings, macAge, floodRate, idle);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;
   }
@@ -141,9 +148,15 @@ public final class HSwitch implements AutoCloseable {
 
   /** Opens the encrypted tunnel to node {@code peerId}, whose overlay listens on {@code endpoint}. */
   public synchronized void addPeer(int peerId, String endpoint) {
-    if (tunnels.containsKey(peerId)) {
+    String known = peerEndpoints.get(peerId);
+    if (endpoint.equals(known)) {
       return;
     }
+    if (known != null) {
+      // The peer restarted and listens elsewhere now: replace the tunnel.
+      removePeer(peerId);
+    }
+    peerEndpoints.put(peerId, endpoint);
     int portId = freeTunnelPort();
     TunnelSink sink = overlay.connect(peerId, endpoint);
     tunnels.put(peerId, sink);
@@ -157,6 +170,7 @@ public final class HSwitch implements AutoCloseable {
   public synchronized void removePeer(int peerId) {
     TunnelSink sink = tunnels.remove(peerId);
     Integer portId = tunnelPorts.remove(peerId);
+    peerEndpoints.remove(peerId);
     if (sink == null) {
       return;
     }
@@ -165,6 +179,11 @@ public final class HSwitch implements AutoCloseable {
       a.removePort(portId);
     }));
     sink.close();
+  }
+
+  /** Node ids of the peers this switch has a tunnel to. */
+  public synchronized java.util.Set<Integer> peers() {
+    return java.util.Set.copyOf(tunnels.keySet());
   }
 
   public synchronized boolean isPeerConnected(int peerId) {

@@ -4,7 +4,12 @@ import io.hvx.config.serialization.ClusterMessage;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.switching.FrameSink;
 import io.hvx.net.switching.IngressRing;
+import io.hvx.net.tap.NamespacePlacement;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +47,30 @@ public final class HSwitchActor {
   /** Asks for the current value of every counter of this node's switch. */
   public record GetCounters(ActorRef<CountersSnapshot> replyTo) implements Command {}
 
+  /**
+   * Creates TAP {@code interfaceName} as a new vPort of network {@code networkId} (named
+   * {@code networkName}), moved into namespace {@code namespace} (empty: left here) with
+   * {@code address}/{@code gateway} (optional). Remembered across restarts of the node.
+   */
+  public record AttachInterface(int networkId, String networkName, String interfaceName, String namespace,
+      String address, String gateway, ActorRef<AttachResult> replyTo) implements Command {}
+
+  /** Detaches the vPort of TAP {@code interfaceName} and forgets it. */
+  public record DetachInterface(String interfaceName, ActorRef<Detached> replyTo) implements Command {}
+
+  /** Whether {@link DetachInterface} found the interface. */
+  public record Detached(boolean found) {}
+
+  /** Asks for this node's attachments and tunnels. */
+  public record ListPorts(ActorRef<Ports> replyTo) implements Command {}
+
+  /** One attachment of this node. */
+  public record PortInfo(int portId, int networkId, String network, String interfaceName, String mac,
+      String namespace, String address, String gateway) {}
+
+  /** This node's attachments and the overlay ids of the peers it has tunnels to. */
+  public record Ports(int nodeId, String endpoint, List<PortInfo> ports, List<Integer> peers) {}
+
   /** Tells another node's switch where this node's overlay listens. */
   public record Hello(int nodeId, String endpoint, ActorRef<Command> from) implements Command, ClusterMessage {}
 
@@ -49,7 +78,7 @@ public final class HSwitchActor {
   public sealed interface AttachResult {}
 
   /** The TAP vPort is attached under the interface name the kernel gave it. */
-  public record Attached(int portId, String interfaceName) implements AttachResult {}
+  public record Attached(int portId, String interfaceName, String mac) implements AttachResult {}
 
   /** The vPort could not be attached; {@code reason} says why. */
   public record AttachFailed(int portId, String reason) implements AttachResult {}
@@ -62,24 +91,47 @@ public final class HSwitchActor {
 
   private record SwitchesChanged(Receptionist.Listing listing) implements Command {}
 
+  private record PortReport(AttachResult result) implements Command {}
+
   private final ActorContext<Command> context;
   private final HSwitch hswitch;
   private final Map<Integer, ActorRef<VPortActor.Command>> tapPorts = new HashMap<>();
   private final Set<ActorRef<Command>> greeted = new HashSet<>();
+  private final Set<Integer> devicePorts = new HashSet<>();
   private final Map<ActorRef<Command>, Integer> peerNodes = new HashMap<>();
+  private final AttachmentStore store;
+  private final Map<Integer, PortInfo> attachments = new TreeMap<>();
+  private final Map<Integer, ActorRef<AttachResult>> pendingReplies = new HashMap<>();
+  private final ActorRef<AttachResult> reports;
 
-  private HSwitchActor(ActorContext<Command> context, HSwitch hswitch) {
+  private HSwitchActor(ActorContext<Command> context, HSwitch hswitch, AttachmentStore store) {
     this.context = context;
     this.hswitch = hswitch;
+    this.store = store;
+    this.reports = context.messageAdapter(AttachResult.class, PortReport::new);
   }
 
   public static Behavior<Command> create(HSwitch hswitch) {
+    return create(hswitch, null);
+  }
+
+  /** A switch actor that keeps its attachments in {@code attachmentsFile} (null: not kept) and restores them. */
+  public static Behavior<Command> create(HSwitch hswitch, Path attachmentsFile) {
     return Behaviors.setup(context -> {
       ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, SwitchesChanged::new);
       context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
       context.getSystem().receptionist().tell(Receptionist.subscribe(KEY, listings));
-      return new HSwitchActor(context, hswitch).behavior();
+      HSwitchActor actor = new HSwitchActor(context, hswitch, new AttachmentStore(attachmentsFile));
+      actor.restore();
+      return actor.behavior();
     });
+  }
+
+  private void restore() {
+    for (PortInfo saved : store.load(context.getLog())) {
+      ActorRef<AttachResult> log = context.getSystem().ignoreRef();
+      startInterface(saved, log);
+    }
   }
 
   private Behavior<Command> behavior() {
@@ -88,6 +140,10 @@ public final class HSwitchActor {
         .onMessage(AttachDevice.class, this::onAttachDevice)
         .onMessage(Detach.class, this::onDetach)
         .onMessage(GetCounters.class, this::onGetCounters)
+        .onMessage(AttachInterface.class, this::onAttachInterface)
+        .onMessage(DetachInterface.class, this::onDetachInterface)
+        .onMessage(ListPorts.class, this::onListPorts)
+        .onMessage(PortReport.class, this::onPortReport)
         .onMessage(Hello.class, this::onHello)
         .onMessage(SwitchesChanged.class, this::onSwitchesChanged)
         .onSignal(PostStop.class, signal -> Behaviors.same())
@@ -106,9 +162,108 @@ public final class HSwitchActor {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onAttachInterface(AttachInterface attach) {
+    for (PortInfo existing : attachments.values()) {
+      if (existing.interfaceName().equals(attach.interfaceName())) {
+        attach.replyTo().tell(new AttachFailed(existing.portId(), "interface " + attach.interfaceName()
+            + " is already attached to network '" + existing.network() + "'"));
+        return Behaviors.same();
+      }
+    }
+    int portId = freeLocalPort();
+    if (portId < 0) {
+      attach.replyTo().tell(new AttachFailed(-1, "all " + HSwitch.FIRST_TUNNEL_PORT + " local ports are in use"));
+      return Behaviors.same();
+    }
+    startInterface(new PortInfo(portId, attach.networkId(), attach.networkName(), attach.interfaceName(), "",
+        attach.namespace() == null ? "" : attach.namespace(), attach.address() == null ? "" : attach.address(),
+        attach.gateway() == null ? "" : attach.gateway()), attach.replyTo());
+    return Behaviors.same();
+  }
+
+  private void startInterface(PortInfo info, ActorRef<AttachResult> replyTo) {
+    NamespacePlacement placement;
+    try {
+      placement = info.namespace().isEmpty() ? null
+          : new NamespacePlacement(info.namespace(), info.address(), info.gateway());
+    } catch (IllegalArgumentException e) {
+      replyTo.tell(new AttachFailed(info.portId(), e.getMessage()));
+      return;
+    }
+    int portId = info.portId() >= 0 && !attachments.containsKey(info.portId()) && !tapPorts.containsKey(info.portId())
+        ? info.portId() : freeLocalPort();
+    PortInfo placed = new PortInfo(portId, info.networkId(), info.network(), info.interfaceName(), info.mac(),
+        info.namespace(), info.address(), info.gateway());
+    attachments.put(portId, placed);
+    pendingReplies.put(portId, replyTo);
+    ActorRef<VPortActor.Command> port = context.spawn(
+        VPortActor.create(hswitch, portId, info.networkId(), info.interfaceName(), info.mac(), placement, reports),
+        "vport-" + portId);
+    tapPorts.put(portId, port);
+  }
+
+  private Behavior<Command> onPortReport(PortReport report) {
+    int portId = switch (report.result()) {
+      case Attached attached -> attached.portId();
+      case AttachFailed failed -> failed.portId();
+      case DeviceAttached device -> device.portId();
+    };
+    ActorRef<AttachResult> replyTo = pendingReplies.remove(portId);
+    if (report.result() instanceof Attached attached && attachments.containsKey(portId)) {
+      // Kept so that a restarted node gives the port the same MAC: peers' ARP caches stay right.
+      PortInfo info = attachments.get(portId);
+      attachments.put(portId, new PortInfo(portId, info.networkId(), info.network(), info.interfaceName(),
+          attached.mac(), info.namespace(), info.address(), info.gateway()));
+    }
+    if (report.result() instanceof AttachFailed failed) {
+      attachments.remove(portId);
+      tapPorts.remove(portId);
+      context.getLog().warn("vPort {} not attached: {}", portId, failed.reason());
+    }
+    store.save(attachments.values(), context.getLog());
+    if (replyTo != null) {
+      replyTo.tell(report.result());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDetachInterface(DetachInterface detach) {
+    for (PortInfo info : attachments.values()) {
+      if (info.interfaceName().equals(detach.interfaceName())) {
+        attachments.remove(info.portId());
+        ActorRef<VPortActor.Command> port = tapPorts.remove(info.portId());
+        if (port != null) {
+          context.stop(port);
+        }
+        store.save(attachments.values(), context.getLog());
+        detach.replyTo().tell(new Detached(true));
+        return Behaviors.same();
+      }
+    }
+    detach.replyTo().tell(new Detached(false));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onListPorts(ListPorts list) {
+    List<Integer> peers = new ArrayList<>(hswitch.peers());
+    java.util.Collections.sort(peers);
+    list.replyTo().tell(new Ports(hswitch.nodeId(), hswitch.endpoint(), List.copyOf(attachments.values()), peers));
+    return Behaviors.same();
+  }
+
+  private int freeLocalPort() {
+    for (int id = 0; id < HSwitch.FIRST_TUNNEL_PORT; id++) {
+      if (!tapPorts.containsKey(id) && !attachments.containsKey(id) && !devicePorts.contains(id)) {
+        return id;
+      }
+    }
+    return -1;
+  }
+
   private Behavior<Command> onAttachDevice(AttachDevice attach) {
     try {
       IngressRing ring = hswitch.attachLocal(attach.portId(), attach.networkId(), attach.sink());
+      devicePorts.add(attach.portId());
       attach.replyTo().tell(new DeviceAttached(attach.portId(), ring));
     } catch (RuntimeException e) {
       // A bad request (port id taken or out of range) must not stop the node's switch actor.
@@ -122,6 +277,7 @@ public final class HSwitchActor {
     if (port != null) {
       context.stop(port);
     } else {
+      devicePorts.remove(detach.portId());
       try {
         hswitch.detach(detach.portId());
       } catch (RuntimeException e) {

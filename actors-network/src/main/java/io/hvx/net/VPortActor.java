@@ -1,5 +1,6 @@
 package io.hvx.net;
 
+import io.hvx.net.tap.NamespacePlacement;
 import io.hvx.net.tap.TapDevice;
 import io.hvx.net.tap.TapPort;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,6 +25,12 @@ public final class VPortActor {
 
   public static Behavior<Command> create(HSwitch hswitch, int portId, int networkId, String interfaceName,
       ActorRef<HSwitchActor.AttachResult> replyTo) {
+    return create(hswitch, portId, networkId, interfaceName, "", null, replyTo);
+  }
+
+  /** A TAP vPort that is moved into a namespace (and addressed there) once attached; {@code placement} may be null. */
+  public static Behavior<Command> create(HSwitch hswitch, int portId, int networkId, String interfaceName,
+      String mac, NamespacePlacement placement, ActorRef<HSwitchActor.AttachResult> replyTo) {
     return Behaviors.setup(context -> {
       TapPort port;
       try {
@@ -39,7 +46,19 @@ public final class VPortActor {
         replyTo.tell(new HSwitchActor.AttachFailed(portId, e.getMessage()));
         return Behaviors.stopped();
       }
-      replyTo.tell(new HSwitchActor.Attached(portId, port.device().name()));
+      String effectiveMac;
+      try {
+        effectiveMac = port.device().mac(mac);
+        if (placement != null) {
+          placement.apply(port.device().name());
+        }
+      } catch (RuntimeException e) {
+        hswitch.detach(portId);
+        port.close();
+        replyTo.tell(new HSwitchActor.AttachFailed(portId, e.getMessage()));
+        return Behaviors.stopped();
+      }
+      replyTo.tell(new HSwitchActor.Attached(portId, port.device().name(), effectiveMac));
       return Behaviors.receive(Command.class)
           .onMessage(Stop.class, stop -> Behaviors.stopped())
           .onSignal(PostStop.class, signal -> {

@@ -49,7 +49,9 @@ class VPortActorTest {
     TestProbe<HSwitchActor.AttachResult> probe = testKit.createTestProbe();
     switchActor.tell(new HSwitchActor.AttachTap(3, 77, name, probe.ref()));
     HSwitchActor.AttachResult result = probe.receiveMessage(Duration.ofSeconds(10));
-    assertEquals(new HSwitchActor.Attached(3, name), result);
+    HSwitchActor.Attached attached = (HSwitchActor.Attached) result;
+    assertEquals(3, attached.portId());
+    assertEquals(name, attached.interfaceName());
     Netns netns = new Netns();
     assertTrue(netns.run(10, "ip", "link", "show", name).ok(), "the TAP interface exists");
 

@@ -57,6 +57,11 @@ public final class TapDevice implements AutoCloseable {
     }
   }
 
+  /** Sets this interface's MAC (when {@code mac} is not empty) or reads it; returns the MAC in effect. */
+  public String mac(String mac) {
+    return IpCommand.mac(name, mac);
+  }
+
   public String name() {
     return name;
   }

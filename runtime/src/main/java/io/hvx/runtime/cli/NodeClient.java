@@ -34,6 +34,20 @@ final class NodeClient {
     }
   }
 
+  JsonNode post(String path, Object body) {
+    try {
+      byte[] json = Json.MAPPER.writeValueAsBytes(body);
+      return send(request(path).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build());
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.FAILED, "cannot encode the request: " + e.getMessage());
+    }
+  }
+
+  JsonNode delete(String path) {
+    return send(request(path).DELETE().build());
+  }
+
   private HttpRequest.Builder request(String path) {
     URI uri;
     try {

@@ -47,6 +47,14 @@ public final class HttpApi extends AllDirectives {
   private final String token;
   private final String nodeId;
   private final Duration timeout;
+  private NetworkRoutes network;
+
+  /** Adds the hSwitch routes; {@code registry} null answers them with 503 (the hSwitch is off). */
+  public HttpApi withNetwork(org.apache.pekko.actor.typed.ActorRef<io.hvx.net.NetworkRegistry.Command> registry,
+      org.apache.pekko.actor.typed.ActorRef<io.hvx.net.HSwitchActor.Command> hswitchActor, io.hvx.net.HSwitch hswitch) {
+    this.network = new NetworkRoutes(system, registry, hswitchActor, hswitch, nodeId, timeout);
+    return this;
+  }
 
   public HttpApi(
       ActorSystem<?> system,
@@ -86,7 +94,9 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route hvxRoutes() {
+    Route networkRoutes = network == null ? reject() : network.routes();
     return concat(
+        networkRoutes,
         path("version", () -> get(() -> complete(Json.ok(Map.of("version", HvxVersion.get(), "node", nodeId))))),
         pathPrefix("nodes", () -> concat(
             pathEnd(() -> get(this::listNodes)),

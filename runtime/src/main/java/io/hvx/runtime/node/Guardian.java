@@ -1,6 +1,9 @@
 package io.hvx.runtime.node;
 
 import io.hvx.config.HvxSettings;
+import io.hvx.net.HSwitchActor;
+import io.hvx.net.NetworkNode;
+import io.hvx.net.NetworkRegistry;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -9,17 +12,28 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** The root actor of a node: starts the node's long-lived actors and hands their references out. */
 final class Guardian {
-  record Children(ActorRef<Membership.Command> membership, ActorRef<NodeAgent.Command> agent) {}
+  record Children(ActorRef<Membership.Command> membership, ActorRef<NodeAgent.Command> agent,
+      ActorRef<HSwitchActor.Command> hswitch, ActorRef<NetworkRegistry.Command> networks) {}
 
   private Guardian() {}
 
-  static Behavior<Void> create(HvxSettings settings, String httpUrl, CompletableFuture<Children> children) {
+  static Behavior<Void> create(HvxSettings settings, String httpUrl, NetworkNode network,
+      CompletableFuture<Children> children) {
     return Behaviors.setup(context -> {
       ActorRef<Membership.Command> membership = context.spawn(
           Behaviors.supervise(Membership.create()).onFailure(SupervisorStrategy.restart()), "membership");
       ActorRef<NodeAgent.Command> agent = context.spawn(
           Behaviors.supervise(NodeAgent.create(settings, httpUrl)).onFailure(SupervisorStrategy.restart()), "node-agent");
-      children.complete(new Children(membership, agent));
+      ActorRef<HSwitchActor.Command> hswitch = null;
+      ActorRef<NetworkRegistry.Command> networks = null;
+      if (network != null) {
+        // The hSwitch's data plane lives outside the actors: a restarted actor finds it as it was.
+        hswitch = context.spawn(Behaviors.supervise(HSwitchActor.create(network.hswitch(),
+            settings.node().dataDir().resolve("attachments"))).onFailure(SupervisorStrategy.restart()), "hswitch");
+        networks = context.spawn(Behaviors.supervise(NetworkRegistry.create(network.hswitch()))
+            .onFailure(SupervisorStrategy.restart()), "networks");
+      }
+      children.complete(new Children(membership, agent, hswitch, networks));
       return Behaviors.empty();
     });
   }

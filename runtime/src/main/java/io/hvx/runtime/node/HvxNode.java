@@ -2,6 +2,8 @@ package io.hvx.runtime.node;
 
 import com.typesafe.config.Config;
 import io.hvx.config.HvxSettings;
+import io.hvx.net.NetworkNode;
+import io.hvx.net.NetworkSettings;
 import io.hvx.runtime.http.HttpApi;
 import java.io.IOException;
 import java.net.BindException;
@@ -32,12 +34,15 @@ public final class HvxNode implements AutoCloseable {
   private final ServerBinding binding;
   private final HvxSettings settings;
   private final String url;
+  private final NetworkNode network;
 
-  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url) {
+  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url,
+      NetworkNode network) {
     this.system = system;
     this.binding = binding;
     this.settings = settings;
     this.url = url;
+    this.network = network;
   }
 
   /**
@@ -55,24 +60,49 @@ public final class HvxNode implements AutoCloseable {
           + " (choose another with --data-dir)", e);
     }
     String url = "http://" + hostForUrl(settings.http().host()) + ":" + settings.http().port();
+    NetworkSettings networkSettings = NetworkSettings.from(config, settings.cluster().host(),
+        settings.cluster().tls().enabled() ? settings.cluster().tls().keyStore() : null);
+    NetworkNode network = null;
+    if (networkSettings.enabled()) {
+      try {
+        network = NetworkNode.start(networkSettings, settings.node().name());
+      } catch (RuntimeException e) {
+        throw new NodeStartException("the hSwitch could not start: " + rootMessage(e), e);
+      }
+    }
     CompletableFuture<Guardian.Children> children = new CompletableFuture<>();
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(Guardian.create(settings, url, children), PekkoConfig.SYSTEM_NAME,
+      system = ActorSystem.create(Guardian.create(settings, url, network, children), PekkoConfig.SYSTEM_NAME,
           PekkoConfig.from(settings).withFallback(config));
     } catch (RuntimeException e) {
+      if (network != null) {
+        network.close();
+      }
       if (causedBy(e, BindException.class)) {
         throw new NodeStartException("cluster port " + settings.cluster().port() + " on " + settings.cluster().bindHost()
             + " is in use: stop the process using it or choose another with --cluster-port", e);
       }
       throw new NodeStartException("the node's actor system failed to start: " + rootMessage(e), e);
     }
+    if (network != null) {
+      NetworkNode stopping = network;
+      // The TAP vPorts are actors: close the switch only after they have detached.
+      system.getWhenTerminated().thenRun(stopping::close);
+    }
     try {
       Guardian.Children actors = children.get(30, TimeUnit.SECONDS);
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
-          settings.node().name(), settings.http().requestTimeout());
+          settings.node().name(), settings.http().requestTimeout())
+          .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch());
+      if (network != null) {
+        if (networkSettings.developmentSecret()) {
+          system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
+              + " secret. Set hvx.network.secret or secret-file (the same on every node) outside a trusted network.");
+        }
+      }
       ServerBinding binding = bind(system, settings, api);
-      HvxNode node = new HvxNode(system, binding, settings, url);
+      HvxNode node = new HvxNode(system, binding, settings, url, network);
       node.join();
       node.awaitUp();
       node.writeEndpointFile();

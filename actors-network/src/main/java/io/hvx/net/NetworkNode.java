@@ -1,0 +1,71 @@
+package io.hvx.net;
+
+import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.tunnel.EmbeddedAeron;
+import io.hvx.net.tunnel.OverlaySettings;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/** The network side of one node: its embedded Aeron and its hSwitch, started and stopped together. */
+public final class NetworkNode implements AutoCloseable {
+  private final EmbeddedAeron aeron;
+  private final HSwitch hswitch;
+  private final NetworkSettings settings;
+
+  private NetworkNode(EmbeddedAeron aeron, HSwitch hswitch, NetworkSettings settings) {
+    this.aeron = aeron;
+    this.hswitch = hswitch;
+    this.settings = settings;
+  }
+
+  /** Starts the switch of node {@code nodeName}; its overlay id is derived from the name. */
+  public static NetworkNode start(NetworkSettings settings, String nodeName) {
+    int port = settings.overlayPort() == 0 ? freeUdpPort(settings.overlayHost()) : settings.overlayPort();
+    String endpoint = (settings.overlayHost().contains(":") ? "[" + settings.overlayHost() + "]" : settings.overlayHost())
+        + ":" + port;
+    EmbeddedAeron aeron = EmbeddedAeron.launch();
+    try {
+      HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron.aeron(), endpoint, new PeerKeys(settings.secret()),
+          OverlaySettings.defaults(), settings.macAge(), settings.floodRate(), HSwitch.frugalIdleStrategy());
+      return new NetworkNode(aeron, hswitch, settings);
+    } catch (RuntimeException e) {
+      aeron.close();
+      throw new IllegalStateException("the overlay could not listen on UDP " + endpoint + ": " + e.getMessage()
+          + " (set hvx.network.overlay-host / overlay-port)", e);
+    }
+  }
+
+  /** The overlay id of a node: stable across restarts, so that peers recognise it (sessions tell restarts apart). */
+  public static int overlayId(String nodeName) {
+    CRC32 crc = new CRC32();
+    crc.update(nodeName.getBytes(StandardCharsets.UTF_8));
+    return (int) (crc.getValue() & 0x7FFF_FFFF);
+  }
+
+  private static int freeUdpPort(String host) {
+    try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free UDP port on " + host + " for the overlay: " + e.getMessage()
+          + " (set hvx.network.overlay-host to an address of this machine)", e);
+    }
+  }
+
+  public HSwitch hswitch() {
+    return hswitch;
+  }
+
+  public NetworkSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public void close() {
+    hswitch.close();
+    aeron.close();
+  }
+}

@@ -1,0 +1,62 @@
+package io.hvx.net;
+
+import com.typesafe.config.Config;
+import io.hvx.config.SettingsException;
+import io.hvx.config.SettingsReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+
+/** The settings of a node's hSwitch ({@code hvx.network}), validated. */
+public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
+    boolean developmentSecret, Duration macAge, long floodRate) {
+  private static final int MIN_SECRET = 32;
+  /** Used only when nothing else is configured; every node logs that the overlay is not private. */
+  private static final byte[] DEVELOPMENT_SECRET =
+      "hvx development overlay secret: not private!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /**
+   * Reads {@code hvx.network}; {@code clusterHost} is the default overlay address, {@code tlsKeyStore}
+   * (null when TLS is off) the default source of the secret.
+   */
+  public static NetworkSettings from(Config config, String clusterHost, Path tlsKeyStore) {
+    SettingsReader network = SettingsReader.of(config, "hvx.network");
+    String host = network.optionalString("overlay-host");
+    String secretText = network.optionalString("secret");
+    String secretFile = network.optionalString("secret-file");
+    byte[] secret;
+    boolean development = false;
+    if (!secretText.isEmpty()) {
+      try {
+        secret = Base64.getDecoder().decode(secretText);
+      } catch (IllegalArgumentException e) {
+        throw new SettingsException(network.key("secret"), "base64 of at least " + MIN_SECRET + " bytes", "(not base64)");
+      }
+    } else if (!secretFile.isEmpty()) {
+      Path file = network.path("secret-file");
+      try {
+        secret = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new SettingsException(network.key("secret-file"), "a readable file", file);
+      }
+    } else if (tlsKeyStore != null) {
+      try {
+        secret = Files.readAllBytes(tlsKeyStore);
+      } catch (IOException e) {
+        throw new SettingsException("hvx.cluster.tls.key-store", "a readable file", tlsKeyStore);
+      }
+    } else {
+      secret = DEVELOPMENT_SECRET;
+      development = true;
+    }
+    if (secret.length < MIN_SECRET) {
+      throw new SettingsException(network.key(secretText.isEmpty() ? "secret-file" : "secret"),
+          "at least " + MIN_SECRET + " bytes of secret", secret.length + " bytes");
+    }
+    long floodRate = network.intInRange("flood-rate", 1, 10_000_000);
+    return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
+        network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate);
+  }
+}
