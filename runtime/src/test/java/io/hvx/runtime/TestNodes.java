@@ -60,6 +60,11 @@ public final class TestNodes {
         .header("Content-Type", "application/json"), token);
   }
 
+  public static HttpResponse<String> post(String url, String token, String body) {
+    return send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
+        .header("Content-Type", "application/json"), token);
+  }
+
   private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);

@@ -32,6 +32,8 @@ public final class NetworkServices {
   private static final int DHCP_SERVER_PORT = 67;
   private static final int DNS_PORT = 53;
   private static final long ARP_REQUEST_INTERVAL = 200_000_000L;
+  /** After this, a learned address is re-resolved in the background while packets keep flowing. */
+  private static final long ARP_REFRESH_AGE = 30_000_000_000L;
 
   private final Counters counters;
   private final ServicePorts ports;
@@ -93,7 +95,7 @@ public final class NetworkServices {
     int type = frame.etherType();
     boolean local = ingress.kind() == PortKind.LOCAL;
     if (type == EthernetFrame.ETHER_TYPE_ARP) {
-      return onArp(state, ingress, local, buffer, offset, length);
+      return onArp(state, ingress, local, buffer, offset, length, now);
     }
     if (!local || type != EthernetFrame.ETHER_TYPE_IPV4) {
       return false;
@@ -140,7 +142,8 @@ public final class NetworkServices {
     return true;
   }
 
-  private boolean onArp(NetworkState state, VPort ingress, boolean local, DirectBuffer buffer, int offset, int length) {
+  private boolean onArp(NetworkState state, VPort ingress, boolean local, DirectBuffer buffer, int offset, int length,
+      long now) {
     arp.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
     if (!arp.isEthernetIpv4()) {
       counters.increment(Counter.SERVICES_MALFORMED_FRAMES);
@@ -150,7 +153,7 @@ public final class NetworkServices {
     long senderMac = arp.senderHardware();
     if (senderIp != 0 && senderMac != ROUTER_MAC && !MacAddress.isGroup(senderMac)
         && state.table.subnetOf(senderIp) >= 0) {
-      state.learn(senderIp, senderMac);
+      state.learn(senderIp, senderMac, now);
     }
     int operation = arp.operation();
     if (operation == ArpPacket.OPERATION_REPLY && frame.destination() == ROUTER_MAC) {
@@ -190,6 +193,7 @@ public final class NetworkServices {
       return;
     }
     out.putBytes(0, buffer, offset, length);
+    boolean refresh = state.isStale(target, now, ARP_REFRESH_AGE);
     frame.wrap(out, 0, length).destination(mac).source(ROUTER_MAC);
     int ipOffset = EthernetFrame.PAYLOAD_OFFSET;
     out.putByte(ipOffset + Ipv4Packet.TTL_OFFSET, (byte) (ip.ttl() - 1));
@@ -198,6 +202,10 @@ public final class NetworkServices {
     out.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) outIp.computeChecksum(), ByteOrder.BIG_ENDIAN);
     counters.increment(Counter.ROUTER_ROUTED_FRAMES);
     ports.emit(networkId, out, 0, length);
+    if (refresh) {
+      // The reply re-learns the address (or its host's new MAC) and resets the age; `out` is free again.
+      requestAddress(state, networkId, subnet, target, now);
+    }
   }
 
   private void requestAddress(NetworkState state, int networkId, int subnet, int target, long now) {

@@ -13,6 +13,7 @@ final class NetworkState {
 
   NetworkTable table;
   final Long2LongHashMap arpCache = new Long2LongHashMap(256, 0.65f, UNKNOWN);
+  final Long2LongHashMap arpLearnedAt = new Long2LongHashMap(256, 0.65f, Long.MIN_VALUE);
   final Long2LongHashMap leaseByMac = new Long2LongHashMap(256, 0.65f, 0);
   final Long2LongHashMap leaseByAddress = new Long2LongHashMap(256, 0.65f, UNKNOWN);
   final Int2ObjectHashMap<byte[]> leaseNames = new Int2ObjectHashMap<>();
@@ -25,8 +26,15 @@ final class NetworkState {
     this.table = table;
   }
 
-  void learn(int address, long mac) {
+  void learn(int address, long mac, long now) {
     arpCache.put(address & 0xFFFF_FFFFL, mac);
+    arpLearnedAt.put(address & 0xFFFF_FFFFL, now);
+  }
+
+  /** True when {@code address} was learned by ARP longer than {@code age} ago (its host may have a new MAC). */
+  boolean isStale(int address, long now, long age) {
+    long learnedAt = arpLearnedAt.get(address & 0xFFFF_FFFFL);
+    return learnedAt != Long.MIN_VALUE && now - learnedAt > age;
   }
 
   /** The MAC of {@code address}: learned by ARP, leased or reserved; {@link #UNKNOWN} otherwise. */

@@ -143,4 +143,32 @@ class HttpApiTest {
     HttpResponse<String> response = TestNodes.get(node.url() + "/bootstrap/seed-nodes", null);
     assertTrue(response.statusCode() != 401, "bootstrap probing must not need the token: " + response.statusCode());
   }
+
+  @Test
+  void network_definitions_are_validated_with_json_errors_naming_the_problem() throws Exception {
+    String networks = node.url() + "/hvx/networks";
+    HttpResponse<String> malformed = TestNodes.post(networks, token, "{not json");
+    assertEquals(400, malformed.statusCode());
+    assertTrue(json(malformed).path("message").asText().startsWith("malformed JSON"), malformed.body());
+    HttpResponse<String> badName = TestNodes.post(networks, token, "{\"name\": \"Bad Name\"}");
+    assertEquals(400, badName.statusCode());
+    assertTrue(json(badName).path("message").asText().contains("bad network name"), badName.body());
+
+    assertEquals(201, TestNodes.post(networks, token, "{\"name\": \"red\"}").statusCode());
+    assertEquals(400, TestNodes.post(networks, token, "{\"name\": \"red\"}").statusCode(), "exists already");
+    assertEquals(200, TestNodes.post(networks + "/red/subnets", token, "{\"cidr\": \"10.1.0.0/16\"}").statusCode());
+    HttpResponse<String> overlap = TestNodes.post(networks + "/red/subnets", token, "{\"cidr\": \"10.1.2.0/24\"}");
+    assertEquals(400, overlap.statusCode());
+    assertTrue(json(overlap).path("message").asText().contains("overlaps subnet 10.1.0.0/16"), overlap.body());
+    HttpResponse<String> wrongType = TestNodes.post(networks + "/red/subnets", token, "{\"cidr\": 5}");
+    assertTrue(json(wrongType).path("message").asText().contains("must be a string"), wrongType.body());
+    HttpResponse<String> missing = TestNodes.post(networks + "/none/subnets", token, "{\"cidr\": \"10.2.0.0/16\"}");
+    assertEquals(404, missing.statusCode());
+
+    JsonNode red = json(TestNodes.get(networks + "/red", token));
+    assertEquals(1, red.path("network").path("subnets").size());
+    assertEquals("10.1.0.1", red.path("network").path("subnets").get(0).path("gateway").asText());
+    JsonNode counters = json(TestNodes.get(node.url() + "/hvx/network/counters", token));
+    assertTrue(counters.path("counters").has("SWITCH_RUNT_FRAMES"), counters.toString());
+  }
 }
