@@ -52,9 +52,9 @@ final class AttachmentStore {
     }
     StringBuilder text = new StringBuilder();
     for (HSwitchActor.PortInfo info : attachments) {
-      text.append(info.portId()).append('\t').append(info.networkId()).append('\t').append(info.network()).append('\t')
-          .append(info.interfaceName()).append('\t').append(info.mac()).append('\t').append(info.namespace()).append('\t').append(info.address())
-          .append('\t').append(info.gateway()).append('\n');
+      text.append(String.join("\t", Integer.toString(info.portId()), Integer.toString(info.networkId()),
+          info.network(), info.interfaceName(), info.mac(), info.namespace(), info.address(), info.gateway()))
+          .append('\n');
     }
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
