@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
+import org.agrona.concurrent.YieldingIdleStrategy;
 
 /** The network side of one node: its embedded Aeron and its hSwitch, started and stopped together. */
 public final class NetworkNode implements AutoCloseable {
@@ -27,10 +28,12 @@ public final class NetworkNode implements AutoCloseable {
     int port = settings.overlayPort() == 0 ? freeUdpPort(settings.overlayHost()) : settings.overlayPort();
     String endpoint = (settings.overlayHost().contains(":") ? "[" + settings.overlayHost() + "]" : settings.overlayHost())
         + ":" + port;
-    EmbeddedAeron aeron = EmbeddedAeron.launch();
+    boolean yield = settings.idle() == NetworkSettings.Idle.YIELD;
+    EmbeddedAeron aeron = yield ? EmbeddedAeron.launch(new YieldingIdleStrategy()) : EmbeddedAeron.launch();
     try {
       HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron.aeron(), endpoint, new PeerKeys(settings.secret()),
-          OverlaySettings.defaults(), settings.macAge(), settings.floodRate(), HSwitch.frugalIdleStrategy());
+          OverlaySettings.defaults(), settings.macAge(), settings.floodRate(),
+          yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy());
       return new NetworkNode(aeron, hswitch, settings);
     } catch (RuntimeException e) {
       aeron.close();

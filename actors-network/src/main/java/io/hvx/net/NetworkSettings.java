@@ -11,7 +11,13 @@ import java.util.Base64;
 
 /** The settings of a node's hSwitch ({@code hvx.network}), validated. */
 public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
-    boolean developmentSecret, Duration macAge, long floodRate) {
+    boolean developmentSecret, Duration macAge, long floodRate, Idle idle) {
+  /** How the data-plane threads wait for work. */
+  public enum Idle {
+    FRUGAL,
+    YIELD
+  }
+
   private static final int MIN_SECRET = 32;
   /** Used only when nothing else is configured; every node logs that the overlay is not private. */
   private static final byte[] DEVELOPMENT_SECRET =
@@ -57,6 +63,7 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
     }
     long floodRate = network.intInRange("flood-rate", 1, 10_000_000);
     return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
-        network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate);
+        network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate,
+        network.enumValue("idle", Idle.class));
   }
 }

@@ -58,6 +58,8 @@ class NetworkProcessesTest {
         "--sun-misc-unsafe-memory-access=allow", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
     TestNodes.FAST_DOWNING.forEach((key, value) -> command.add("-D" + key + "=" + value));
+    // Frugal idling by default (shared CI cores); -Dhvx.test.network.idle=yield measures the low-latency mode.
+    command.add("-Dhvx.network.idle=" + System.getProperty("hvx.test.network.idle", "frugal"));
     command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", name,
         "--data-dir", dir.resolve(name).toString(), "--http-port", "" + httpPort, "--cluster-port", "" + clusterPort,
         "--seed", "127.0.0.1:" + seedPort));
