@@ -29,8 +29,15 @@ public final class S3Backend implements ObjectBackend {
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
+    private final int pageSize;
 
     public S3Backend(S3Client s3, String bucket, String prefix) {
+        this(s3, bucket, prefix, 1000);
+    }
+
+    /** pageSize is the most keys one list request asks for (S3's own maximum is 1000). */
+    S3Backend(S3Client s3, String bucket, String prefix, int pageSize) {
+        this.pageSize = pageSize;
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
@@ -91,7 +98,8 @@ public final class S3Backend implements ObjectBackend {
         String token = null;
         try {
             do {
-                ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix);
+                ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix)
+                        .maxKeys(pageSize);
                 if (token != null) {
                     req.continuationToken(token);
                 }
