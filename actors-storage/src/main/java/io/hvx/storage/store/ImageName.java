@@ -11,7 +11,7 @@ public final class ImageName {
     /** Returns name, or throws naming what is allowed. */
     public static String check(String name) throws StoreException {
         if (name == null || !VALID.matcher(name).matches()) {
-            throw new StoreException("bad image name '" + name
+            throw new BadImageNameException("bad image name '" + name
                     + "': use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         return name;

@@ -52,8 +52,7 @@ public final class Pusher {
 
     PushResult push(BlockDevice source, KnownChunks known, PushListener listener) throws IOException {
         if (store.contains(name)) {
-            throw new StoreException("image '" + name + "' already exists; remove it first (hvx image rm " + name
-                    + ") or choose another name");
+            throw new ImageExistsException(name);
         }
         ObjectBackend backend = store.backend();
         String lease = ImageStore.LEASES + name + "-" + UUID.randomUUID();
@@ -123,7 +122,7 @@ public final class Pusher {
             checkStillPresent(ids, existing);
             Manifest manifest = new Manifest(name, size, chunkSize, Instant.now(), parent, ids);
             if (store.contains(name)) {
-                throw new StoreException("image '" + name + "' was created by someone else during this push");
+                throw new ImageExistsException(name);
             }
             backend.put(ImageStore.manifestKey(name), manifest.toBytes());
             return new PushResult(name, size, count, zeros, duplicates.get(), newChunks.get(), bytesRead, stored.get());

@@ -47,6 +47,7 @@ public final class HttpApi extends AllDirectives {
   private final String token;
   private final String nodeId;
   private final Duration timeout;
+  private final Route extraHvxRoutes;
 
   public HttpApi(
       ActorSystem<?> system,
@@ -55,6 +56,19 @@ public final class HttpApi extends AllDirectives {
       String token,
       String nodeId,
       Duration timeout) {
+    this(system, membership, management, token, nodeId, timeout, null);
+  }
+
+  /** extraHvxRoutes (storage, ...) are served under /hvx behind the same token. */
+  public HttpApi(
+      ActorSystem<?> system,
+      ActorRef<Membership.Command> membership,
+      Route management,
+      String token,
+      String nodeId,
+      Duration timeout,
+      Route extraHvxRoutes) {
+    this.extraHvxRoutes = extraHvxRoutes;
     this.system = system;
     this.membership = membership;
     this.management = management;
@@ -86,6 +100,11 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route hvxRoutes() {
+    Route own = hvxOwnRoutes();
+    return extraHvxRoutes == null ? own : concat(own, extraHvxRoutes);
+  }
+
+  private Route hvxOwnRoutes() {
     return concat(
         path("version", () -> get(() -> complete(Json.ok(Map.of("version", HvxVersion.get(), "node", nodeId))))),
         pathPrefix("nodes", () -> concat(

@@ -3,6 +3,10 @@ package io.hvx.runtime.node;
 import com.typesafe.config.Config;
 import io.hvx.config.HvxSettings;
 import io.hvx.runtime.http.HttpApi;
+import io.hvx.runtime.http.ImageRoutes;
+import io.hvx.storage.store.ImageStore;
+import io.hvx.storage.store.StoreException;
+import io.hvx.storage.store.StoreSettings;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +36,10 @@ public final class HvxNode implements AutoCloseable {
   private final ServerBinding binding;
   private final HvxSettings settings;
   private final String url;
+  private final ImageStore images;
 
-  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url) {
+  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url, ImageStore images) {
+    this.images = images;
     this.system = system;
     this.binding = binding;
     this.settings = settings;
@@ -46,6 +52,7 @@ public final class HvxNode implements AutoCloseable {
    */
   public static HvxNode start(Config config) throws NodeStartException {
     HvxSettings settings = HvxSettings.from(config);
+    StoreSettings storeSettings = StoreSettings.from(config);
     String token;
     try {
       TokenStore.createPrivateDirectories(settings.node().dataDir());
@@ -67,20 +74,29 @@ public final class HvxNode implements AutoCloseable {
       }
       throw new NodeStartException("the node's actor system failed to start: " + rootMessage(e), e);
     }
+    ImageStore images = null;
     try {
+      images = ImageStore.open(storeSettings);
       Guardian.Children actors = children.get(30, TimeUnit.SECONDS);
+      ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"),
+          storeSettings.gcGrace());
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
-          settings.node().name(), settings.http().requestTimeout());
+          settings.node().name(), settings.http().requestTimeout(), imageRoutes.routes());
       ServerBinding binding = bind(system, settings, api);
-      HvxNode node = new HvxNode(system, binding, settings, url);
+      HvxNode node = new HvxNode(system, binding, settings, url, images);
       node.join();
       node.awaitUp();
       node.writeEndpointFile();
       return node;
+    } catch (StoreException e) {
+      terminate(system);
+      throw new NodeStartException("cannot open the image store: " + e.getMessage(), e);
     } catch (NodeStartException e) {
+      closeQuietly(images);
       terminate(system);
       throw e;
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      closeQuietly(images);
       terminate(system);
       throw new NodeStartException("the node's actors did not start: " + rootMessage(e), e);
     }
@@ -165,6 +181,17 @@ public final class HvxNode implements AutoCloseable {
   public void close() {
     binding.unbind();
     terminate(system);
+    closeQuietly(images);
+  }
+
+  private static void closeQuietly(ImageStore images) {
+    if (images != null) {
+      try {
+        images.close();
+      } catch (IOException e) {
+        // The process is stopping; nothing is left to flush.
+      }
+    }
   }
 
   private static void terminate(ActorSystem<Void> system) {
