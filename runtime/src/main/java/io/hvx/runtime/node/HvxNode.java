@@ -77,7 +77,11 @@ public final class HvxNode implements AutoCloseable {
     ImageStore images = null;
     try {
       images = ImageStore.open(storeSettings);
-      Guardian.Children actors = children.get(30, TimeUnit.SECONDS);
+      CompletableFuture.anyOf(children, system.getWhenTerminated().toCompletableFuture()).get(30, TimeUnit.SECONDS);
+      if (!children.isDone()) {
+        throw new NodeStartException("the node's actor system stopped while starting");
+      }
+      Guardian.Children actors = children.get();
       ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"),
           storeSettings.gcGrace());
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
@@ -91,13 +95,22 @@ public final class HvxNode implements AutoCloseable {
     } catch (StoreException e) {
       terminate(system);
       throw new NodeStartException("cannot open the image store: " + e.getMessage(), e);
-    } catch (NodeStartException e) {
+    } catch (NodeStartException | InterruptedException | ExecutionException | TimeoutException
+        | IllegalStateException e) {
       closeQuietly(images);
+      // Pekko stops the actor system by itself when seed nodes do not answer within the join timeout; on a
+      // slow machine that can happen before the actors or the HTTP server are up, which then fail oddly.
+      boolean stoppedByPekko = system.getWhenTerminated().toCompletableFuture().isDone();
       terminate(system);
-      throw e;
-    } catch (InterruptedException | ExecutionException | TimeoutException e) {
-      closeQuietly(images);
-      terminate(system);
+      if (stoppedByPekko && !settings.cluster().seedNodes().isEmpty()) {
+        throw new NodeStartException(joinFailure(settings), e);
+      }
+      if (e instanceof NodeStartException n) {
+        throw n;
+      }
+      if (e instanceof IllegalStateException i) {
+        throw i;
+      }
       throw new NodeStartException("the node's actors did not start: " + rootMessage(e), e);
     }
   }
@@ -132,12 +145,7 @@ public final class HvxNode implements AutoCloseable {
     Cluster cluster = Cluster.get(system);
     while (cluster.selfMember().status() != MemberStatus.up()) {
       if (system.getWhenTerminated().toCompletableFuture().isDone() || System.nanoTime() > deadline) {
-        String from = settings.cluster().bootstrap().enabled()
-            ? "through Cluster Bootstrap (discovery '" + settings.cluster().bootstrap().discoveryMethod() + "')"
-            : "seed nodes " + settings.cluster().seedNodes();
-        throw new NodeStartException("could not join the cluster " + from + " within "
-            + settings.cluster().joinTimeout().toSeconds() + " s: check the addresses, that the cluster port is open"
-            + " between the nodes, and that TLS settings match");
+        throw new NodeStartException(joinFailure(settings));
       }
       try {
         Thread.sleep(50);
@@ -146,6 +154,14 @@ public final class HvxNode implements AutoCloseable {
         throw new NodeStartException("interrupted while joining the cluster");
       }
     }
+  }
+
+  private static String joinFailure(HvxSettings settings) {
+    String from = settings.cluster().bootstrap().enabled()
+        ? "through Cluster Bootstrap (discovery '" + settings.cluster().bootstrap().discoveryMethod() + "')"
+        : "seed nodes " + settings.cluster().seedNodes();
+    return "could not join the cluster " + from + " within " + settings.cluster().joinTimeout().toSeconds()
+        + " s: check the addresses, that the cluster port is open between the nodes, and that TLS settings match";
   }
 
   private void writeEndpointFile() throws NodeStartException {
