@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
                 CreateCommand.class, ResizeCommand.class,
                 io.hvx.storage.store.cli.PushCommand.class, io.hvx.storage.store.cli.PullCommand.class,
                 io.hvx.storage.store.cli.ListCommand.class, io.hvx.storage.store.cli.ShowCommand.class,
-                io.hvx.storage.store.cli.RmCommand.class, io.hvx.storage.store.cli.GcCommand.class})
+                io.hvx.storage.store.cli.RmCommand.class, io.hvx.storage.store.cli.GcCommand.class,
+                io.hvx.storage.store.cli.SnapshotCommand.class, io.hvx.storage.store.cli.CommitCommand.class})
 public final class ImageCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package io.hvx.storage.store.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.hvx.storage.snapshot.SnapshotStore;
 import io.hvx.storage.store.ImageStore;
 import io.hvx.storage.store.StoreException;
 import io.hvx.storage.store.StoreSettings;
@@ -18,6 +19,9 @@ final class StoreOptions {
     @Option(names = "--store", paramLabel = "DIR", description = "use a local store in DIR instead of the configured one")
     Path directory;
 
+    @Option(names = "--snapshots", paramLabel = "DIR", description = "keep snapshots in DIR instead of the configured place")
+    Path snapshotDirectory;
+
     Config load() throws StoreException {
         Config base = ConfigFactory.load();
         if (config != null) {
@@ -30,7 +34,20 @@ final class StoreOptions {
             base = base.withValue("hvx.storage.store.backend", ConfigValueFactory.fromAnyRef("local"))
                     .withValue("hvx.storage.store.local.path", ConfigValueFactory.fromAnyRef(directory.toString()));
         }
+        if (snapshotDirectory != null) {
+            base = base.withValue("hvx.storage.snapshots.path", ConfigValueFactory.fromAnyRef(snapshotDirectory.toString()));
+        }
         return base;
+    }
+
+    /** The node's snapshot directory: hvx.storage.snapshots.path, or <data-dir>/snapshots. */
+    SnapshotStore snapshots() throws StoreException {
+        Config c = load();
+        io.hvx.config.SettingsReader section = io.hvx.config.SettingsReader.of(c, "hvx.storage.snapshots");
+        Path path = section.optionalString("path").isEmpty()
+                ? io.hvx.config.SettingsReader.of(c, "hvx.node").path("data-dir").resolve("snapshots")
+                : section.path("path");
+        return new SnapshotStore(path);
     }
 
     ImageStore open() throws StoreException {

@@ -65,6 +65,31 @@ class StoreCommandsTest {
     }
 
     @Test
+    void shouldSnapshotAnImageAndCommitOnlyWhatChanged() throws Exception {
+        Path raw = dir.resolve("base.raw");
+        byte[] bytes = new byte[4 << 20];
+        new java.util.Random(3).nextBytes(bytes);
+        Files.write(raw, bytes);
+        String store = dir.resolve("store").toString();
+        String snaps = dir.resolve("snaps").toString();
+        assertEquals(0, run("push", raw.toString(), "--name", "base", "--store", store).exitCode());
+        Outcome snap = run("snapshot", "vm1", "--base", "base", "--store", store, "--snapshots", snaps);
+        assertEquals(0, snap.exitCode(), snap.err());
+        try (var images = new io.hvx.storage.store.ImageStore(new io.hvx.storage.store.LocalBackend(Path.of(store)),
+                        64 << 10, java.time.Duration.ofMinutes(1), 1);
+                var vm = new io.hvx.storage.snapshot.SnapshotStore(Path.of(snaps)).open("vm1", images, images)) {
+            vm.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 70000);
+        }
+        Outcome commit = run("commit", "vm1", "--name", "base-v2", "--store", store, "--snapshots", snaps);
+        assertEquals(0, commit.exitCode(), commit.err());
+        // One chunk was written through the snapshot: only it is read, and it is the one new chunk.
+        assertTrue(commit.out().contains("bytes read 65536 "), commit.out());
+        assertTrue(commit.out().contains("new 1"), commit.out());
+        Outcome missing = run("commit", "vm9", "--name", "x", "--store", store, "--snapshots", snaps);
+        assertEquals("hvx image: no snapshot 'vm9' on this node", missing.err().strip());
+    }
+
+    @Test
     void shouldExplainFailuresInOneLine() throws Exception {
         String store = dir.resolve("store").toString();
         Outcome missing = run("pull", "nope", dir.resolve("x.raw").toString(), "--store", store);
