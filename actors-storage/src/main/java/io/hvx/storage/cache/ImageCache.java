@@ -24,8 +24,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class ImageCache {
     private final ChunkCache cache;
     private final List<ActorRef<CacheShardActor.Command>> shards;
+    private final AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers;
 
-    private ImageCache(ChunkCache cache, List<ActorRef<CacheShardActor.Command>> shards) {
+    private ImageCache(ChunkCache cache, List<ActorRef<CacheShardActor.Command>> shards,
+            AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers) {
+        this.peers = peers;
         this.cache = cache;
         this.shards = shards;
     }
@@ -49,7 +52,7 @@ public final class ImageCache {
             return Behaviors.empty();
         });
         system.systemActorOf(parent, "images", Props.empty());
-        ImageCache imageCache = new ImageCache(cache, refs.get(30, TimeUnit.SECONDS));
+        ImageCache imageCache = new ImageCache(cache, refs.get(30, TimeUnit.SECONDS), peers);
         cache.usePeers((id, dst, length) -> askPeers(system, peers.get(cache.shardOf(id)), id, dst, length, peerTimeout));
         return imageCache;
     }
@@ -70,6 +73,11 @@ public final class ImageCache {
             }
         }
         return false;
+    }
+
+    /** How many other nodes' copies of this shard are known. */
+    public int peers(int shard) {
+        return peers.get(shard).size();
     }
 
     public ChunkCache cache() {
