@@ -3,6 +3,7 @@ package io.hvx.runtime.http;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.image.ImageFormat;
 import io.hvx.storage.image.ImageOpener;
+import io.hvx.storage.node.NodeStorage;
 import io.hvx.storage.store.BadImageNameException;
 import io.hvx.storage.store.BlockDeviceInputStream;
 import io.hvx.storage.store.GcResult;
@@ -40,25 +41,40 @@ import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 
 /**
- * {@code /hvx/images}: the image store over HTTP (list, show, push by upload, raw download, rm, gc). Store
+ * {@code /hvx/images}: the image store over HTTP (list, show, push by upload, raw download, rm, gc), and
+ * {@code /hvx/storage/counters} (cache and NBD counters). Store
  * calls block, so they run on Pekko's blocking dispatcher.
  */
 public final class ImageRoutes extends AllDirectives {
   private final ActorSystem<?> system;
+  private final NodeStorage storage;
   private final ImageStore store;
   private final Path uploads;
   private final Executor blocking;
   private final Duration defaultGrace;
 
-  public ImageRoutes(ActorSystem<?> system, ImageStore store, Path uploads, Duration defaultGrace) {
+  public ImageRoutes(ActorSystem<?> system, NodeStorage storage, Path uploads) {
     this.system = system;
-    this.store = store;
+    this.storage = storage;
+    this.store = storage.store();
     this.uploads = uploads;
-    this.defaultGrace = defaultGrace;
+    this.defaultGrace = storage.settings().gcGrace();
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
   }
 
   public Route routes() {
+    return concat(
+        path(PathMatchers.segment("storage").slash("counters"), () -> get(() -> answer(this::counters))),
+        imageRoutes());
+  }
+
+  private Object counters() {
+    Map<String, Object> body = new LinkedHashMap<>(storage.counters());
+    body.put("nbdPort", storage.nbdPort());
+    return body;
+  }
+
+  private Route imageRoutes() {
     return pathPrefix("images", () -> concat(
         pathEnd(() -> get(() -> answer(this::list))),
         path("gc", () -> post(() -> parameterOptional("grace", grace -> gc(grace)))),

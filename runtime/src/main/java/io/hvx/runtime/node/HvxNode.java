@@ -4,9 +4,7 @@ import com.typesafe.config.Config;
 import io.hvx.config.HvxSettings;
 import io.hvx.runtime.http.HttpApi;
 import io.hvx.runtime.http.ImageRoutes;
-import io.hvx.storage.store.ImageStore;
-import io.hvx.storage.store.StoreException;
-import io.hvx.storage.store.StoreSettings;
+import io.hvx.storage.node.NodeStorage;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
@@ -36,10 +34,10 @@ public final class HvxNode implements AutoCloseable {
   private final ServerBinding binding;
   private final HvxSettings settings;
   private final String url;
-  private final ImageStore images;
+  private final NodeStorage storage;
 
-  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url, ImageStore images) {
-    this.images = images;
+  private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url, NodeStorage storage) {
+    this.storage = storage;
     this.system = system;
     this.binding = binding;
     this.settings = settings;
@@ -52,7 +50,10 @@ public final class HvxNode implements AutoCloseable {
    */
   public static HvxNode start(Config config) throws NodeStartException {
     HvxSettings settings = HvxSettings.from(config);
-    StoreSettings storeSettings = StoreSettings.from(config);
+    // Bad storage settings fail here, before anything starts, like bad hvx.* settings above.
+    io.hvx.storage.store.StoreSettings.from(config);
+    io.hvx.storage.cache.CacheSettings.from(config);
+    io.hvx.storage.nbd.NbdSettings.from(config);
     String token;
     try {
       TokenStore.createPrivateDirectories(settings.node().dataDir());
@@ -74,16 +75,19 @@ public final class HvxNode implements AutoCloseable {
       }
       throw new NodeStartException("the node's actor system failed to start: " + rootMessage(e), e);
     }
-    ImageStore images = null;
+    NodeStorage images = null;
     try {
-      images = ImageStore.open(storeSettings);
       CompletableFuture.anyOf(children, system.getWhenTerminated().toCompletableFuture()).get(30, TimeUnit.SECONDS);
       if (!children.isDone()) {
         throw new NodeStartException("the node's actor system stopped while starting");
       }
       Guardian.Children actors = children.get();
-      ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"),
-          storeSettings.gcGrace());
+      try {
+        images = NodeStorage.start(system, config);
+      } catch (IOException e) {
+        throw new NodeStartException("cannot start the node's storage: " + e.getMessage(), e);
+      }
+      ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"));
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
           settings.node().name(), settings.http().requestTimeout(), imageRoutes.routes());
       ServerBinding binding = bind(system, settings, api);
@@ -92,9 +96,6 @@ public final class HvxNode implements AutoCloseable {
       node.awaitUp();
       node.writeEndpointFile();
       return node;
-    } catch (StoreException e) {
-      terminate(system);
-      throw new NodeStartException("cannot open the image store: " + e.getMessage(), e);
     } catch (NodeStartException | InterruptedException | ExecutionException | TimeoutException
         | IllegalStateException e) {
       closeQuietly(images);
@@ -197,10 +198,15 @@ public final class HvxNode implements AutoCloseable {
   public void close() {
     binding.unbind();
     terminate(system);
-    closeQuietly(images);
+    closeQuietly(storage);
   }
 
-  private static void closeQuietly(ImageStore images) {
+  /** The node's storage: image store, cache, snapshots, NBD server. */
+  public NodeStorage storage() {
+    return storage;
+  }
+
+  private static void closeQuietly(NodeStorage images) {
     if (images != null) {
       try {
         images.close();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigValueFactory;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.node.HvxNode;
 import java.net.URI;
@@ -28,7 +29,9 @@ class ImageRoutesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = HvxNode.start(TestNodes.config("images-1", dataDir, TestNodes.freePort(), TestNodes.freePort(), List.of()));
+    node = HvxNode.start(TestNodes.config("images-1", dataDir, TestNodes.freePort(), TestNodes.freePort(), List.of())
+        .withValue("hvx.storage.nbd.enabled", ConfigValueFactory.fromAnyRef(true))
+        .withValue("hvx.storage.nbd.port", ConfigValueFactory.fromAnyRef(0)));
     token = Files.readString(dataDir.resolve("token")).trim();
   }
 
@@ -77,6 +80,21 @@ class ImageRoutesTest {
     HttpResponse<byte[]> data = send(request("/hvx/images/web/data").GET(), token);
     assertEquals(200, data.statusCode());
     assertArrayEquals(disk, data.body());
+
+    // The node's NBD server serves the stored image through the node cache; qemu-img is the client.
+    int nbdPort = json(send(request("/hvx/storage/counters").GET(), token)).path("nbdPort").asInt();
+    assertTrue(nbdPort > 0);
+    if (new java.io.File("/usr/bin/qemu-img").canExecute()) {
+      Path copy = dataDir.resolve("copy.raw");
+      Process p = new ProcessBuilder("qemu-img", "convert", "-f", "raw", "-O", "raw",
+          "nbd://127.0.0.1:" + nbdPort + "/web", copy.toString()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertEquals(0, p.waitFor(), out);
+      assertArrayEquals(disk, Files.readAllBytes(copy));
+      JsonNode counters = json(send(request("/hvx/storage/counters").GET(), token));
+      assertEquals(64, counters.path("CACHE_STORE_FETCHES").asInt(), counters.toString());
+      assertTrue(counters.path("NBD_BYTES_READ").asLong() >= 4 << 20, counters.toString());
+    }
 
     assertEquals(409, send(request("/hvx/images/web").PUT(HttpRequest.BodyPublishers.ofByteArray(disk)), token)
         .statusCode());

@@ -42,12 +42,7 @@ final class StoreOptions {
 
     /** The node's snapshot directory: hvx.storage.snapshots.path, or <data-dir>/snapshots. */
     SnapshotStore snapshots() throws StoreException {
-        Config c = load();
-        io.hvx.config.SettingsReader section = io.hvx.config.SettingsReader.of(c, "hvx.storage.snapshots");
-        Path path = section.optionalString("path").isEmpty()
-                ? io.hvx.config.SettingsReader.of(c, "hvx.node").path("data-dir").resolve("snapshots")
-                : section.path("path");
-        return new SnapshotStore(path);
+        return new SnapshotStore(io.hvx.storage.node.NodeStorage.snapshotPath(load()));
     }
 
     ImageStore open() throws StoreException {
