@@ -22,6 +22,7 @@ final class NbdConnection implements Runnable {
     private final ByteBuffer reply = ByteBuffer.allocateDirect(16);
     private final ByteBuffer small = ByteBuffer.allocateDirect(MAX_OPTION);
     private ByteBuffer data = ByteBuffer.allocateDirect(1 << 20);
+    private final ByteBuffer[] replyAndData = new ByteBuffer[2];
     private boolean noZeroes;
 
     NbdConnection(SocketChannel channel, NbdExports exports, NbdCounters counters) {
@@ -242,9 +243,10 @@ final class NbdConnection implements Runnable {
         counters.bytesRead.addAndGet(length);
         reply.clear().putInt(SIMPLE_REPLY_MAGIC).putInt(0).putLong(handle).flip();
         buffer.flip();
-        channel.write(new ByteBuffer[] {reply, buffer});
+        replyAndData[0] = reply;
+        replyAndData[1] = buffer;
         while (reply.hasRemaining() || buffer.hasRemaining()) {
-            channel.write(new ByteBuffer[] {reply, buffer});
+            channel.write(replyAndData);
         }
     }
 

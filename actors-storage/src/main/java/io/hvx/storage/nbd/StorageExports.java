@@ -1,5 +1,6 @@
 package io.hvx.storage.nbd;
 
+import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.cache.CachedImage;
 import io.hvx.storage.cache.ImageCache;
 import io.hvx.storage.snapshot.CowSnapshot;
@@ -15,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A node's exports: every snapshot on the node (read-write, one open device shared by all connections) and
+ * A node's exports: its logical volumes (read-write), every snapshot on the node (read-write, one open device shared by all connections) and
  * every stored image (read-only, read through the node cache). A snapshot's name wins over an image's.
  */
 public final class StorageExports implements NbdExports, AutoCloseable {
@@ -24,8 +25,11 @@ public final class StorageExports implements NbdExports, AutoCloseable {
     private final SnapshotStore snapshots;
     private final int readAhead;
     private final Map<String, CowSnapshot> open = new ConcurrentHashMap<>();
+    private final Map<String, BlockDevice> volumes;
 
-    public StorageExports(ImageStore store, ImageCache cache, SnapshotStore snapshots, int readAhead) {
+    public StorageExports(ImageStore store, ImageCache cache, SnapshotStore snapshots, int readAhead,
+            Map<String, BlockDevice> volumes) {
+        this.volumes = Map.copyOf(volumes);
         this.store = store;
         this.cache = cache;
         this.snapshots = snapshots;
@@ -34,7 +38,7 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public List<String> names() throws IOException {
-        List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>(volumes.keySet().stream().sorted().toList());
         for (SnapshotStore.Info s : snapshots.list()) {
             names.add(s.name());
         }
@@ -46,6 +50,10 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public Export open(String name) throws IOException {
+        BlockDevice volume = volumes.get(name);
+        if (volume != null) {
+            return new Export(volume, false, null);
+        }
         try {
             if (snapshots.contains(name)) {
                 CowSnapshot snap = open.get(name);
@@ -75,5 +83,8 @@ public final class StorageExports implements NbdExports, AutoCloseable {
             s.close();
         }
         open.clear();
+        for (BlockDevice v : volumes.values()) {
+            v.close();
+        }
     }
 }

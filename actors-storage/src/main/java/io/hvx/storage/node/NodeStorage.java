@@ -2,6 +2,7 @@ package io.hvx.storage.node;
 
 import com.typesafe.config.Config;
 import io.hvx.config.SettingsReader;
+import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.cache.CacheSettings;
 import io.hvx.storage.cache.ChunkCache;
 import io.hvx.storage.cache.ImageCache;
@@ -9,16 +10,18 @@ import io.hvx.storage.nbd.NbdServer;
 import io.hvx.storage.nbd.NbdSettings;
 import io.hvx.storage.nbd.StorageExports;
 import io.hvx.storage.snapshot.SnapshotStore;
+import io.hvx.storage.store.ImageName;
 import io.hvx.storage.store.ImageStore;
 import io.hvx.storage.store.StoreException;
 import io.hvx.storage.store.StoreSettings;
+import io.hvx.storage.volume.VolumeSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 
-/** Everything storage on one node: the store client, the chunk cache and its shard actors, snapshots, NBD. */
+/** Everything storage on one node: the store client, the chunk cache and its shard actors, snapshots, volumes, NBD. */
 public final class NodeStorage implements AutoCloseable {
     private final StoreSettings settings;
     private final ImageStore store;
@@ -64,7 +67,18 @@ public final class NodeStorage implements AutoCloseable {
                 throw new StoreException("the image cache actors did not start: " + e.getMessage(), e);
             }
             SnapshotStore snapshots = new SnapshotStore(snapshotPath(config));
-            StorageExports exports = new StorageExports(store, imageCache, snapshots, cacheSettings.readAhead());
+            Map<String, BlockDevice> volumes = new LinkedHashMap<>();
+            try {
+                for (VolumeSpec spec : VolumeSpec.from(config)) {
+                    volumes.put(ImageName.check(spec.name()), spec.open(store.backend()));
+                }
+            } catch (IOException | RuntimeException e) {
+                for (BlockDevice v : volumes.values()) {
+                    v.close();
+                }
+                throw e;
+            }
+            StorageExports exports = new StorageExports(store, imageCache, snapshots, cacheSettings.readAhead(), volumes);
             NbdServer nbd = nbdSettings.enabled() ? NbdServer.start(nbdSettings.host(), nbdSettings.port(), exports) : null;
             return new NodeStorage(settings, store, cache, imageCache, snapshots, exports, nbd);
         } catch (IOException | RuntimeException e) {

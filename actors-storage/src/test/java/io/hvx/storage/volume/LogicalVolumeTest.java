@@ -97,4 +97,30 @@ class LogicalVolumeTest {
             assertArrayEquals(expected, b);
         }
     }
+
+    @Test
+    void shouldBuildVolumesFromSettingsAndRefuseBadOnes() throws IOException {
+        com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(
+                "hvx.storage.volumes = [{name = data, layout = stripe, stripe-unit = 128KiB, members = [\"file:"
+                + dir.resolve("a/data.raw") + ":2MiB\", \"bucket:data-1:2MiB\"]}]");
+        List<VolumeSpec> specs = VolumeSpec.from(config);
+        assertEquals(1, specs.size());
+        LocalBackend bucket = new LocalBackend(dir.resolve("bucket"));
+        try (LogicalVolume v = specs.get(0).open(bucket)) {
+            assertEquals(4L << 20, v.size());
+            exercise(v, 3);
+        }
+        // Reopening finds the same data; the bucket member's objects live under volumes/data-1/.
+        assertEquals(true, bucket.list("volumes/data-1/").size() > 0);
+        com.typesafe.config.Config wrong = com.typesafe.config.ConfigFactory.parseString(
+                "hvx.storage.volumes = [{name = data, layout = spiral, members = [\"x\"]}]");
+        io.hvx.config.SettingsException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.hvx.config.SettingsException.class, () -> VolumeSpec.from(wrong));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("hvx.storage.volumes[0]"), e.getMessage());
+        com.typesafe.config.Config badMember = com.typesafe.config.ConfigFactory.parseString(
+                "hvx.storage.volumes = [{name = data, members = [\"tape:/dev/st0\"]}]");
+        io.hvx.storage.store.StoreException m = org.junit.jupiter.api.Assertions.assertThrows(
+                io.hvx.storage.store.StoreException.class, () -> VolumeSpec.from(badMember).get(0).open(bucket));
+        org.junit.jupiter.api.Assertions.assertTrue(m.getMessage().contains("member 'tape:/dev/st0'"), m.getMessage());
+    }
 }

@@ -54,6 +54,7 @@ public final class HvxNode implements AutoCloseable {
     io.hvx.storage.store.StoreSettings.from(config);
     io.hvx.storage.cache.CacheSettings.from(config);
     io.hvx.storage.nbd.NbdSettings.from(config);
+    io.hvx.storage.volume.VolumeSpec.from(config);
     String token;
     try {
       TokenStore.createPrivateDirectories(settings.node().dataDir());
