@@ -40,7 +40,7 @@ public final class SnapshotStore {
         Path dir = root.resolve(ImageName.check(name));
         store.manifest(baseImage);
         if (Files.exists(dir)) {
-            throw new StoreException("snapshot '" + name + "' already exists");
+            throw new SnapshotExistsException(name);
         }
         Files.createDirectories(root);
         Path temp = Files.createTempDirectory(root, ".new-");
@@ -55,7 +55,7 @@ public final class SnapshotStore {
     String baseOf(String name) throws IOException {
         Path file = root.resolve(ImageName.check(name)).resolve(BASE);
         if (!Files.isRegularFile(file)) {
-            throw new StoreException("no snapshot '" + name + "' on this node");
+            throw new NoSuchSnapshotException(name);
         }
         return Files.readString(file, StandardCharsets.UTF_8).strip();
     }
@@ -90,7 +90,7 @@ public final class SnapshotStore {
     public void delete(String name) throws IOException {
         Path dir = root.resolve(ImageName.check(name));
         if (!contains(name)) {
-            throw new StoreException("no snapshot '" + name + "' on this node");
+            throw new NoSuchSnapshotException(name);
         }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -20,7 +20,7 @@ final class GarbageCollector {
         Instant liveAfter = now.minus(store.leaseTimeout());
         for (ObjectBackend.StoredObject lease : backend.list(ImageStore.LEASES)) {
             if (lease.modified().isAfter(liveAfter)) {
-                throw new StoreException("a push is in progress (" + lease.key() + ", renewed at " + lease.modified()
+                throw new PushInProgressException("a push is in progress (" + lease.key() + ", renewed at " + lease.modified()
                         + "); run gc when it has finished (leases older than " + store.leaseTimeout().toMinutes()
                         + " min are treated as crashed pushes)");
             }

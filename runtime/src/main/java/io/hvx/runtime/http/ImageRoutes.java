@@ -65,7 +65,32 @@ public final class ImageRoutes extends AllDirectives {
   public Route routes() {
     return concat(
         path(PathMatchers.segment("storage").slash("counters"), () -> get(() -> answer(this::counters))),
+        snapshotRoutes(),
         imageRoutes());
+  }
+
+  /**
+   * {@code /hvx/snapshots}: list; {@code PUT /hvx/snapshots/{name}?base=IMAGE} creates; {@code DELETE}
+   * removes; {@code POST /hvx/snapshots/{name}/commit?name=NEW} pushes it as a new image.
+   */
+  private Route snapshotRoutes() {
+    return pathPrefix("snapshots", () -> concat(
+        pathEnd(() -> get(() -> answer(() -> Map.of("snapshots", storage.snapshots().list())))),
+        pathPrefix(PathMatchers.segment(), name -> concat(
+            pathEnd(() -> concat(
+                put(() -> parameter("base", base -> answer(() -> {
+                  storage.snapshots().create(name, base, store);
+                  return Map.of("snapshot", name, "base", base);
+                }))),
+                delete(() -> answer(() -> {
+                  storage.snapshots().delete(name);
+                  return Map.of("removed", name);
+                })))),
+            path("commit", () -> post(() -> parameter("name", image -> answer(() -> {
+              try (var snap = storage.snapshots().open(name, store, storage.imageCache().cache())) {
+                return io.hvx.storage.snapshot.SnapshotStore.commit(snap, image, store, PushListener.NONE);
+              }
+            }))))))));
   }
 
   private Object counters() {
@@ -200,7 +225,10 @@ public final class ImageRoutes extends AllDirectives {
   private HttpResponse failure(Exception e) {
     return switch (e) {
       case NoSuchImageException n -> Json.error(StatusCodes.NOT_FOUND, "not_found", n.getMessage());
+      case io.hvx.storage.snapshot.NoSuchSnapshotException n -> Json.error(StatusCodes.NOT_FOUND, "not_found", n.getMessage());
+      case io.hvx.storage.snapshot.SnapshotExistsException x -> Json.error(StatusCodes.CONFLICT, "exists", x.getMessage());
       case ImageExistsException x -> Json.error(StatusCodes.CONFLICT, "exists", x.getMessage());
+      case io.hvx.storage.store.PushInProgressException p -> Json.error(StatusCodes.CONFLICT, "busy", p.getMessage());
       case BadImageNameException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case IllegalArgumentException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case io.hvx.storage.block.ImageFormatException f -> Json.error(StatusCodes.BAD_REQUEST, "bad_image", f.getMessage());
