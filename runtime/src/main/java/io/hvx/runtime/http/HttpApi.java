@@ -47,6 +47,7 @@ public final class HttpApi extends AllDirectives {
   private final String token;
   private final String nodeId;
   private final Duration timeout;
+  private final Route extraHvxRoutes;
   private NetworkRoutes network;
 
   /** Adds the hSwitch routes; {@code registry} null answers them with 503 (the hSwitch is off). */
@@ -63,6 +64,19 @@ public final class HttpApi extends AllDirectives {
       String token,
       String nodeId,
       Duration timeout) {
+    this(system, membership, management, token, nodeId, timeout, null);
+  }
+
+  /** extraHvxRoutes (storage, ...) are served under /hvx behind the same token. */
+  public HttpApi(
+      ActorSystem<?> system,
+      ActorRef<Membership.Command> membership,
+      Route management,
+      String token,
+      String nodeId,
+      Duration timeout,
+      Route extraHvxRoutes) {
+    this.extraHvxRoutes = extraHvxRoutes;
     this.system = system;
     this.membership = membership;
     this.management = management;
@@ -94,6 +108,11 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route hvxRoutes() {
+    Route own = hvxOwnRoutes();
+    return extraHvxRoutes == null ? own : concat(own, extraHvxRoutes);
+  }
+
+  private Route hvxOwnRoutes() {
     Route networkRoutes = network == null ? reject() : network.routes();
     return concat(
         networkRoutes,

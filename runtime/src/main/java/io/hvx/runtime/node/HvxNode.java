@@ -5,6 +5,8 @@ import io.hvx.config.HvxSettings;
 import io.hvx.net.NetworkNode;
 import io.hvx.net.NetworkSettings;
 import io.hvx.runtime.http.HttpApi;
+import io.hvx.runtime.http.ImageRoutes;
+import io.hvx.storage.node.NodeStorage;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +37,11 @@ public final class HvxNode implements AutoCloseable {
   private final HvxSettings settings;
   private final String url;
   private final NetworkNode network;
+  private final NodeStorage storage;
 
   private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url,
-      NetworkNode network) {
+      NetworkNode network, NodeStorage storage) {
+    this.storage = storage;
     this.system = system;
     this.binding = binding;
     this.settings = settings;
@@ -51,6 +55,11 @@ public final class HvxNode implements AutoCloseable {
    */
   public static HvxNode start(Config config) throws NodeStartException {
     HvxSettings settings = HvxSettings.from(config);
+    // Bad storage settings fail here, before anything starts, like bad hvx.* settings above.
+    io.hvx.storage.store.StoreSettings.from(config);
+    io.hvx.storage.cache.CacheSettings.from(config);
+    io.hvx.storage.nbd.NbdSettings.from(config);
+    io.hvx.storage.volume.VolumeSpec.from(config);
     String token;
     try {
       TokenStore.createPrivateDirectories(settings.node().dataDir());
@@ -90,28 +99,48 @@ public final class HvxNode implements AutoCloseable {
       // The TAP vPorts are actors: close the switch only after they have detached.
       system.getWhenTerminated().thenRun(stopping::close);
     }
+    NodeStorage images = null;
     try {
-      Guardian.Children actors = children.get(30, TimeUnit.SECONDS);
+      CompletableFuture.anyOf(children, system.getWhenTerminated().toCompletableFuture()).get(30, TimeUnit.SECONDS);
+      if (!children.isDone()) {
+        throw new NodeStartException("the node's actor system stopped while starting");
+      }
+      Guardian.Children actors = children.get();
+      try {
+        images = NodeStorage.start(system, config);
+      } catch (IOException e) {
+        throw new NodeStartException("cannot start the node's storage: " + e.getMessage(), e);
+      }
+      ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"));
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
-          settings.node().name(), settings.http().requestTimeout())
+          settings.node().name(), settings.http().requestTimeout(), imageRoutes.routes())
           .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch());
-      if (network != null) {
-        if (networkSettings.developmentSecret()) {
-          system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
-              + " secret. Set hvx.network.secret or secret-file (the same on every node) outside a trusted network.");
-        }
+      if (network != null && networkSettings.developmentSecret()) {
+        system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
+            + " secret. Set hvx.network.secret or secret-file (the same on every node) outside a trusted network.");
       }
       ServerBinding binding = bind(system, settings, api);
-      HvxNode node = new HvxNode(system, binding, settings, url, network);
+      HvxNode node = new HvxNode(system, binding, settings, url, network, images);
       node.join();
       node.awaitUp();
       node.writeEndpointFile();
       return node;
-    } catch (NodeStartException e) {
+    } catch (NodeStartException | InterruptedException | ExecutionException | TimeoutException
+        | IllegalStateException e) {
+      closeQuietly(images);
+      // Pekko stops the actor system by itself when seed nodes do not answer within the join timeout; on a
+      // slow machine that can happen before the actors or the HTTP server are up, which then fail oddly.
+      boolean stoppedByPekko = system.getWhenTerminated().toCompletableFuture().isDone();
       terminate(system);
-      throw e;
-    } catch (InterruptedException | ExecutionException | TimeoutException e) {
-      terminate(system);
+      if (stoppedByPekko && !settings.cluster().seedNodes().isEmpty()) {
+        throw new NodeStartException(joinFailure(settings), e);
+      }
+      if (e instanceof NodeStartException n) {
+        throw n;
+      }
+      if (e instanceof IllegalStateException i) {
+        throw i;
+      }
       throw new NodeStartException("the node's actors did not start: " + rootMessage(e), e);
     }
   }
@@ -146,12 +175,7 @@ public final class HvxNode implements AutoCloseable {
     Cluster cluster = Cluster.get(system);
     while (cluster.selfMember().status() != MemberStatus.up()) {
       if (system.getWhenTerminated().toCompletableFuture().isDone() || System.nanoTime() > deadline) {
-        String from = settings.cluster().bootstrap().enabled()
-            ? "through Cluster Bootstrap (discovery '" + settings.cluster().bootstrap().discoveryMethod() + "')"
-            : "seed nodes " + settings.cluster().seedNodes();
-        throw new NodeStartException("could not join the cluster " + from + " within "
-            + settings.cluster().joinTimeout().toSeconds() + " s: check the addresses, that the cluster port is open"
-            + " between the nodes, and that TLS settings match");
+        throw new NodeStartException(joinFailure(settings));
       }
       try {
         Thread.sleep(50);
@@ -160,6 +184,14 @@ public final class HvxNode implements AutoCloseable {
         throw new NodeStartException("interrupted while joining the cluster");
       }
     }
+  }
+
+  private static String joinFailure(HvxSettings settings) {
+    String from = settings.cluster().bootstrap().enabled()
+        ? "through Cluster Bootstrap (discovery '" + settings.cluster().bootstrap().discoveryMethod() + "')"
+        : "seed nodes " + settings.cluster().seedNodes();
+    return "could not join the cluster " + from + " within " + settings.cluster().joinTimeout().toSeconds()
+        + " s: check the addresses, that the cluster port is open between the nodes, and that TLS settings match";
   }
 
   private void writeEndpointFile() throws NodeStartException {
@@ -195,6 +227,22 @@ public final class HvxNode implements AutoCloseable {
   public void close() {
     binding.unbind();
     terminate(system);
+    closeQuietly(storage);
+  }
+
+  /** The node's storage: image store, cache, snapshots, NBD server. */
+  public NodeStorage storage() {
+    return storage;
+  }
+
+  private static void closeQuietly(NodeStorage images) {
+    if (images != null) {
+      try {
+        images.close();
+      } catch (IOException e) {
+        // The process is stopping; nothing is left to flush.
+      }
+    }
   }
 
   private static void terminate(ActorSystem<Void> system) {

@@ -1,0 +1,90 @@
+package io.hvx.storage.nbd;
+
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.cache.CachedImage;
+import io.hvx.storage.cache.ImageCache;
+import io.hvx.storage.snapshot.CowSnapshot;
+import io.hvx.storage.snapshot.SnapshotStore;
+import io.hvx.storage.store.ImageStore;
+import io.hvx.storage.store.Manifest;
+import io.hvx.storage.store.NoSuchImageException;
+import io.hvx.storage.store.StoreException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node's exports: its logical volumes (read-write), every snapshot on the node (read-write, one open device shared by all connections) and
+ * every stored image (read-only, read through the node cache). A snapshot's name wins over an image's.
+ */
+public final class StorageExports implements NbdExports, AutoCloseable {
+    private final ImageStore store;
+    private final ImageCache cache;
+    private final SnapshotStore snapshots;
+    private final int readAhead;
+    private final Map<String, CowSnapshot> open = new ConcurrentHashMap<>();
+    private final Map<String, BlockDevice> volumes;
+
+    public StorageExports(ImageStore store, ImageCache cache, SnapshotStore snapshots, int readAhead,
+            Map<String, BlockDevice> volumes) {
+        this.volumes = Map.copyOf(volumes);
+        this.store = store;
+        this.cache = cache;
+        this.snapshots = snapshots;
+        this.readAhead = readAhead;
+    }
+
+    @Override
+    public List<String> names() throws IOException {
+        List<String> names = new ArrayList<>(volumes.keySet().stream().sorted().toList());
+        for (SnapshotStore.Info s : snapshots.list()) {
+            names.add(s.name());
+        }
+        for (Manifest m : store.list()) {
+            names.add(m.name());
+        }
+        return names;
+    }
+
+    @Override
+    public Export open(String name) throws IOException {
+        BlockDevice volume = volumes.get(name);
+        if (volume != null) {
+            return new Export(volume, false, null);
+        }
+        try {
+            if (snapshots.contains(name)) {
+                CowSnapshot snap = open.get(name);
+                if (snap == null) {
+                    synchronized (this) {
+                        snap = open.get(name);
+                        if (snap == null) {
+                            snap = snapshots.open(name, store, cache.cache());
+                            open.put(name, snap);
+                        }
+                    }
+                }
+                return new Export(snap, false, null);
+            }
+            Manifest m = store.manifest(name);
+            return new Export(new CachedImage(m, cache.cache(), cache.readAhead(), readAhead), true, null);
+        } catch (NoSuchImageException | io.hvx.storage.store.BadImageNameException e) {
+            return null;
+        } catch (StoreException e) {
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (CowSnapshot s : open.values()) {
+            s.close();
+        }
+        open.clear();
+        for (BlockDevice v : volumes.values()) {
+            v.close();
+        }
+    }
+}
