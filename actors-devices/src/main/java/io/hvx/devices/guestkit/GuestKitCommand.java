@@ -2,8 +2,11 @@ package io.hvx.devices.guestkit;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code hvx guest-kit}: builds the Debian test guest (kernel + busybox initramfs) and prints its paths. */
 @Command(name = "guest-kit", mixinStandardHelpOptions = true,
@@ -20,16 +23,23 @@ public final class GuestKitCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "download and rebuild even when the kit exists")
     boolean refresh;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Path dir = cacheDir != null ? cacheDir : GuestKit.defaultCacheDir();
         try {
             GuestKit.Kit kit = new GuestKit(dir, System.err).build(refresh);
-            System.out.println("kernel: " + kit.kernel().toAbsolutePath());
-            System.out.println("initrd: " + kit.initrd().toAbsolutePath());
+            out.println("kernel: " + kit.kernel().toAbsolutePath());
+            out.println("initrd: " + kit.initrd().toAbsolutePath());
+            out.flush();
             return 0;
         } catch (GuestKitException e) {
-            System.err.println("hvx guest-kit: " + e.getMessage());
+            err.println("hvx guest-kit: " + e.getMessage());
+            err.flush();
             return 1;
         }
     }
