@@ -35,6 +35,8 @@ public final class CmosRtc implements PortDevice {
     private final byte[] cmos = new byte[128];
     private int index;
     private long offsetSeconds;
+    private long cachedSecond = Long.MIN_VALUE;
+    private LocalDateTime cachedTime;
 
     public CmosRtc(int base, Clock clock) {
         this.base = base;
@@ -75,8 +77,14 @@ public final class CmosRtc implements PortDevice {
         }
     }
 
+    /** The guest's wall-clock time; one object per second, not per register read. */
     private LocalDateTime now() {
-        return LocalDateTime.ofEpochSecond(clock.instant().getEpochSecond() + offsetSeconds, 0, ZoneOffset.UTC);
+        long second = Math.floorDiv(clock.millis(), 1000L) + offsetSeconds;
+        if (second != cachedSecond) {
+            cachedSecond = second;
+            cachedTime = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
+        }
+        return cachedTime;
     }
 
     private int timeField(int field, LocalDateTime t) {
