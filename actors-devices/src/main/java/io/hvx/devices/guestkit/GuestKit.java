@@ -30,6 +30,15 @@ public final class GuestKit {
     public static final String KERNEL_FILE = "vmlinuz";
     public static final String INITRD_FILE = "initramfs.cpio";
 
+    /**
+     * The kernel modules the initramfs carries and /init loads, in dependency order: the virtio core,
+     * the virtio-mmio transport (bound through ACPI) and the drivers for the devices hvx will offer.
+     */
+    static final List<String> MODULES = List.of("virtio", "virtio_ring", "virtio_mmio", "virtio_blk", "failover",
+        "net_failover", "virtio_net", "virtio_console", "virtio-rng");
+    /** Bumped whenever the kit's content changes, so an older cached kit is rebuilt. */
+    static final String FORMAT = "2";
+
     static final String INIT = """
         #!/bin/sh
         /bin/busybox mount -t proc proc /proc
@@ -38,9 +47,13 @@ public final class GuestKit {
         export PATH=/usr/sbin:/usr/bin:/sbin:/bin
         export PS1='%s'
         echo "%s: Linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+        for m in %s; do
+            f=$(find /lib/modules -name "$m.ko" | head -n 1)
+            [ -n "$f" ] && insmod "$f" 2>/dev/null
+        done
         setsid cttyhack /bin/sh
         poweroff -f
-        """.formatted(PROMPT, BANNER);
+        """.formatted(PROMPT, BANNER, String.join(" ", MODULES));
 
     /** What {@link #build} produced. */
     public record Kit(Path kernel, Path initrd, String kernelPackage) {
@@ -71,6 +84,10 @@ public final class GuestKit {
         Path initrd = cacheDir.resolve(INITRD_FILE);
         if (Files.isRegularFile(kernel) && Files.isRegularFile(initrd)) {
             try {
+                Path format = cacheDir.resolve("kit-format");
+                if (!Files.exists(format) || !Files.readString(format).strip().equals(FORMAT)) {
+                    return null;
+                }
                 String name = Files.exists(cacheDir.resolve("kernel-package"))
                     ? Files.readString(cacheDir.resolve("kernel-package")).strip() : "";
                 return new Kit(kernel, initrd, name);
@@ -110,6 +127,7 @@ public final class GuestKit {
             throw new GuestKitException("busybox-static has no bin/busybox: the package layout changed");
         }
         List<String> applets = applets(busybox);
+        java.util.Map<String, byte[]> modules = modules(unpacked);
         Path kernel = cacheDir.resolve(KERNEL_FILE);
         Path initrd = cacheDir.resolve(INITRD_FILE);
         try {
@@ -118,10 +136,11 @@ public final class GuestKit {
             Files.move(partKernel, kernel, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Path partInitrd = cacheDir.resolve(INITRD_FILE + ".part");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partInitrd))) {
-                writeInitramfs(out, Files.readAllBytes(busybox), applets);
+                writeInitramfs(out, Files.readAllBytes(busybox), applets, modules);
             }
             Files.move(partInitrd, initrd, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.writeString(cacheDir.resolve("kernel-package"), kernelPackage + "\n");
+            Files.writeString(cacheDir.resolve("kit-format"), FORMAT + "\n");
             deleteTree(unpacked);
         } catch (IOException e) {
             throw new GuestKitException("cannot write the kit into %s: %s".formatted(cacheDir, e.getMessage()));
@@ -129,14 +148,18 @@ public final class GuestKit {
         return new Kit(kernel, initrd, kernelPackage);
     }
 
-    /** Writes the initramfs: directories, busybox and its applet links, /dev/console, /init. */
-    public static void writeInitramfs(OutputStream out, byte[] busybox, List<String> applets) throws IOException {
+    /**
+     * Writes the initramfs: directories, busybox and its applet links, /dev/console, the kernel modules
+     * (archive path to contents) and /init.
+     */
+    public static void writeInitramfs(OutputStream out, byte[] busybox, List<String> applets,
+                                      java.util.Map<String, byte[]> modules) throws IOException {
         CpioWriter cpio = new CpioWriter(out, 0);
         TreeSet<String> directories = new TreeSet<>(List.of("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev",
             "proc", "sys", "tmp", "root", "etc"));
-        for (String applet : applets) {
-            for (int slash = applet.indexOf('/'); slash > 0; slash = applet.indexOf('/', slash + 1)) {
-                directories.add(applet.substring(0, slash));
+        for (String path : concat(applets, modules.keySet())) {
+            for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+                directories.add(path.substring(0, slash));
             }
         }
         for (String directory : directories) {
@@ -149,9 +172,39 @@ public final class GuestKit {
                 cpio.symlink(applet, "/bin/busybox");
             }
         }
+        for (var module : modules.entrySet()) {
+            cpio.file(module.getKey(), 0644, module.getValue());
+        }
         cpio.file("etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
         cpio.file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII));
         cpio.finish();
+    }
+
+    private static List<String> concat(List<String> a, java.util.Collection<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The {@link #MODULES} found under the unpacked kernel package's lib/modules/VERSION/kernel. */
+    private static java.util.Map<String, byte[]> modules(Path unpacked) throws GuestKitException {
+        java.util.Map<String, byte[]> found = new java.util.TreeMap<>();
+        Path root = unpacked.resolve("lib/modules");
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".ko") && MODULES.contains(name.substring(0, name.length() - 3))) {
+                    found.put(unpacked.relativize(file).toString(), Files.readAllBytes(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new GuestKitException("cannot read the kernel modules under %s: %s".formatted(root, e.getMessage()));
+        }
+        if (found.size() != MODULES.size()) {
+            throw new GuestKitException("the kernel package lacks some of the modules %s (found %s)"
+                .formatted(MODULES, found.keySet()));
+        }
+        return found;
     }
 
     private String kernelPackage() throws GuestKitException {

@@ -25,6 +25,10 @@ class GuestKitTest {
             "cpio -t --quiet < " + kit.initrd().getFileName()).lines().toList();
         assertTrue(members.containsAll(List.of("init", "bin/busybox", "bin/sh", "dev/console", "proc", "sys")), members.toString());
         assertTrue(members.size() > 200, "busybox applet links: " + members.size());
+        for (String module : GuestKit.MODULES) {
+            assertTrue(members.stream().anyMatch(m -> m.startsWith("lib/modules/") && m.endsWith("/" + module + ".ko")),
+                module + " in " + members);
+        }
     }
 
     @Test

@@ -21,7 +21,10 @@ class GuestKitUnderQemuTest {
             at = vm.await(GuestKit.PROMPT, at, 60);
             assertTrue(at > 0, "no prompt:\n" + vm.output());
             vm.type("echo cpus=$(grep -c ^processor /proc/cpuinfo)\n");
-            assertTrue(vm.await("cpus=2", at, 60) > 0, "no answer:\n" + vm.output());
+            at = vm.await("cpus=2", at, 60);
+            assertTrue(at > 0, "no answer:\n" + vm.output());
+            vm.type("ls -d /sys/bus/platform/drivers/virtio-mmio && echo transport=$(cat /sys/module/virtio_mmio/initstate)\n");
+            assertTrue(vm.await("transport=live", at, 60) > 0, "virtio_mmio was not loaded:\n" + vm.output());
             vm.type("poweroff -f\n");
             assertTrue(vm.waitForExit(60), "poweroff -f did not end the VM:\n" + vm.output());
         }
