@@ -111,7 +111,7 @@ public final class GuestKit {
             deleteTree(unpacked);
             Files.createDirectories(unpacked);
         } catch (IOException e) {
-            throw new GuestKitException("cannot create the cache directory %s: %s".formatted(cacheDir, e.getMessage()));
+            throw new GuestKitException("cannot create the cache directory %s: %s".formatted(cacheDir, describe(e)));
         }
         String kernelPackage = kernelPackage();
         progress.println("hvx guest-kit: downloading " + kernelPackage + " and busybox-static into " + debs);
@@ -143,7 +143,7 @@ public final class GuestKit {
             Files.writeString(cacheDir.resolve("kit-format"), FORMAT + "\n");
             deleteTree(unpacked);
         } catch (IOException e) {
-            throw new GuestKitException("cannot write the kit into %s: %s".formatted(cacheDir, e.getMessage()));
+            throw new GuestKitException("cannot write the kit into %s: %s".formatted(cacheDir, describe(e)));
         }
         return new Kit(kernel, initrd, kernelPackage);
     }
@@ -180,6 +180,16 @@ public final class GuestKit {
         cpio.finish();
     }
 
+    /** An I/O failure in words: file-system exceptions carry only the path as their message. */
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fs) {
+            String reason = fs.getReason() != null ? fs.getReason()
+                : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase();
+            return fs.getOtherFile() == null ? reason : reason + " (" + fs.getOtherFile() + ")";
+        }
+        return String.valueOf(e.getMessage());
+    }
+
     private static List<String> concat(List<String> a, java.util.Collection<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
@@ -198,7 +208,7 @@ public final class GuestKit {
                 }
             }
         } catch (IOException e) {
-            throw new GuestKitException("cannot read the kernel modules under %s: %s".formatted(root, e.getMessage()));
+            throw new GuestKitException("cannot read the kernel modules under %s: %s".formatted(root, describe(e)));
         }
         if (found.size() != MODULES.size()) {
             throw new GuestKitException("the kernel package lacks some of the modules %s (found %s)"
@@ -240,7 +250,7 @@ public final class GuestKit {
                 .max(Comparator.comparing(p -> p.getFileName().toString()))
                 .orElseThrow(() -> new GuestKitException("no %s* in %s after the download".formatted(prefix, directory)));
         } catch (IOException e) {
-            throw new GuestKitException("cannot list %s: %s".formatted(directory, e.getMessage()));
+            throw new GuestKitException("cannot list %s: %s".formatted(directory, describe(e)));
         }
     }
 

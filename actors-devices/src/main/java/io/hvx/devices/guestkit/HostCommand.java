@@ -1,7 +1,9 @@
 package io.hvx.devices.guestkit;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,35 +14,45 @@ final class HostCommand {
     private HostCommand() {
     }
 
+    /** Output goes to a temporary file so a chatty program never blocks on a full pipe and the timeout holds. */
     static String run(Path directory, long timeoutSeconds, List<String> command) throws GuestKitException {
-        Process process;
+        Path log;
         try {
-            process = new ProcessBuilder(command).directory(directory.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+            log = Files.createTempFile("hvx-guest-kit", ".log");
         } catch (IOException e) {
-            throw new GuestKitException("cannot run %s: %s (hvx guest-kit needs a Debian or Ubuntu host with apt and dpkg)"
-                .formatted(command.getFirst(), e.getMessage()));
+            throw new GuestKitException("cannot create a temporary file for %s: %s".formatted(command.getFirst(), e.getMessage()));
         }
         try {
-            var stdout = process.getInputStream().readAllBytes();
-            var stderr = process.getErrorStream().readAllBytes();
+            Process process;
+            try {
+                process = new ProcessBuilder(command).directory(directory.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                throw new GuestKitException("cannot run %s: %s (hvx guest-kit needs a Debian or Ubuntu host with apt and dpkg)"
+                    .formatted(command.getFirst(), e.getMessage()));
+            }
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new GuestKitException("%s did not finish within %d s".formatted(String.join(" ", command), timeoutSeconds));
             }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
                 throw new GuestKitException("%s failed (exit %d): %s".formatted(String.join(" ", command),
-                    process.exitValue(), lastLine(new String(stderr, StandardCharsets.UTF_8))));
+                    process.exitValue(), lastLine(output)));
             }
-            return new String(stdout, StandardCharsets.UTF_8);
+            return output;
         } catch (IOException e) {
-            process.destroyForcibly();
             throw new GuestKitException("reading the output of %s failed: %s".formatted(command.getFirst(), e.getMessage()));
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new GuestKitException("interrupted while running " + command.getFirst());
+        } finally {
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException ignored) {
+                // a leftover file in the temporary directory is harmless
+            }
         }
     }
 
