@@ -2,6 +2,7 @@ package io.hvx.runtime.cli;
 
 import io.hvx.config.SettingsException;
 import io.hvx.cpu.cli.RunElfCommand;
+import io.hvx.devices.guestkit.GuestKitCommand;
 import io.hvx.storage.cli.ImageCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code hvx} command line: the entry point of the launcher and of every node process. */
 @Command(name = "hvx", mixinStandardHelpOptions = true, versionProvider = HvxCommand.Version.class,
     description = "hvx: a virtual cloud layer. Nodes on any cloud form one cluster that runs VMs.",
-    subcommands = {NodeCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, VersionCommand.class,
+    subcommands = {NodeCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, GuestKitCommand.class,
+        VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes (all commands):%n",
     exitCodeList = {"0:success", "1:the node answered with an error", "2:bad flags or settings",

@@ -1,0 +1,46 @@
+package io.hvx.devices.guestkit;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hvx guest-kit}: builds the Debian test guest (kernel + busybox initramfs) and prints its paths. */
+@Command(name = "guest-kit", mixinStandardHelpOptions = true,
+    description = {"Build a test guest from Debian packages: the kernel of linux-image-amd64 and a busybox-static "
+        + "initramfs with a shell on the serial console. Packages are downloaded with apt-get (not installed).",
+        "Prints the kernel and initramfs paths."},
+    exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the kit is ready", "1:it could not be built"})
+public final class GuestKitCommand implements Callable<Integer> {
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+        description = "where packages and the kit go (default: $HVX_GUEST_KIT_DIR or ~/.cache/hvx/guest-kit)")
+    Path cacheDir;
+
+    @Option(names = "--refresh", description = "download and rebuild even when the kit exists")
+    boolean refresh;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path dir = cacheDir != null ? cacheDir : GuestKit.defaultCacheDir();
+        try {
+            GuestKit.Kit kit = new GuestKit(dir, System.err).build(refresh);
+            out.println("kernel: " + kit.kernel().toAbsolutePath());
+            out.println("initrd: " + kit.initrd().toAbsolutePath());
+            out.flush();
+            return 0;
+        } catch (GuestKitException e) {
+            err.println("hvx guest-kit: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.hvx.devices.machine;
+
+import io.hvx.devices.acpi.AcpiTables;
+import io.hvx.devices.boot.BootState;
+import io.hvx.devices.boot.BzImage;
+import io.hvx.devices.boot.KernelImageException;
+import io.hvx.devices.boot.LinuxLoader;
+import io.hvx.devices.bus.IoBus;
+import io.hvx.devices.bus.MmioDevice;
+import io.hvx.devices.irq.ApicBus;
+import io.hvx.devices.irq.IoApic;
+import io.hvx.devices.irq.IrqLine;
+import io.hvx.devices.irq.LocalApic;
+import io.hvx.devices.irq.LocalApicWindow;
+import io.hvx.devices.memory.GuestRam;
+import io.hvx.devices.power.AcpiPowerControl;
+import io.hvx.devices.power.I8042;
+import io.hvx.devices.power.PostCodePort;
+import io.hvx.devices.rtc.CmosRtc;
+import io.hvx.devices.serial.Uart16550;
+import io.hvx.devices.time.GuestClock;
+import io.hvx.devices.x86.Layout;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One assembled hvx machine, built in one straight sequence: RAM, interrupt controllers, legacy
+ * devices on the bus, then (per VM) virtio-mmio devices in slots and the boot. Only this class hands
+ * out addresses and interrupt lines; a device never picks its own.
+ */
+public final class Machine implements AutoCloseable {
+
+    private final MachineConfig config;
+    private final GuestRam ram;
+    private final IoBus bus = new IoBus();
+    private final ApicBus apicBus = new ApicBus();
+    private final LocalApic[] apics;
+    private final LocalApicWindow apicWindow = new LocalApicWindow();
+    private final IoApic ioApic;
+    private final Uart16550 console;
+    private final List<Integer> virtioSlots = new ArrayList<>();
+
+    private Machine(MachineConfig config) {
+        this.config = config;
+        this.ram = GuestRam.allocate(config.memoryBytes());
+        GuestClock clock = config.clock();
+        apics = new LocalApic[config.vcpus()];
+        for (int cpu = 0; cpu < apics.length; cpu++) {
+            apics[cpu] = new LocalApic(cpu, apicBus, clock);
+        }
+        ioApic = new IoApic(Layout.IOAPIC_PINS, apicBus);
+        bus.registerMmio(Layout.LAPIC_BASE, Layout.LAPIC_SIZE, apicWindow);
+        bus.registerMmio(Layout.IOAPIC_BASE, Layout.IOAPIC_SIZE, ioApic);
+        console = new Uart16550(Layout.COM1_PORT, ioApic.line(Layout.COM1_IRQ), config.console());
+        bus.registerPorts(Layout.COM1_PORT, 8, console);
+        bus.registerPorts(Layout.RTC_PORT, 2, new CmosRtc(Layout.RTC_PORT, Clock.systemUTC()));
+        bus.registerPorts(Layout.POST_PORT, 1, new PostCodePort());
+        I8042 i8042 = new I8042(config.control());
+        bus.registerPorts(Layout.I8042_DATA_PORT, 1, i8042);
+        bus.registerPorts(Layout.I8042_COMMAND_PORT, 1, i8042);
+        bus.registerPorts(Layout.ACPI_SLEEP_CONTROL_PORT, 3, new AcpiPowerControl(config.control()));
+    }
+
+    /** Allocates RAM and assembles the devices; nothing runs yet. */
+    public static Machine create(MachineConfig config) {
+        return new Machine(config);
+    }
+
+    /** Puts {@code device} in the next free virtio-mmio slot and returns the slot's interrupt line (level). */
+    public IrqLine attachVirtio(MmioDevice device) {
+        int slot = virtioSlots.size();
+        if (slot == Layout.VIRTIO_SLOTS) {
+            throw new IllegalStateException("all %d virtio-mmio slots are taken".formatted(Layout.VIRTIO_SLOTS));
+        }
+        bus.registerMmio(Layout.virtioSlotBase(slot), Layout.VIRTIO_SLOT_SIZE, device);
+        virtioSlots.add(slot);
+        return ioApic.line(Layout.virtioSlotGsi(slot));
+    }
+
+    /** Writes the ACPI tables, loads the kernel, initramfs and command line, and returns the boot vCPU's state. */
+    public BootState boot(byte[] kernel, byte[] initrd, String cmdline) throws KernelImageException {
+        long rsdp = AcpiTables.build(config.vcpus(), virtioSlots).writeTo(ram);
+        return LinuxLoader.load(ram, BzImage.parse(kernel), initrd, cmdline, rsdp);
+    }
+
+    public GuestRam ram() {
+        return ram;
+    }
+
+    public IoBus bus() {
+        return bus;
+    }
+
+    /** The local APIC of vCPU {@code index} (the vCPU's {@code InterruptSource}). */
+    public LocalApic apic(int index) {
+        return apics[index];
+    }
+
+    /** The shared xAPIC page on the bus; each vCPU thread binds its own APIC to it. */
+    public LocalApicWindow apicWindow() {
+        return apicWindow;
+    }
+
+    public IoApic ioApic() {
+        return ioApic;
+    }
+
+    /** COM1: feed host input with {@code receive}. */
+    public Uart16550 console() {
+        return console;
+    }
+
+    public GuestClock clock() {
+        return config.clock();
+    }
+
+    public int vcpus() {
+        return apics.length;
+    }
+
+    @Override
+    public void close() {
+        ram.close();
+    }
+}
