@@ -19,6 +19,12 @@ public final class LinuxProcess implements AutoCloseable {
     /** {@code exe} is the program's file, what /proc/self/exe names for the guest. */
     public LinuxProcess(Path exe, ElfImage elf, List<String> argv, List<String> envp, Stdio stdio,
                         PrintStream diagnostics) {
+        this(exe, elf, argv, envp, stdio, diagnostics, Path.of("").toAbsolutePath());
+    }
+
+    /** Starts the program in the given working directory. */
+    public LinuxProcess(Path exe, ElfImage elf, List<String> argv, List<String> envp, Stdio stdio,
+                        PrintStream diagnostics, Path cwd) {
         kernel = new Kernel(diagnostics, new Terminal());
         FdTable fds = new FdTable();
         Pipe stdin = Pipe.fedBy(kernel, stdio.in());
@@ -27,7 +33,7 @@ public final class LinuxProcess implements AutoCloseable {
         fds.allocate(new HostOutput(stdio.out(), stdio.outTty(), 1), 1, false);
         fds.allocate(new HostOutput(stdio.err(), stdio.errTty(), 2), 2, false);
         first = Task.first(kernel, Image.load(exe.toAbsolutePath(), elf, argv, envp), fds,
-                Path.of("").toAbsolutePath());
+                cwd.toAbsolutePath().normalize());
     }
 
     /** Runs the program to its exit; returns its exit status, or 128 + the signal that killed it. */

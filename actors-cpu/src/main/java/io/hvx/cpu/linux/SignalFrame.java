@@ -57,11 +57,13 @@ final class SignalFrame {
             mem.write64(sp + MC + 176, sig == SignalState.SIGSEGV ? value : 0);
             mem.write64(sp + MC + 184, fp);
             mem.write64(sp + SIGMASK, oldMask);
-            mem.write32(sp + INFO, sig);
-            mem.write32(sp + INFO + 8, code);
-            mem.write64(sp + INFO + 16, value);
-            if (sig == SignalState.SIGCHLD) {
-                mem.write32(sp + INFO + 24, status);
+            if ((s.flags[sig] & SignalState.SA_SIGINFO) != 0) { // Linux fills siginfo only when asked to
+                mem.write32(sp + INFO, sig);
+                mem.write32(sp + INFO + 8, code);
+                mem.write64(sp + INFO + 16, value);
+                if (sig == SignalState.SIGCHLD) {
+                    mem.write32(sp + INFO + 24, status);
+                }
             }
             mem.write16(fp, 0x37F);
             mem.write32(fp + 24, cpu.mxcsr);
