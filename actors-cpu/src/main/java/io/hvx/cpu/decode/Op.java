@@ -23,5 +23,7 @@ public enum Op {
     // 0F 38 F0/F1 family and BMI
     MOVBE_LOAD, MOVBE_STORE, ANDN, BLSR_GROUP, BZHI, SARX, SHLX, SHRX, RORX, PDEP, PEXT, MULX,
     CVTSI2F, CVTF2SI, COMIF, FP_ARITH,
-    FENCE, PREFETCH, XGETBV, RDRAND
+    FENCE, PREFETCH, XGETBV, RDRAND,
+    // x87 (D8..DF, decoded further by ModRM) and the state instructions
+    X87, FWAIT, FXSAVE, FXRSTOR, LDMXCSR, STMXCSR
 }
