@@ -1,6 +1,7 @@
 package io.hvx.cpu.linux;
 
 import io.hvx.cpu.interp.CpuState;
+import io.hvx.cpu.interp.Fxsave;
 import io.hvx.cpu.memory.GuestFault;
 import io.hvx.cpu.memory.GuestMemory;
 
@@ -13,7 +14,7 @@ import io.hvx.cpu.memory.GuestMemory;
  *                                             err trapno oldmask cr2 fpstate reserved[8]
  *                  sigmask             8
  *        siginfo                       128
- *        (fxsave area, 64-aligned, above: mxcsr at 24, xmm0..15 at 160)
+ *        (FXSAVE image of x87/MMX/SSE state, 64-aligned, above it)
  * </pre>
  */
 final class SignalFrame {
@@ -65,12 +66,7 @@ final class SignalFrame {
                     mem.write32(sp + INFO + 24, status);
                 }
             }
-            mem.write16(fp, 0x37F);
-            mem.write32(fp + 24, cpu.mxcsr);
-            mem.write32(fp + 28, 0xFFFF);
-            for (int k = 0; k < 32; k++) {
-                mem.write64(fp + 160 + 8L * k, cpu.xmm[k]);
-            }
+            Fxsave.save(cpu, mem, fp);
         } catch (GuestFault f) {
             // no room for the frame: Linux kills the process with SIGSEGV
             throw new GuestExit(SignalState.SIGSEGV);
@@ -98,11 +94,8 @@ final class SignalFrame {
             long flags = mem.read64(frame + MC + 136);
             long fp = mem.read64(frame + MC + 184);
             long mask = mem.read64(frame + SIGMASK);
-            if (fp != 0) {
-                cpu.mxcsr = mem.read32(fp + 24);
-                for (int k = 0; k < 32; k++) {
-                    cpu.xmm[k] = mem.read64(fp + 160 + 8L * k);
-                }
+            if (fp != 0 && !Fxsave.restore(cpu, mem, fp)) {
+                throw new GuestExit(SignalState.SIGSEGV); // reserved MXCSR bits: Linux's sigreturn fails alike
             }
             for (int k = 0; k < ORDER.length; k++) {
                 cpu.regs[ORDER[k]] = regs[k];
