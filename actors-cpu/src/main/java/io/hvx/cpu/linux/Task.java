@@ -98,6 +98,9 @@ final class Task {
             }
         } catch (GuestExit e) {
             status = e.waitStatus;
+        } catch (OutOfMemoryError e) {
+            kernel.diagnostics.println("hvx: guest process " + pid + " killed: the JVM ran out of memory");
+            status = SignalState.SIGKILL;
         } catch (RuntimeException | StackOverflowError e) {
             // a bug in hvx, not guest behaviour: end this guest process, keep the run alive
             kernel.diagnostics.println("hvx: internal error in guest process " + pid + ": " + e);
