@@ -3,7 +3,6 @@ package io.hvx.cpu.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -127,7 +126,33 @@ class ShellUnderHvxTest {
         assertEquals("alpha\nmid\ndone\n", out.stdout());
     }
 
-    static void touch(Path p) throws IOException {
-        Files.writeString(p, "");
+    @Test
+    void poll_and_timed_reads_wait_for_a_slow_writer_like_native() throws Exception {
+        sameAsNative("""
+                (sleep 0.3; echo late) | { read -t 5 x; echo "got $x rc=$?"; }
+                (sleep 0.2; echo data) | { read -t 0.05 y; echo "timeout rc=$? y=$y"; cat; }
+                ls -a . | head -n 2
+                """);
+    }
+
+    @Test
+    void a_piped_stdin_is_not_a_terminal_as_natively() throws Exception {
+        sameAsNative("""
+                [ -t 0 ]; echo "tty0=$?"; [ -t 1 ]; echo "tty1=$?"
+                stty size 2>/dev/null; echo "stty=$?"
+                """);
+    }
+
+    @Test
+    void a_terminal_stdin_answers_terminal_ioctls() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Stdio stdio = new Stdio(new java.io.ByteArrayInputStream(new byte[0]), out, new java.io.ByteArrayOutputStream(),
+                true, false, false);
+        try (LinuxProcess p = new LinuxProcess(BUSYBOX, ElfImage.parse(Files.readAllBytes(BUSYBOX)),
+                List.of("sh", "-c", "[ -t 0 ]; echo \"tty0=$?\"; [ -t 1 ]; echo \"tty1=$?\"; stty -g >/dev/null; echo \"stty=$?\""),
+                ENV, stdio, new java.io.PrintStream(new java.io.ByteArrayOutputStream()), dir)) {
+            assertEquals(0, p.run());
+        }
+        assertEquals("tty0=0\ntty1=1\nstty=0\n", out.toString());
     }
 }
