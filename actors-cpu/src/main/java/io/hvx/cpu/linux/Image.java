@@ -12,7 +12,9 @@ import java.util.List;
 final class Image implements AutoCloseable {
     static final long PIE_BASE = 0x555555554000L;
     static final long STACK_TOP = 0x7FFFFFFFF000L;
+    /** The stack's limit (RLIMIT_STACK); only {@link #STACK_INITIAL} is mapped at start, the rest on first touch. */
     static final long STACK_SIZE = 8L << 20;
+    static final long STACK_INITIAL = 128L << 10;
     static final long MMAP_TOP = 0x7F0000000000L;
 
     final GuestMemory memory;
@@ -23,6 +25,8 @@ final class Image implements AutoCloseable {
     long brkStart;
     long brk;
     long mmapNext = MMAP_TOP;
+    /** Lowest mapped stack address; the stack grows down to STACK_TOP - STACK_SIZE as Linux grows it. */
+    long stackLow = STACK_TOP - STACK_INITIAL;
 
     private Image(GuestMemory memory, CpuState cpu, Path exe) {
         this.memory = memory;
@@ -61,7 +65,16 @@ final class Image implements AutoCloseable {
         }
         img.brkStart = (end + GuestMemory.PAGE_SIZE - 1) & -GuestMemory.PAGE_SIZE;
         img.brk = img.brkStart;
-        memory.map(STACK_TOP - STACK_SIZE, STACK_SIZE, GuestMemory.READ | GuestMemory.WRITE);
+        long strings = 4096;
+        for (String a : argv) {
+            strings += a.length() * 3L + 9;
+        }
+        for (String e : envp) {
+            strings += e.length() * 3L + 9;
+        }
+        long initial = Math.min(STACK_SIZE, Math.max(STACK_INITIAL, (strings + STACK_INITIAL) & -GuestMemory.PAGE_SIZE));
+        img.stackLow = STACK_TOP - initial;
+        memory.map(img.stackLow, initial, GuestMemory.READ | GuestMemory.WRITE);
         long phdr = base + firstVaddr - firstOffset + elf.phoff();
         img.cpu.regs[CpuState.RSP] = img.buildStack(argv, envp, phdr, elf.phnum(), base + elf.entry());
         img.cpu.rip = base + elf.entry();
@@ -75,7 +88,24 @@ final class Image implements AutoCloseable {
         child.brkStart = brkStart;
         child.brk = brk;
         child.mmapNext = mmapNext;
+        child.stackLow = stackLow;
         return child;
+    }
+
+    /** Maps stack pages down to the address when it lies in the stack's reserve; false when it does not. */
+    boolean growStack(long address) {
+        if (address >= stackLow || address < STACK_TOP - STACK_SIZE) {
+            return false;
+        }
+        long low = address & -GuestMemory.PAGE_SIZE;
+        for (long a = low; a < stackLow; a += GuestMemory.PAGE_SIZE) {
+            if (memory.isMapped(a)) {
+                return false; // something else was mapped there: no growth over it
+            }
+        }
+        memory.map(low, stackLow - low, GuestMemory.READ | GuestMemory.WRITE);
+        stackLow = low;
+        return true;
     }
 
     private long buildStack(List<String> argv, List<String> envp, long phdr, int phnum, long entry) {

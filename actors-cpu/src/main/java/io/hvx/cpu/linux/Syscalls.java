@@ -47,6 +47,8 @@ final class Syscalls {
     void dispatch() {
         long[] r = t.image.cpu.regs;
         int nr = (int) r[CpuState.RAX];
+        // buffers in stack frames the guest has reserved but not touched yet: grow the stack as Linux's copy would
+        t.image.growStack(r[CpuState.RSP] & -GuestMemory.PAGE_SIZE);
         long result;
         try {
             result = call(nr, r[CpuState.RDI], r[CpuState.RSI], r[CpuState.RDX], r[10], r[8], r[9]);

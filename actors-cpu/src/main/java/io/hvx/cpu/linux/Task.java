@@ -119,6 +119,9 @@ final class Task {
 
     private void fault(GuestFault f) {
         GuestMemory mem = image.memory;
+        if (f.kind() == GuestFault.Kind.PAGE_FAULT && !mem.isMapped(f.address()) && image.growStack(f.address())) {
+            return; // the faulting instruction runs again on the grown stack
+        }
         int sig;
         int code;
         switch (f.kind()) {

@@ -109,6 +109,14 @@ class ShellUnderHvxTest {
     }
 
     @Test
+    void deep_recursion_grows_the_stack_past_its_first_mapping_like_native() throws Exception {
+        // 2000 awk frames need more than 400 KiB of stack natively (they die with 400 KiB); hvx maps 128 KiB first
+        sameAsNative("""
+                awk -v n=2000 'function f(k) { return k == 0 ? 0 : 1 + f(k - 1) } BEGIN { print f(n) }'
+                """);
+    }
+
+    @Test
     void a_program_missing_or_not_executable_fails_as_in_native_sh() throws Exception {
         Path text = dir.resolve("notes.txt");
         Files.writeString(text, "plain\n");
