@@ -104,7 +104,8 @@ final class Syscalls {
             case 21 -> files.faccessat(FileCalls.AT_FDCWD, a0, (int) a1);
             case 22 -> pipe(a0, 0);
             case 23 -> Polling.select(t, (int) a0, a1, a2, a3, a4 == 0 ? -1 : timeval(a4), 0);
-            case 24 -> 0; // sched_yield
+            case 24, 203 -> 0; // sched_yield, sched_setaffinity
+            case 204 -> affinity(a1, a2);
             case 25 -> Memory.mremap(t, a0, a1, a2, (int) a3);
             case 26, 28, 74, 75, 162, 306, 73 -> 0; // msync, madvise, fsync, fdatasync, sync, syncfs, flock
             case 32 -> dup((int) a0, -1, false);
@@ -249,6 +250,16 @@ final class Syscalls {
                 yield -Errno.ENOSYS;
             }
         };
+    }
+
+    /** sched_getaffinity: the host's processors, as a native program would see them. */
+    private long affinity(long len, long maskAddr) {
+        if (len < 8 || (len & 7) != 0) {
+            return -Errno.EINVAL;
+        }
+        int cpus = Math.min(64, Runtime.getRuntime().availableProcessors());
+        mem().write64(maskAddr, cpus == 64 ? -1L : (1L << cpus) - 1);
+        return 8;
     }
 
     private long zero(long addr, int n) {

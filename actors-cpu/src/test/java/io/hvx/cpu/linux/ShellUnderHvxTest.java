@@ -82,6 +82,9 @@ class ShellUnderHvxTest {
                 sh -c 'kill -INT $$'; echo "int=$?"
                 yes | head -n 2
                 sh -c 'exit 9' & wait $!; echo "background=$?"
+                trap 'echo got-chld' CHLD; sh -c 'exit 3' & wait; echo "waited=$?"; trap - CHLD
+                { sleep 5; echo never; } & kill $!; wait $!; echo "killed=$?"
+                nproc
                 """);
         assertTrue(out.stdout().contains("term=143"), out.stdout());
     }
