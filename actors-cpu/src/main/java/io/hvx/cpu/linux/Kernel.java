@@ -18,6 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Kernel {
     static final int FIRST_PID = 1000;
+    /** Processes (live and zombie) one run may hold: each is a thread and a copy of memory (RLIMIT_NPROC). */
+    static final int MAX_PROCESSES = 128;
 
     final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -55,6 +57,11 @@ final class Kernel {
     /** Called with the lock held. */
     Task task(int pid) {
         return tasks.get(pid);
+    }
+
+    /** Called with the lock held: a fork fails with EAGAIN beyond this. */
+    boolean full() {
+        return tasks.size() >= MAX_PROCESSES;
     }
 
     /** Called with the lock held: live and zombie processes. */

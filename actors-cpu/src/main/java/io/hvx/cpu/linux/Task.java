@@ -229,6 +229,15 @@ final class Task {
 
     /** fork, vfork and fork-like clone: a new process with a copy of this one's memory. */
     long fork(boolean vfork, long newStack, long flags, long parentTid, long childTid) {
+        kernel.lock.lock();
+        try {
+            if (kernel.full()) {
+                kernel.reportOnce("hvx: fork refused: " + Kernel.MAX_PROCESSES + " guest processes exist");
+                return -Errno.EAGAIN;
+            }
+        } finally {
+            kernel.lock.unlock();
+        }
         Image childImage = image.fork();
         Task child;
         kernel.lock.lock();
