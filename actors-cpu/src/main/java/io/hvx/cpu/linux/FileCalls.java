@@ -96,6 +96,10 @@ final class FileCalls {
         if (name.isEmpty()) {
             return -Errno.ENOENT;
         }
+        int own = ownDescriptor(name);
+        if (own >= 0) {
+            return reopen(own, (flags & O_CLOEXEC) != 0);
+        }
         Path p = resolve(dirfd, name);
         if (p == null) {
             return -Errno.EBADF;
@@ -146,6 +150,51 @@ final class FileCalls {
         }
     }
 
+    /**
+     * The guest descriptor a /dev/fd/N, /proc/self/fd/N or /dev/std* name refers to, or -1: on the host these
+     * names would reach the JVM's own descriptors.
+     */
+    int ownDescriptor(String name) {
+        switch (name) {
+            case "/dev/stdin" -> {
+                return 0;
+            }
+            case "/dev/stdout" -> {
+                return 1;
+            }
+            case "/dev/stderr" -> {
+                return 2;
+            }
+            default -> { }
+        }
+        for (String prefix : List.of("/dev/fd/", "/proc/self/fd/", "/proc/" + t.pid + "/fd/")) {
+            if (name.startsWith(prefix) && name.length() > prefix.length() && name.length() < prefix.length() + 5
+                    && name.substring(prefix.length()).chars().allMatch(Character::isDigit)) {
+                return Integer.parseInt(name.substring(prefix.length()));
+            }
+        }
+        return -1;
+    }
+
+    /** Opening one of the process's own descriptors by name: the same open file, as Linux gives for pipes. */
+    private long reopen(int fd, boolean cloexec) {
+        t.kernel.lock.lock();
+        try {
+            OpenFile f = t.fds.get(fd);
+            if (f == null) {
+                return -Errno.ENOENT;
+            }
+            f.refs++;
+            int got = t.fds.allocate(f, 0, cloexec);
+            if (got < 0) {
+                f.refs--;
+            }
+            return got;
+        } finally {
+            t.kernel.lock.unlock();
+        }
+    }
+
     static Set<PosixFilePermission> permissions(int mode) {
         Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
@@ -163,6 +212,15 @@ final class FileCalls {
     long fstatat(int dirfd, long pathAddr, long buf, int flags, boolean statx) {
         String name = path(pathAddr);
         FileStat st;
+        int own = ownDescriptor(name);
+        if (own >= 0) {
+            OpenFile f = file(own);
+            if (f == null) {
+                return -Errno.ENOENT;
+            }
+            write(f.stat(), buf, statx);
+            return 0;
+        }
         if (name.isEmpty()) {
             if ((flags & AT_EMPTY_PATH) == 0) {
                 return -Errno.ENOENT;

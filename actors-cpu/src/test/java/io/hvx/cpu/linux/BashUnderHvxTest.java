@@ -58,6 +58,9 @@ class BashUnderHvxTest {
                 s="Hello World"; echo "${s,,} ${s^^} ${s:6} ${#s} ${s/World/There}"
                 f() { local x=$1; echo "f:$((x + 1))"; return 3; }; f 41; echo "ret=$?"
                 printf '%s\\n' "${fruit[@]}" | wc -l
+                while read -r l; do echo "substituted:$l"; done < <(printf 'x\\ny\\n' | sort -r)
+                cat <(echo one) <(echo two)
+                echo to-stdout > /dev/stdout; echo data | cat /dev/stdin
                 exit 4
                 """);
         NativeAndHvx.Outcome out = NativeAndHvx.assertSame(dir, env(), new byte[0], BASH, script.toString());
