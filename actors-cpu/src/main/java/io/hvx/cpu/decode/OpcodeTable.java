@@ -327,6 +327,11 @@ public final class OpcodeTable {
         for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
             def(MAP_0F, op, Op.FP_ARITH, Shape.G_E, MODRM);
         }
+        for (int op : new int[] {0x14, 0x15, 0x50, 0x5A, 0x5B, 0xE6}) {
+            def(MAP_0F, op, Op.SSE_FP, Shape.G_E, MODRM);
+        }
+        def(MAP_0F, 0xC2, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xC6, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
 
         // three-byte maps
         def(MAP_0F38, 0x00, Op.PSHUFB, Shape.G_E, MODRM);

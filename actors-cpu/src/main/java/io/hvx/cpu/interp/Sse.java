@@ -14,6 +14,8 @@ final class Sse {
     private final long[] x;
     private final GuestMemory mem;
     private final Interpreter in;
+    private final SseFp fp;
+    private final PackedSse packed;
     // scratch source operand, filled per instruction
     private long srcLo;
     private long srcHi;
@@ -23,6 +25,8 @@ final class Sse {
         this.x = cpu.xmm;
         this.mem = mem;
         this.in = in;
+        this.fp = new SseFp(cpu);
+        this.packed = new PackedSse(cpu, fp);
     }
 
     private static GuestFault ud(Instruction i) {
@@ -168,7 +172,27 @@ final class Sse {
                 }
                 cpu.regs[i.reg] = m;
             }
-            case FP_ARITH, CVTSI2F, CVTF2SI, COMIF -> ScalarFloat.execute(cpu, mem, in, i, p66, pF3, pF2);
+            case CVTSI2F, CVTF2SI, COMIF -> ScalarFloat.execute(cpu, mem, in, fp, i, p66, pF3, pF2);
+            case FP_ARITH, SSE_FP -> {
+                int opcode = i.opcode & 0xFF;
+                if (pF3 || pF2) {
+                    if (op == Op.FP_ARITH || opcode == 0x5A || opcode == 0xC2) {
+                        ScalarFloat.execute(cpu, mem, in, fp, i, p66, pF3, pF2);
+                        return;
+                    }
+                    if (!((opcode == 0x5B && pF3) || opcode == 0xE6)) {
+                        throw ud(i);
+                    }
+                }
+                boolean half = (opcode == 0x5A && !p66) || (opcode == 0xE6 && pF3);
+                if (half && i.mod != 3) {
+                    srcLo = mem.read64(in.ea(i)); // a 64-bit memory operand, no alignment required
+                    srcHi = 0;
+                } else {
+                    loadSrc(i, true);
+                }
+                packed.execute(i, p66, pF3, pF2, srcLo, srcHi);
+            }
             case PSHIFT_IMM_W, PSHIFT_IMM_D, PSHIFT_IMM_Q -> {
                 if (!p66 || i.mod != 3) {
                     throw ud(i);

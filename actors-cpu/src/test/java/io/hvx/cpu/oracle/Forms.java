@@ -185,6 +185,24 @@ final class Forms {
             f.add(new Form(String.format("cvtts2si %02x", pfx), b(0x0F, 0x2C), pfx, -1, 0, D | Q, false, 0, 0, 10));
             f.add(new Form(String.format("cvts2si %02x", pfx), b(0x0F, 0x2D), pfx, -1, 0, D | Q, false, 0, 0, 10));
         }
+        for (int pfx : new int[] {0, 0x66}) {
+            for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F, 0x14, 0x15, 0x5A, 0x5B}) {
+                f.add(new Form(String.format("packed %02x 0f %02x", pfx, op), b(0x0F, op), pfx, -1, 0, D, false, 0, 0,
+                        9));
+            }
+            f.add(new Form(String.format("cmpp %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("shufp %02x", pfx), b(0x0F, 0xC6), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("movmskp %02x", pfx), b(0x0F, 0x50), pfx, -1, 0, D | Q, false, 2, 0, 10));
+            f.add(new Form(String.format("andp %02x", pfx), b(0x0F, 0x54), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        for (int pfx : new int[] {0xF2, 0xF3}) {
+            f.add(new Form(String.format("cmps %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("cvts2s %02x", pfx), b(0x0F, 0x5A), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        f.add(new Form("cvttps2dq", b(0x0F, 0x5B), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtdq2pd", b(0x0F, 0xE6), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtpd2dq", b(0x0F, 0xE6), 0xF2, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvttpd2dq", b(0x0F, 0xE6), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomisd", b(0x0F, 0x2E), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("comisd", b(0x0F, 0x2F), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomiss", b(0x0F, 0x2E), 0, -1, 0, D, false, 0, 0, 9));
