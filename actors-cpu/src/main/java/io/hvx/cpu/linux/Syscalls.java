@@ -114,6 +114,12 @@ final class Syscalls {
             case 34 -> sleep(-1);
             case 35 -> sleep(timespec(a0));
             case 230 -> (a1 & 1) != 0 ? sleep(Math.max(0, timespec(a2) - wallNanos(a0))) : sleep(timespec(a2));
+            case 37 -> { // alarm: seconds left of the previous one, rounded up
+                long[] old = t.timer.set(a0 * 1_000_000_000L, 0);
+                yield (old[0] + 999_999_999L) / 1_000_000_000L;
+            }
+            case 36 -> a0 != 0 ? -Errno.EINVAL : itimer(0, 0, a1);
+            case 38 -> a0 != 0 ? -Errno.EINVAL : itimer(1, a1, a2);
             case 39, 186 -> t.pid;
             case 40 -> sendfile((int) a0, (int) a1, a2, a3);
             case 56 -> clone(a0, a1, a2, a3);
@@ -260,6 +266,19 @@ final class Syscalls {
         int cpus = Math.min(64, Runtime.getRuntime().availableProcessors());
         mem().write64(maskAddr, cpus == 64 ? -1L : (1L << cpus) - 1);
         return 8;
+    }
+
+    /** getitimer/setitimer for ITIMER_REAL: struct itimerval is {interval, value} as timevals. */
+    private long itimer(int set, long newAddr, long oldAddr) {
+        long[] old = set == 0 ? t.timer.get() : t.timer.set(newAddr == 0 ? 0 : timeval(newAddr + 16),
+                newAddr == 0 ? 0 : timeval(newAddr));
+        if (oldAddr != 0) {
+            mem().write64(oldAddr, old[1] / 1_000_000_000L);
+            mem().write64(oldAddr + 8, old[1] % 1_000_000_000L / 1000);
+            mem().write64(oldAddr + 16, old[0] / 1_000_000_000L);
+            mem().write64(oldAddr + 24, old[0] % 1_000_000_000L / 1000);
+        }
+        return 0;
     }
 
     private long zero(long addr, int n) {

@@ -31,6 +31,8 @@ final class Task {
     int umask = 022;
     SignalState signals;
     private final Syscalls syscalls;
+    /** ITIMER_REAL; not inherited by fork, kept across execve. */
+    final RealTimer timer = new RealTimer(this);
     /** The system call number to restart after signal handling, or -1. */
     long restartNr = -1;
     private long retiredBefore;
@@ -327,6 +329,7 @@ final class Task {
         } finally {
             kernel.lock.unlock();
         }
+        timer.set(0, 0);
         retiredBefore += img.accelerator.retired();
         image = null;
         img.close();

@@ -42,6 +42,9 @@ class SignalsUnderHvxTest {
     private static final String SIGPIPE = "4883ec10b8250100004889e731f60f058b3c24b8030000000f058b7c24044889e6"
             + "ba01000000b8010000000f0531ffb8e70000000f05";
 
+    /** alarm(1); pause(); exit_group(0): SIGALRM's default action ends it first. */
+    private static final String ALARM = "b825000000bf010000000f05b8220000000f0531ffb8e70000000f05";
+
     private int nativeStatus(byte[] image) throws Exception {
         Path prog = dir.resolve("prog");
         Files.write(prog, image);
@@ -80,6 +83,12 @@ class SignalsUnderHvxTest {
     @Test
     void writing_to_a_pipe_without_readers_kills_with_sigpipe() throws Exception {
         assertSameStatus(SIGPIPE, 128 + 13);
+    }
+
+    @Test
+    @Timeout(30)
+    void alarm_interrupts_pause_and_kills_with_sigalrm() throws Exception {
+        assertSameStatus(ALARM, 128 + 14);
     }
 
     @Test
