@@ -257,12 +257,16 @@ final class Task {
         if (newStack != 0) {
             c.regs[CpuState.RSP] = newStack;
         }
-        if ((flags & 0x01000000) != 0) { // CLONE_CHILD_SETTID
-            childImage.memory.write32(childTid, child.pid);
-        }
-        if ((flags & 0x00100000) != 0) { // CLONE_PARENT_SETTID
-            image.memory.write32(parentTid, child.pid);
-            childImage.memory.write32(parentTid, child.pid);
+        try {
+            if ((flags & 0x01000000) != 0) { // CLONE_CHILD_SETTID
+                childImage.memory.write32(childTid, child.pid);
+            }
+            if ((flags & 0x00100000) != 0) { // CLONE_PARENT_SETTID
+                image.memory.write32(parentTid, child.pid);
+                childImage.memory.write32(parentTid, child.pid);
+            }
+        } catch (GuestFault f) {
+            // a bad tid pointer: the child still runs; the guest finds no tid where it pointed
         }
         child.start();
         if (vfork) {
