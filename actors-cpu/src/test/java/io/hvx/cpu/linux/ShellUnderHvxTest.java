@@ -140,7 +140,7 @@ class ShellUnderHvxTest {
     @Test
     void poll_and_timed_reads_wait_for_a_slow_writer_like_native() throws Exception {
         sameAsNative("""
-                (sleep 0.3; echo late) | { read -t 5 x; echo "got $x rc=$?"; }
+                (sleep 0.3; echo late) | { read -t 20 x; echo "got $x rc=$?"; }
                 (sleep 0.2; echo data) | { read -t 0.05 y; echo "timeout rc=$? y=$y"; cat; }
                 ls -a . | head -n 2
                 """);
