@@ -67,7 +67,9 @@ public final class RunElfCommand implements Callable<Integer> {
             envp.add(e.getKey() + "=" + e.getValue());
         }
         long start = System.nanoTime();
-        try (LinuxProcess process = new LinuxProcess(elf, argv, envp, io.hvx.cpu.linux.Stdio.inherited(), System.err)) {
+        try (LinuxProcess process = new LinuxProcess(program, elf, argv, envp, io.hvx.cpu.linux.Stdio.inherited(),
+                System.err)) {
+            forwardInterrupts(process);
             int status = process.run();
             if (stats) {
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -75,6 +77,15 @@ public final class RunElfCommand implements Callable<Integer> {
                         process.instructions() / seconds / 1e6);
             }
             return status;
+        }
+    }
+
+    /** Ctrl-C goes to the guest's foreground process group, as the terminal would send it to a native one. */
+    private static void forwardInterrupts(LinuxProcess process) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> process.hostSignal(2));
+        } catch (IllegalArgumentException e) {
+            // SIGINT is taken by the JVM (-Xrs): Ctrl-C then ends hvx with the guest
         }
     }
 

@@ -209,6 +209,10 @@ public final class OpcodeTable {
         def(MAP_0, 0xE9, Op.JMP, Shape.REL, F64 | IMMZ);
         def(MAP_0, 0xEB, Op.JMP, Shape.REL, F64 | IMM8);
         def(MAP_0, 0xF4, Op.HLT, Shape.NONE, 0);
+        for (int op = 0xD8; op <= 0xDF; op++) {
+            def(MAP_0, op, Op.X87, Shape.E, MODRM);
+        }
+        def(MAP_0, 0x9B, Op.FWAIT, Shape.NONE, 0);
         def(MAP_0, 0xF5, Op.CMC, Shape.NONE, 0);
         int[] e = s(Shape.E);
         group(MAP_0, 0xF6, BYTE, 0, Op.TEST, eIb, 1, Op.TEST, eIb, 2, Op.NOT, e, 3, Op.NEG, e,
@@ -238,7 +242,9 @@ public final class OpcodeTable {
         def(MAP_0F, 0xAB, Op.BTS, Shape.E_G, MODRM);
         def(MAP_0F, 0xAC, Op.SHRD, Shape.E_G_I, MODRM | IMM8 | UIMM);
         def(MAP_0F, 0xAD, Op.SHRD, Shape.E_G_CL, MODRM);
-        group(MAP_0F, 0xAE, 0, 5, Op.FENCE, s(Shape.NONE), 6, Op.FENCE, s(Shape.NONE), 7, Op.FENCE, s(Shape.NONE));
+        group(MAP_0F, 0xAE, 0, 0, Op.FXSAVE, s(Shape.E, MEM_ONLY), 1, Op.FXRSTOR, s(Shape.E, MEM_ONLY),
+                2, Op.LDMXCSR, s(Shape.E, MEM_ONLY), 3, Op.STMXCSR, s(Shape.E, MEM_ONLY),
+                5, Op.FENCE, s(Shape.NONE), 6, Op.FENCE, s(Shape.NONE), 7, Op.FENCE, s(Shape.NONE));
         def(MAP_0F, 0xAF, Op.IMUL, Shape.G_E, MODRM);
         def(MAP_0F, 0xB0, Op.CMPXCHG, Shape.E_G, BYTE | MODRM);
         def(MAP_0F, 0xB1, Op.CMPXCHG, Shape.E_G, MODRM);
@@ -321,6 +327,22 @@ public final class OpcodeTable {
         for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
             def(MAP_0F, op, Op.FP_ARITH, Shape.G_E, MODRM);
         }
+        for (int op : new int[] {0x14, 0x15, 0x50, 0x5A, 0x5B, 0xE6}) {
+            def(MAP_0F, op, Op.SSE_FP, Shape.G_E, MODRM);
+        }
+        for (int op : new int[] {0x63, 0x65, 0x66, 0x67, 0x6B, 0xD1, 0xD2, 0xD3, 0xD5, 0xD9, 0xDC, 0xDD, 0xE0,
+            0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xEE, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6}) {
+            def(MAP_0F, op, Op.SSE_INT, Shape.G_E, MODRM);
+        }
+        def(MAP_0F, 0xC4, Op.PINSRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xC5, Op.PEXTRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xE7, Op.MOVNT_STORE, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0x2B, Op.MOVNT_STORE, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0xC3, Op.MOVNTI, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0x52, Op.RCP_RSQRT, Shape.G_E, MODRM);
+        def(MAP_0F, 0x53, Op.RCP_RSQRT, Shape.G_E, MODRM);
+        def(MAP_0F, 0xC2, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xC6, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
 
         // three-byte maps
         def(MAP_0F38, 0x00, Op.PSHUFB, Shape.G_E, MODRM);

@@ -29,12 +29,14 @@ public final class Interpreter {
     private final long[] r;
     private final GuestMemory mem;
     private final Sse sse;
+    private final X87 x87;
 
     public Interpreter(CpuState cpu, GuestMemory mem) {
         this.cpu = cpu;
         this.r = cpu.regs;
         this.mem = mem;
         this.sse = new Sse(cpu, mem, this);
+        this.x87 = new X87(cpu, mem, this);
     }
 
     static long mask(int size) {
@@ -469,7 +471,27 @@ public final class Interpreter {
             case CMC -> cpu.rflags ^= CF;
             case CLD -> cpu.rflags &= ~DF;
             case STD -> cpu.rflags |= DF;
-            case NOP, PAUSE, FENCE, PREFETCH -> { }
+            case NOP, PAUSE, FENCE, PREFETCH, FWAIT -> { }
+            case X87 -> x87.execute(i);
+            case FXSAVE, FXRSTOR -> {
+                long a = ea(i);
+                if ((a & 15) != 0) {
+                    throw Fxsave.misaligned(i.address);
+                }
+                if (op == Op.FXSAVE) {
+                    Fxsave.save(cpu, mem, a);
+                } else if (!Fxsave.restore(cpu, mem, a)) {
+                    throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+                }
+            }
+            case LDMXCSR -> {
+                int v = mem.read32(ea(i));
+                if ((v & ~Fxsave.MXCSR_MASK) != 0) {
+                    throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+                }
+                cpu.mxcsr = v;
+            }
+            case STMXCSR -> mem.write32(ea(i), cpu.mxcsr);
             case HLT -> throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
             case INT3 -> throw new GuestFault(GuestFault.Kind.BREAKPOINT, i.address, false);
             case UD, UD2 -> throw ud(i);

@@ -99,6 +99,29 @@ public final class GuestMemory implements ByteSource, AutoCloseable {
         flushCaches();
     }
 
+    /** A new address space holding a copy of every mapped page with its permissions (fork). */
+    public GuestMemory copy() {
+        GuestMemory m = new GuestMemory();
+        for (Page[][] l2 : root) {
+            if (l2 == null) {
+                continue;
+            }
+            for (Page[] l3 : l2) {
+                if (l3 == null) {
+                    continue;
+                }
+                for (Page p : l3) {
+                    if (p != null) {
+                        MemorySegment seg = m.arena.allocate(PAGE_SIZE, PAGE_SIZE);
+                        seg.copyFrom(p.bytes);
+                        m.put(p.address, new Page(p.address, seg, p.perms));
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
     public boolean isMapped(long address) {
         return page(address) != null;
     }

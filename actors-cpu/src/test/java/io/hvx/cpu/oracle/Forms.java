@@ -185,6 +185,36 @@ final class Forms {
             f.add(new Form(String.format("cvtts2si %02x", pfx), b(0x0F, 0x2C), pfx, -1, 0, D | Q, false, 0, 0, 10));
             f.add(new Form(String.format("cvts2si %02x", pfx), b(0x0F, 0x2D), pfx, -1, 0, D | Q, false, 0, 0, 10));
         }
+        for (int pfx : new int[] {0, 0x66}) {
+            for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F, 0x14, 0x15, 0x5A, 0x5B}) {
+                f.add(new Form(String.format("packed %02x 0f %02x", pfx, op), b(0x0F, op), pfx, -1, 0, D, false, 0, 0,
+                        9));
+            }
+            f.add(new Form(String.format("cmpp %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("shufp %02x", pfx), b(0x0F, 0xC6), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("movmskp %02x", pfx), b(0x0F, 0x50), pfx, -1, 0, D | Q, false, 2, 0, 10));
+            f.add(new Form(String.format("andp %02x", pfx), b(0x0F, 0x54), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        for (int pfx : new int[] {0xF2, 0xF3}) {
+            f.add(new Form(String.format("cmps %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("cvts2s %02x", pfx), b(0x0F, 0x5A), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        for (int op : new int[] {0x63, 0x65, 0x66, 0x67, 0x6B, 0xD1, 0xD2, 0xD3, 0xD5, 0xD9, 0xDC, 0xDD, 0xE0,
+            0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xEE, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6}) {
+            f.add(new Form(String.format("packed int 66 0f %02x", op), b(0x0F, op), 0x66, -1, 0, D, false, 0, 0, 9));
+        }
+        f.add(new Form("pshuflw", b(0x0F, 0x70), 0xF2, -1, 1, D, false, 0, 0, 9));
+        f.add(new Form("pshufhw", b(0x0F, 0x70), 0xF3, -1, 1, D, false, 0, 0, 9));
+        f.add(new Form("pinsrw", b(0x0F, 0xC4), 0x66, -1, 1, D, false, 0, 0, 11));
+        f.add(new Form("pextrw", b(0x0F, 0xC5), 0x66, -1, 1, D | Q, false, 2, 0, 10));
+        f.add(new Form("movntdq", b(0x0F, 0xE7), 0x66, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movntps", b(0x0F, 0x2B), 0, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movntpd", b(0x0F, 0x2B), 0x66, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movnti", b(0x0F, 0xC3), 0, -1, 0, D | Q, false, 1, 0, 11));
+        f.add(new Form("cvttps2dq", b(0x0F, 0x5B), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtdq2pd", b(0x0F, 0xE6), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtpd2dq", b(0x0F, 0xE6), 0xF2, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvttpd2dq", b(0x0F, 0xE6), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomisd", b(0x0F, 0x2E), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("comisd", b(0x0F, 0x2F), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomiss", b(0x0F, 0x2E), 0, -1, 0, D, false, 0, 0, 9));
@@ -192,6 +222,61 @@ final class Forms {
         f.add(new Form("pmovmskb Gd,x", b(0x0F, 0xD7), 0x66, -1, 0, D | Q, false, 2, 0, 10));
         f.add(new Form("movd/q x,Ev", b(0x0F, 0x6E), 0x66, -1, 0, D | Q, false, 0, 0, 11));
         f.add(new Form("movd/q Ev,x", b(0x0F, 0x7E), 0x66, -1, 0, D | Q, false, 0, 0, 11));
+        return f;
+    }
+
+    /** The x87 forms: exact ones compared bit for bit, the transcendental ones within a tolerance. */
+    static List<Form> x87() {
+        List<Form> f = new ArrayList<>();
+        int ex = DifferentialHarness.X87_EXACT;
+        String[] arith = {"fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr"};
+        String[] iarith = {"fiadd", "fimul", "ficom", "ficomp", "fisub", "fisubr", "fidiv", "fidivr"};
+        for (int r = 0; r < 8; r++) {
+            f.add(new Form(arith[r] + " m32", b(0xD8), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(arith[r] + " m64", b(0xDC), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(iarith[r] + " m32int", b(0xDA), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(iarith[r] + " m16int", b(0xDE), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(arith[r] + " st0,sti", b(0xD8), 0, r, 0, D, false, 2, 0, ex));
+            f.add(new Form(arith[r] + " sti,st0 (dc)", b(0xDC), 0, r, 0, D, false, 2, 0, ex));
+            if (r != 2 && r != 3) {
+                f.add(new Form(arith[r] + "p sti,st0", b(0xDE), 0, r, 0, D, false, 2, 0, ex));
+            }
+        }
+        f.add(new Form("fcompp", b(0xDE, 0xD9), 0, -2, 0, D, false, 0, 0, ex));
+        String[][] mem = {
+            {"D9", "0", "fld m32"}, {"D9", "2", "fst m32"}, {"D9", "3", "fstp m32"}, {"D9", "4", "fldenv"},
+            {"D9", "5", "fldcw"}, {"D9", "6", "fnstenv"}, {"D9", "7", "fnstcw"},
+            {"DB", "0", "fild m32"}, {"DB", "1", "fisttp m32"}, {"DB", "2", "fist m32"}, {"DB", "3", "fistp m32"},
+            {"DB", "5", "fld m80"}, {"DB", "7", "fstp m80"},
+            {"DD", "0", "fld m64"}, {"DD", "1", "fisttp m64"}, {"DD", "2", "fst m64"}, {"DD", "3", "fstp m64"},
+            {"DD", "4", "frstor"}, {"DD", "6", "fnsave"}, {"DD", "7", "fnstsw m16"},
+            {"DF", "0", "fild m16"}, {"DF", "1", "fisttp m16"}, {"DF", "2", "fist m16"}, {"DF", "3", "fistp m16"},
+            {"DF", "4", "fbld"}, {"DF", "5", "fild m64"}, {"DF", "6", "fbstp"}, {"DF", "7", "fistp m64"}};
+        for (String[] m : mem) {
+            f.add(new Form(m[2], b(Integer.parseInt(m[0], 16)), 0, Integer.parseInt(m[1]), 0, D, false, 1, 0, ex));
+        }
+        String[][] reg = {
+            {"D9", "0", "fld sti"}, {"D9", "1", "fxch sti"}, {"DD", "0", "ffree sti"}, {"DD", "2", "fst sti"},
+            {"DD", "3", "fstp sti"}, {"DD", "4", "fucom sti"}, {"DD", "5", "fucomp sti"},
+            {"DA", "0", "fcmovb"}, {"DA", "1", "fcmove"}, {"DA", "2", "fcmovbe"}, {"DA", "3", "fcmovu"},
+            {"DB", "0", "fcmovnb"}, {"DB", "1", "fcmovne"}, {"DB", "2", "fcmovnbe"}, {"DB", "3", "fcmovnu"},
+            {"DB", "5", "fucomi"}, {"DB", "6", "fcomi"}, {"DF", "5", "fucomip"}, {"DF", "6", "fcomip"},
+            {"DF", "0", "ffreep"}};
+        for (String[] r : reg) {
+            f.add(new Form(r[2], b(Integer.parseInt(r[0], 16)), 0, Integer.parseInt(r[1]), 0, D, false, 2, 0, ex));
+        }
+        int[][] fixed = {{0xDA, 0xE9}, {0xDB, 0xE2}, {0xDB, 0xE3}, {0xDF, 0xE0}, {0xD9, 0xD0},
+            {0xD9, 0xE0}, {0xD9, 0xE1}, {0xD9, 0xE4}, {0xD9, 0xE5}, {0xD9, 0xE8}, {0xD9, 0xE9}, {0xD9, 0xEA},
+            {0xD9, 0xEB}, {0xD9, 0xEC}, {0xD9, 0xED}, {0xD9, 0xEE}, {0xD9, 0xF4}, {0xD9, 0xF5}, {0xD9, 0xF6},
+            {0xD9, 0xF7}, {0xD9, 0xF8}, {0xD9, 0xFA}, {0xD9, 0xFC}, {0xD9, 0xFD}, {0x9B}};
+        for (int[] o : fixed) {
+            f.add(new Form(o.length == 1 ? "fwait" : String.format("x87 %02x %02x", o[0], o[1]),
+                    o.length == 1 ? b(o[0]) : b(o[0], o[1]), 0, -2, 0, D, false, 0, 0, ex));
+        }
+        int ap = DifferentialHarness.X87_APPROXIMATE;
+        for (int o : new int[] {0xF0, 0xF1, 0xF2, 0xF3, 0xF9, 0xFB, 0xFE, 0xFF}) {
+            f.add(new Form(String.format("x87 d9 %02x (approximate)", o), b(0xD9, o), 0, -2, 0, D, false, 0, 0, ap));
+        }
         return f;
     }
 }
