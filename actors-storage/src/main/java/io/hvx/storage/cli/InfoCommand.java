@@ -47,7 +47,8 @@ final class InfoCommand implements Callable<Integer> {
                                     .append(",\n");
                         }
                         j.append("    \"format-specific\": {\"type\": \"qcow2\", \"data\": {\"compat\": \"")
-                                .append(q.version() >= 3 ? "1.1" : "0.10").append("\", \"refcount-bits\": ")
+                                .append(q.version() >= 3 ? "1.1" : "0.10").append("\", \"compression-type\": \"")
+                                .append(q.compressionType()).append("\", \"refcount-bits\": ")
                                 .append(q.refcountBits()).append("}},\n");
                     }
                     j.append("    \"format\": ").append(Json.quote(fmt.qemuName())).append(",\n");
@@ -77,6 +78,7 @@ final class InfoCommand implements Callable<Integer> {
                         }
                         out.println("Format specific information:");
                         out.println("    compat: " + (q.version() >= 3 ? "1.1" : "0.10"));
+                        out.println("    compression type: " + q.compressionType());
                         out.println("    refcount bits: " + q.refcountBits());
                     }
                 }

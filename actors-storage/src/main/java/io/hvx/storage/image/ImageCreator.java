@@ -2,6 +2,7 @@ package io.hvx.storage.image;
 
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
+import io.hvx.storage.qcow2.Qcow2CreateOptions;
 import io.hvx.storage.qcow2.Qcow2Image;
 import io.hvx.storage.raw.RawImage;
 import io.hvx.storage.vmdk.StreamOptimizedWriter;
@@ -21,7 +22,8 @@ public final class ImageCreator {
                 yield RawImage.create(path, size);
             }
             case QCOW2 -> {
-                rejectUnknown(options, "cluster_size", "backing_file", "backing_fmt", "compat");
+                rejectUnknown(options, "cluster_size", "backing_file", "backing_fmt", "compat", "compression_type",
+                        "extended_l2");
                 int clusterSize = (int) SizeParser.parse(options.getOrDefault("cluster_size", "65536"));
                 if (Integer.bitCount(clusterSize) != 1) {
                     throw new ImageFormatException("cluster size must be a power of two: " + clusterSize);
@@ -30,8 +32,9 @@ public final class ImageCreator {
                 if (!compat.equals("1.1") && !compat.equals("v3")) {
                     throw new ImageFormatException("only compat=1.1 (qcow2 version 3) can be written");
                 }
-                yield Qcow2Image.create(path, size, Integer.numberOfTrailingZeros(clusterSize),
-                        options.get("backing_file"), options.get("backing_fmt"));
+                yield Qcow2Image.create(path, size, new Qcow2CreateOptions(Integer.numberOfTrailingZeros(clusterSize),
+                        options.get("backing_file"), options.get("backing_fmt"),
+                        options.getOrDefault("compression_type", "zlib"), onOff(options, "extended_l2")));
             }
             case VMDK -> {
                 rejectUnknown(options, "subformat", "adapter_type");
@@ -44,6 +47,15 @@ public final class ImageCreator {
             }
             case VDI -> throw new ImageFormatException("writing VDI images is not supported yet");
             case VPC -> throw new ImageFormatException("writing VHD (vpc) images is not supported yet");
+        };
+    }
+
+    private static boolean onOff(Map<String, String> options, String key) throws ImageFormatException {
+        String v = options.getOrDefault(key, "off");
+        return switch (v) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new ImageFormatException("parameter '" + key + "' expects 'on' or 'off', not '" + v + "'");
         };
     }
 

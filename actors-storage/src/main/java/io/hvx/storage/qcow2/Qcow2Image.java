@@ -15,8 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 
 /**
  * A qcow2 image (versions 2 and 3) read and written through the {@link BlockDevice} interface.
@@ -54,10 +52,16 @@ public final class Qcow2Image implements BlockDevice {
     private final Map<Long, long[]> l2Cache = new HashMap<>();
     private final Set<Long> dirtyL2 = new java.util.HashSet<>();
     private final ByteBuffer l2Out;
-    private final Inflater inflater = new Inflater(true);
+    private final ClusterCodec codec;
     private final byte[] compressedIn;
     private final byte[] clusterScratch;
     private long decompressedHost = -1;
+    private boolean compressWrites;
+    private byte[] pending;
+    private byte[] compressedOut;
+    private long pendingCluster = -1;
+    private long byteNext = -1;
+    private long byteAreaEnd = -1;
 
     /** An internal snapshot as listed in the snapshot table. */
     public record Snapshot(String id, String name, long l1Offset, int l1Size, long dateSeconds, long vmStateSize) {}
@@ -100,9 +104,13 @@ public final class Qcow2Image implements BlockDevice {
                     + ((incompat & Qcow2Header.INCOMPAT_DATA_FILE) != 0 ? " (external data file)" : "")
                     + ((incompat & Qcow2Header.INCOMPAT_CORRUPT) != 0 ? " (image is marked corrupt)" : ""));
         }
-        if (header.compressionType() != 0) {
+        if (header.compressionType() != ClusterCodec.TYPE_ZLIB
+                && (incompat & Qcow2Header.INCOMPAT_COMPRESSION) == 0) {
             throw new ImageFormatException(path + ": compression type " + header.compressionType()
-                    + " (zstd) is not supported yet");
+                    + " is set without the compression-type feature bit");
+        }
+        if (header.compressionType() > ClusterCodec.TYPE_ZSTD) {
+            throw new ImageFormatException(path + ": unknown compression type " + header.compressionType());
         }
         int order = header.refcountOrder();
         if (order < 0 || order > 6) {
@@ -131,6 +139,7 @@ public final class Qcow2Image implements BlockDevice {
         backingFile = readBackingName(hb, fileSize);
         snapshots = readSnapshots(fileSize);
         fileEnd = alignUp(fileSize, clusterSize);
+        codec = ClusterCodec.of(header.compressionType());
         compressedIn = new byte[clusterSize + 1024];
         clusterScratch = new byte[clusterSize];
         l2Out = ByteBuffer.allocate(clusterSize);
@@ -167,6 +176,15 @@ public final class Qcow2Image implements BlockDevice {
     /** Creates an empty version 3 image; backingFile may be null. */
     public static Qcow2Image create(Path path, long size, int clusterBits, String backingFile, String backingFormat)
             throws IOException {
+        return create(path, size, new Qcow2CreateOptions(clusterBits, backingFile, backingFormat, "zlib", false));
+    }
+
+    /** Creates an empty version 3 image with the given options. */
+    public static Qcow2Image create(Path path, long size, Qcow2CreateOptions options) throws IOException {
+        int clusterBits = options.clusterBits();
+        String backingFile = options.backingFile();
+        String backingFormat = options.backingFormat();
+        int compression = options.compressionTypeCode();
         if (clusterBits < 9 || clusterBits > 21) {
             throw new ImageFormatException("cluster size must be a power of two between 512 and 2M");
         }
@@ -182,6 +200,10 @@ public final class Qcow2Image implements BlockDevice {
         Qcow2Header h = new Qcow2Header(hb);
         h.magic(Qcow2Header.MAGIC).version(3).clusterBits(clusterBits).size(size).l1Size((int) l1Entries)
                 .refcountOrder(4).headerLength(Qcow2Header.V3_LENGTH);
+        if (compression != ClusterCodec.TYPE_ZLIB) {
+            h.incompatibleFeatures(Qcow2Header.INCOMPAT_COMPRESSION);
+            hb.put(104, (byte) compression);
+        }
         int pos = Qcow2Header.V3_LENGTH;
         if (backingFile != null && backingFormat != null) {
             byte[] f = backingFormat.getBytes(StandardCharsets.UTF_8);
@@ -224,6 +246,7 @@ public final class Qcow2Image implements BlockDevice {
 
     @Override
     public synchronized void read(ByteBuffer buffer, long offset) throws IOException {
+        flushPending();
         BlockDevice.checkRange(this, offset, buffer.remaining());
         while (buffer.hasRemaining()) {
             int inCluster = (int) (offset & (clusterSize - 1));
@@ -255,6 +278,7 @@ public final class Qcow2Image implements BlockDevice {
 
     @Override
     public synchronized Extent extentAt(long offset) throws IOException {
+        flushPending();
         long len = 0;
         Boolean zero = null;
         long pos = offset;
@@ -339,24 +363,12 @@ public final class Qcow2Image implements BlockDevice {
         len = (int) Math.min(len, fileSize - host);
         ByteBuffer in = ByteBuffer.wrap(compressedIn, 0, len);
         readFully(in, host);
-        inflater.reset();
-        inflater.setInput(compressedIn, 0, len);
         try {
-            int out = 0;
-            while (out < clusterSize) {
-                int n = inflater.inflate(clusterScratch, out, clusterSize - out);
-                if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                out += n;
-            }
-            if (out < clusterSize) {
-                throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
-                        + " is truncated");
-            }
-        } catch (DataFormatException e) {
-            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
-                    + " is corrupt: " + e.getMessage());
+            codec.decompress(compressedIn, len, clusterScratch, clusterSize);
+        } catch (ImageFormatException e) {
+            decompressedHost = -1;
+            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host) + ": "
+                    + e.getMessage());
         }
         decompressedHost = host;
     }
@@ -368,6 +380,10 @@ public final class Qcow2Image implements BlockDevice {
         requireWritable();
         BlockDevice.checkRange(this, offset, buffer.remaining());
         markDirty();
+        if (compressWrites) {
+            writeCompressed(buffer, offset);
+            return;
+        }
         int end = buffer.limit();
         // Consecutive clusters usually land on consecutive host clusters: gather them into one positional write.
         long runHost = -1;
@@ -389,6 +405,73 @@ public final class Qcow2Image implements BlockDevice {
         }
         writeRun(buffer, runStart, runLen, runHost);
         buffer.limit(end).position(end);
+    }
+
+    /**
+     * From now on every cluster written is stored compressed (qemu-img convert -c). Writes are gathered one cluster
+     * at a time, so a sequential writer pays one compression per cluster.
+     */
+    public synchronized void compressWrites(boolean on) throws IOException {
+        flushPending();
+        compressWrites = on;
+        if (on && pending == null) {
+            pending = new byte[clusterSize];
+            compressedOut = new byte[clusterSize];
+        }
+    }
+
+    private void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
+        while (buffer.hasRemaining()) {
+            long clusterStart = offset & ~((long) clusterSize - 1);
+            int inCluster = (int) (offset - clusterStart);
+            int n = Math.min(buffer.remaining(), clusterSize - inCluster);
+            if (clusterStart != pendingCluster) {
+                flushPending();
+                int valid = (int) Math.min(clusterSize, size - clusterStart);
+                java.util.Arrays.fill(pending, (byte) 0);
+                if (inCluster != 0 || n < valid) {
+                    read(ByteBuffer.wrap(pending, 0, valid), clusterStart);
+                }
+                pendingCluster = clusterStart;
+            }
+            buffer.get(pending, inCluster, n);
+            offset += n;
+        }
+    }
+
+    /** Stores the gathered cluster: compressed when that is smaller, as a plain cluster otherwise. */
+    private void flushPending() throws IOException {
+        if (pendingCluster < 0) {
+            return;
+        }
+        long clusterStart = pendingCluster;
+        pendingCluster = -1;
+        int clen = codec.compress(pending, clusterSize, compressedOut);
+        if (clen < 0) {
+            long host = writableCluster(clusterStart, false);
+            writeFully(channel, ByteBuffer.wrap(pending), host);
+            return;
+        }
+        long host = allocateBytes(clen);
+        writeFully(channel, ByteBuffer.wrap(compressedOut, 0, clen), host);
+        int x = 62 - (clusterBits - 8);
+        long extraSectors = ((host + clen - 1) >>> 9) - (host >>> 9);
+        setL2Entry(clusterStart, host | COMPRESSED | (extraSectors << x));
+    }
+
+    /** Byte-granular space for compressed clusters; several share a host cluster, as in qemu. */
+    private long allocateBytes(int len) {
+        if (byteNext < 0 || byteAreaEnd != fileEnd) {
+            byteNext = fileEnd;
+        }
+        long need = byteNext + len - fileEnd;
+        if (need > 0) {
+            allocateClusters((int) ceilDiv(need, clusterSize));
+        }
+        long at = byteNext;
+        byteNext += len;
+        byteAreaEnd = fileEnd;
+        return at;
     }
 
     private void writeRun(ByteBuffer buffer, int start, int len, long host) throws IOException {
@@ -544,6 +627,7 @@ public final class Qcow2Image implements BlockDevice {
 
     @Override
     public synchronized void flush() throws IOException {
+        flushPending();
         writeDirtyL2();
         channel.force(false);
     }
@@ -563,12 +647,13 @@ public final class Qcow2Image implements BlockDevice {
     public synchronized void close() throws IOException {
         try {
             if (modified && !readOnly) {
+                flushPending();
                 writeDirtyL2();
                 rebuildRefcounts();
                 sync();
             }
         } finally {
-            inflater.end();
+            codec.close();
             channel.close();
             if (backing != null) {
                 backing.close();
@@ -879,7 +964,7 @@ public final class Qcow2Image implements BlockDevice {
     public String backingFormat() { return backingFormat; }
     public List<Snapshot> snapshots() { return snapshots; }
     public int refcountBits() { return 1 << header.refcountOrder(); }
-    public boolean compressionZlib() { return header.compressionType() == 0; }
+    public String compressionType() { return ClusterCodec.name(header.compressionType()); }
     public BlockDevice backing() { return backing; }
 
     // ---- io helpers --------------------------------------------------------------------------------------------
