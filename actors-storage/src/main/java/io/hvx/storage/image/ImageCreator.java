@@ -5,6 +5,8 @@ import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.qcow2.Qcow2CreateOptions;
 import io.hvx.storage.qcow2.Qcow2Image;
 import io.hvx.storage.raw.RawImage;
+import io.hvx.storage.vdi.VdiImage;
+import io.hvx.storage.vhd.VhdImage;
 import io.hvx.storage.vmdk.StreamOptimizedWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,8 +47,26 @@ public final class ImageCreator {
                 }
                 yield StreamOptimizedWriter.create(path, size);
             }
-            case VDI -> throw new ImageFormatException("writing VDI images is not supported yet");
-            case VPC -> throw new ImageFormatException("writing VHD (vpc) images is not supported yet");
+            case VDI -> {
+                rejectUnknown(options, "static", "preallocation");
+                yield VdiImage.create(path, size, onOff(options, "static")
+                        || "full".equals(options.get("preallocation")));
+            }
+            case VPC -> {
+                rejectUnknown(options, "subformat", "backing_file", "backing_fmt");
+                if (options.containsKey("backing_file")) {
+                    String bf = options.getOrDefault("backing_fmt", "vpc");
+                    if (!bf.equals("vpc")) {
+                        throw new ImageFormatException("a differencing VHD needs a VHD (vpc) parent, not " + bf);
+                    }
+                    yield VhdImage.createDifferencing(path, options.get("backing_file"));
+                }
+                String sub = options.getOrDefault("subformat", "dynamic");
+                if (!sub.equals("dynamic") && !sub.equals("fixed")) {
+                    throw new ImageFormatException("invalid VHD subformat '" + sub + "' (dynamic or fixed)");
+                }
+                yield VhdImage.create(path, size, sub.equals("fixed"));
+            }
         };
     }
 

@@ -76,8 +76,8 @@ public final class ImageOpener {
             case RAW -> RawImage.open(path, readOnly);
             case QCOW2 -> Qcow2Image.open(path, readOnly, chain);
             case VMDK -> VmdkSparseImage.open(path);
-            case VPC -> VhdImage.open(path);
-            case VDI -> VdiImage.open(path);
+            case VPC -> VhdImage.open(path, readOnly, chain);
+            case VDI -> VdiImage.open(path, readOnly);
         };
     }
 }
