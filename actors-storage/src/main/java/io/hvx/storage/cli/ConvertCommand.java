@@ -49,7 +49,7 @@ final class ConvertCommand implements Callable<Integer> {
                 throw new java.io.IOException("output must not be the input image");
             }
             try (BlockDevice src = ImageOpener.open(input, inFmt, true)) {
-                try (BlockDevice dst = ImageCreator.create(target.temp(), outFmt, src.size(), opts)) {
+                try (BlockDevice dst = ImageCreator.create(target, outFmt, src.size(), opts)) {
                     if (compress) {
                         if (!(dst instanceof io.hvx.storage.qcow2.Qcow2Image q)) {
                             throw new ImageFormatException("Compression not supported for this file format");

@@ -8,6 +8,9 @@ import io.hvx.storage.raw.RawImage;
 import io.hvx.storage.vdi.VdiImage;
 import io.hvx.storage.vhd.VhdImage;
 import io.hvx.storage.vmdk.StreamOptimizedWriter;
+import io.hvx.storage.vmdk.VmdkDescriptor;
+import io.hvx.storage.vmdk.VmdkImage;
+import io.hvx.storage.vmdk.VmdkSparseImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,8 +19,21 @@ import java.util.Map;
 public final class ImageCreator {
     private ImageCreator() {}
 
+    /** Creates an image directly at path; files a format needs besides it are named after path. */
     public static BlockDevice create(Path path, ImageFormat format, long size, Map<String, String> options)
             throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        return create(path, path.getFileName().toString(), name -> dir.resolve(name), format, size, options);
+    }
+
+    /** Creates an image at out's temporary name; extra files (VMDK extents) get temporary names that commit moves. */
+    public static BlockDevice create(OutputFile out, ImageFormat format, long size, Map<String, String> options)
+            throws IOException {
+        return create(out.temp(), out.target().getFileName().toString(), out::companion, format, size, options);
+    }
+
+    private static BlockDevice create(Path path, String finalName, java.util.function.Function<String, Path> companion,
+            ImageFormat format, long size, Map<String, String> options) throws IOException {
         return switch (format) {
             case RAW -> {
                 rejectUnknown(options, "preallocation");
@@ -41,11 +57,22 @@ public final class ImageCreator {
             case VMDK -> {
                 rejectUnknown(options, "subformat", "adapter_type");
                 String sub = options.getOrDefault("subformat", "monolithicSparse");
-                if (!sub.equals("streamOptimized")) {
-                    throw new ImageFormatException("VMDK subformat '" + sub
-                            + "' cannot be written yet; use -o subformat=streamOptimized");
+                String adapter = options.getOrDefault("adapter_type", "ide");
+                if (!java.util.List.of("ide", "buslogic", "lsilogic", "legacyESX").contains(adapter)) {
+                    throw new ImageFormatException("unknown VMDK adapter_type '" + adapter + "'");
                 }
-                yield StreamOptimizedWriter.create(path, size);
+                yield switch (sub) {
+                    case "streamOptimized" -> StreamOptimizedWriter.create(path, size, finalName);
+                    case "monolithicSparse" -> {
+                        long capacity = (size + 511) / 512;
+                        String d = VmdkDescriptor.forNew(sub, java.util.List.of(new VmdkDescriptor.Extent("RW",
+                                capacity, "SPARSE", finalName, 0)), adapter).render();
+                        yield VmdkSparseImage.create(path, capacity, d);
+                    }
+                    case "monolithicFlat", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat" ->
+                            VmdkImage.create(path, finalName, sub, size, adapter, companion);
+                    default -> throw new ImageFormatException("unknown VMDK subformat '" + sub + "'");
+                };
             }
             case VDI -> {
                 rejectUnknown(options, "static", "preallocation");

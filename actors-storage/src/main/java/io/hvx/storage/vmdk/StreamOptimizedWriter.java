@@ -126,23 +126,28 @@ public final class StreamOptimizedWriter implements BlockDevice {
 
     /** Creates the file; the size is rounded up to whole sectors as VMDK capacities are counted in sectors. */
     public static StreamOptimizedWriter create(Path path, long size) throws IOException {
+        return create(path, size, path.getFileName().toString());
+    }
+
+    /** Creates the file at path; the embedded descriptor names the extent fileName, the name it will end up with. */
+    public static StreamOptimizedWriter create(Path path, long size, String fileName) throws IOException {
         if (size < 0) {
             throw new ImageFormatException("invalid image size " + size);
         }
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE_NEW);
         StreamOptimizedWriter w = new StreamOptimizedWriter(path, ch, (size + SECTOR - 1) / SECTOR * SECTOR);
-        w.writeHead();
+        w.writeHead(fileName);
         return w;
     }
 
-    private void writeHead() throws IOException {
+    private void writeHead(String fileName) throws IOException {
         long capacity = size / SECTOR;
         ByteBuffer head = ByteBuffer.allocate((int) OVERHEAD_SECTORS * SECTOR);
         new SparseHeader(head).init(3, SparseHeader.FLAG_NEWLINE_TEST | SparseHeader.FLAG_COMPRESSED
                 | SparseHeader.FLAG_MARKERS, capacity, GRAIN_SECTORS, 1, DESCRIPTOR_SECTORS, GTES,
                 SparseHeader.GD_AT_END, OVERHEAD_SECTORS, SparseHeader.COMPRESS_DEFLATE);
-        byte[] d = descriptor(capacity, path.getFileName().toString()).getBytes(StandardCharsets.US_ASCII);
+        byte[] d = descriptor(capacity, fileName).getBytes(StandardCharsets.US_ASCII);
         head.put(SECTOR, d);
         writeFully(head.clear(), 0);
     }
