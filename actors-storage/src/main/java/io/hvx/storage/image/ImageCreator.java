@@ -7,6 +7,7 @@ import io.hvx.storage.qcow2.Qcow2Image;
 import io.hvx.storage.raw.RawImage;
 import io.hvx.storage.vdi.VdiImage;
 import io.hvx.storage.vhd.VhdImage;
+import io.hvx.storage.vhdx.VhdxImage;
 import io.hvx.storage.vmdk.StreamOptimizedWriter;
 import io.hvx.storage.vmdk.VmdkDescriptor;
 import io.hvx.storage.vmdk.VmdkImage;
@@ -78,6 +79,14 @@ public final class ImageCreator {
                 rejectUnknown(options, "static", "preallocation");
                 yield VdiImage.create(path, size, onOff(options, "static")
                         || "full".equals(options.get("preallocation")));
+            }
+            case VHDX -> {
+                rejectUnknown(options, "subformat");
+                String sub = options.getOrDefault("subformat", "dynamic");
+                if (!sub.equals("dynamic") && !sub.equals("fixed")) {
+                    throw new ImageFormatException("invalid VHDX subformat '" + sub + "' (dynamic or fixed)");
+                }
+                yield VhdxImage.create(path, size, sub.equals("fixed"));
             }
             case VPC -> {
                 rejectUnknown(options, "subformat", "backing_file", "backing_fmt");

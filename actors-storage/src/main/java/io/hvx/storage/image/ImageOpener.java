@@ -7,6 +7,7 @@ import io.hvx.storage.qcow2.Qcow2Image;
 import io.hvx.storage.raw.RawImage;
 import io.hvx.storage.vdi.VdiImage;
 import io.hvx.storage.vhd.VhdImage;
+import io.hvx.storage.vhdx.VhdxImage;
 import io.hvx.storage.vmdk.SparseHeader;
 import io.hvx.storage.vmdk.VmdkImage;
 import io.hvx.storage.vmdk.VmdkSparseImage;
@@ -40,6 +41,10 @@ public final class ImageOpener {
             if (b.position() >= 0x48 && b.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0x40)
                     == VdiImage.SIGNATURE) {
                 return ImageFormat.VDI;
+            }
+            if (b.position() >= 8 && new String(b.array(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII)
+                    .equals("vhdxfile")) {
+                return ImageFormat.VHDX;
             }
             if (b.position() >= 8 && new String(b.array(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII)
                     .equals("conectix")) {
@@ -99,6 +104,7 @@ public final class ImageOpener {
             case VMDK -> openVmdk(path, readOnly);
             case VPC -> VhdImage.open(path, readOnly, chain);
             case VDI -> VdiImage.open(path, readOnly);
+            case VHDX -> VhdxImage.open(path, readOnly);
         };
     }
 }

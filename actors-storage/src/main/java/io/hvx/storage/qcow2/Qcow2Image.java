@@ -84,6 +84,12 @@ public final class Qcow2Image implements BlockDevice {
         if (version != 2 && version != 3) {
             throw new ImageFormatException(path + ": unsupported qcow2 version " + version);
         }
+        if (version == 3 && hb.limit() < 104) {
+            throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 v3 header");
+        }
+        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
+            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
+        }
         clusterBits = header.clusterBits();
         if (clusterBits < 9 || clusterBits > 21) {
             throw new ImageFormatException(path + ": invalid cluster_bits " + clusterBits + " (must be 9..21)");
@@ -115,9 +121,6 @@ public final class Qcow2Image implements BlockDevice {
         int order = header.refcountOrder();
         if (order < 0 || order > 6) {
             throw new ImageFormatException(path + ": invalid refcount_order " + order);
-        }
-        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
-            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
         }
         long l1Needed = ceilDiv(ceilDiv(size, clusterSize), l2Entries);
         long l1Size = Integer.toUnsignedLong(header.l1Size());

@@ -39,7 +39,9 @@ class AllFormatsRoundTripTest {
             new Variant("vhd-dynamic", "vpc", "subformat=dynamic"),
             new Variant("vhd-fixed", "vpc", "subformat=fixed"),
             new Variant("vdi-dynamic", "vdi", "static=off"),
-            new Variant("vdi-fixed", "vdi", "static=on"));
+            new Variant("vdi-fixed", "vdi", "static=on"),
+            new Variant("vhdx-dynamic", "vhdx", "subformat=dynamic"),
+            new Variant("vhdx-fixed", "vhdx", "subformat=fixed"));
 
     @TempDir
     static Path shared;
