@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "image", mixinStandardHelpOptions = true,
         description = "Disk image tools compatible with qemu-img.",
         subcommands = {InfoCommand.class, CheckCommand.class, ConvertCommand.class, CompareCommand.class,
-                CreateCommand.class, ResizeCommand.class})
+                CreateCommand.class, ResizeCommand.class, ImportOvaCommand.class, ExportOvaCommand.class})
 public final class ImageCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

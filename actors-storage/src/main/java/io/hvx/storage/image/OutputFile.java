@@ -46,6 +46,11 @@ public final class OutputFile {
         move(temp, target);
     }
 
+    /** Moves only the main file into place; companions are scratch files the caller deletes itself. */
+    public void commitMain() throws IOException {
+        move(temp, target);
+    }
+
     private static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
