@@ -48,7 +48,8 @@ final class InfoCommand implements Callable<Integer> {
                         }
                         j.append("    \"format-specific\": {\"type\": \"qcow2\", \"data\": {\"compat\": \"")
                                 .append(q.version() >= 3 ? "1.1" : "0.10").append("\", \"compression-type\": \"")
-                                .append(q.compressionType()).append("\", \"refcount-bits\": ")
+                                .append(q.compressionType()).append("\", \"extended-l2\": ").append(q.extendedL2())
+                                .append(", \"refcount-bits\": ")
                                 .append(q.refcountBits()).append("}},\n");
                     }
                     j.append("    \"format\": ").append(Json.quote(fmt.qemuName())).append(",\n");
@@ -79,6 +80,7 @@ final class InfoCommand implements Callable<Integer> {
                         out.println("Format specific information:");
                         out.println("    compat: " + (q.version() >= 3 ? "1.1" : "0.10"));
                         out.println("    compression type: " + q.compressionType());
+                        out.println("    extended l2: " + q.extendedL2());
                         out.println("    refcount bits: " + q.refcountBits());
                     }
                 }

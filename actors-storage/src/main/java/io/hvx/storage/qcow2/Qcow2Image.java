@@ -39,6 +39,9 @@ public final class Qcow2Image implements BlockDevice {
     private final int clusterBits;
     private final int clusterSize;
     private final int l2Entries;
+    /** Extended L2: each entry is followed by a 32-subcluster bitmap (allocated bits 0-31, zero bits 32-63). */
+    private final boolean extL2;
+    private final int l2Words;
     private final BlockDevice backing;
     private final String backingFile;
     private final String backingFormat;
@@ -95,7 +98,12 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": invalid cluster_bits " + clusterBits + " (must be 9..21)");
         }
         clusterSize = 1 << clusterBits;
-        l2Entries = clusterSize / 8;
+        extL2 = (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_EXTL2) != 0;
+        if (extL2 && clusterBits < 14) {
+            throw new ImageFormatException(path + ": extended L2 entries need clusters of at least 16 KiB");
+        }
+        l2Words = clusterSize / 8;
+        l2Entries = extL2 ? clusterSize / 16 : clusterSize / 8;
         size = header.size();
         if (size < 0 || size > MAX_SIZE) {
             throw new ImageFormatException(path + ": absurd virtual size " + Long.toUnsignedString(size));
@@ -104,7 +112,8 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": encrypted qcow2 images are not supported");
         }
         long incompat = header.incompatibleFeatures();
-        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION)) != 0) {
+        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION
+                | Qcow2Header.INCOMPAT_EXTL2)) != 0) {
             throw new ImageFormatException(path + ": unsupported incompatible features 0x" + Long.toHexString(incompat)
                     + ((incompat & Qcow2Header.INCOMPAT_EXTL2) != 0 ? " (extended L2 entries)" : "")
                     + ((incompat & Qcow2Header.INCOMPAT_DATA_FILE) != 0 ? " (external data file)" : "")
@@ -195,7 +204,10 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException("invalid image size " + size);
         }
         int cs = 1 << clusterBits;
-        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / 8);
+        if (options.extendedL2() && clusterBits < 14) {
+            throw new ImageFormatException("extended L2 entries need a cluster size of at least 16 KiB");
+        }
+        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / (options.extendedL2() ? 16 : 8));
         if (l1Entries * 8 > MAX_L1_BYTES) {
             throw new ImageFormatException("image size " + size + " is too large for cluster size " + cs);
         }
@@ -206,6 +218,9 @@ public final class Qcow2Image implements BlockDevice {
         if (compression != ClusterCodec.TYPE_ZLIB) {
             h.incompatibleFeatures(Qcow2Header.INCOMPAT_COMPRESSION);
             hb.put(104, (byte) compression);
+        }
+        if (options.extendedL2()) {
+            h.incompatibleFeatures(h.incompatibleFeatures() | Qcow2Header.INCOMPAT_EXTL2);
         }
         int pos = Qcow2Header.V3_LENGTH;
         if (backingFile != null && backingFormat != null) {
@@ -260,22 +275,68 @@ public final class Qcow2Image implements BlockDevice {
             if ((entry & COMPRESSED) != 0) {
                 decompress(entry);
                 buffer.put(clusterScratch, inCluster, n);
+            } else if (extL2) {
+                readSubclusters(buffer, offset - inCluster, inCluster, entry, l2Bitmap(offset));
             } else if ((entry & ZERO) != 0) {
                 fillZero(buffer);
             } else if ((entry & L2_OFFSET_MASK) != 0) {
                 long host = checkDataOffset(entry & L2_OFFSET_MASK);
+                // Following clusters stored right after this one are read with the same call.
+                long next = offset + n;
+                while (!extL2 && buffer.limit() < lim && host + inCluster + (buffer.limit() - buffer.position())
+                        < channel.size()) {
+                    long e = l2Entry(next);
+                    if ((e & (COMPRESSED | ZERO)) != 0 || (e & L2_OFFSET_MASK) != host + (next - offset + inCluster)) {
+                        break;
+                    }
+                    int more = Math.min(lim - buffer.limit(), clusterSize);
+                    buffer.limit(buffer.limit() + more);
+                    n += more;
+                    next += more;
+                }
                 readFullyOrZero(buffer, host + inCluster);
-            } else if (backing != null && offset < backing.size()) {
-                int fromBacking = (int) Math.min(n, backing.size() - offset);
-                buffer.limit(buffer.position() + fromBacking);
-                backing.read(buffer, offset);
-                buffer.limit(buffer.position() + n - fromBacking);
-                fillZero(buffer);
             } else {
-                fillZero(buffer);
+                fromBacking(buffer, offset);
             }
             buffer.limit(lim);
             offset += n;
+        }
+    }
+
+    /** Fills the buffer with the backing file's bytes at offset, zeros where there is none. */
+    private void fromBacking(ByteBuffer buffer, long offset) throws IOException {
+        if (backing != null && offset < backing.size()) {
+            int lim = buffer.limit();
+            int n = (int) Math.min(buffer.remaining(), backing.size() - offset);
+            buffer.limit(buffer.position() + n);
+            backing.read(buffer, offset);
+            buffer.limit(lim);
+        }
+        fillZero(buffer);
+    }
+
+    /** One cluster's bytes with extended L2: each subcluster is allocated, reads as zeros, or falls through. */
+    private void readSubclusters(ByteBuffer buffer, long clusterStart, int inCluster, long entry, long bitmap)
+            throws IOException {
+        int sub = clusterSize / 32;
+        long host = entry & L2_OFFSET_MASK;
+        int lim = buffer.limit();
+        while (buffer.hasRemaining()) {
+            int s = inCluster / sub;
+            int n = Math.min(buffer.remaining(), sub - inCluster % sub);
+            buffer.limit(buffer.position() + n);
+            if (((bitmap >>> s) & 1) != 0) {
+                if (host == 0) {
+                    throw new ImageFormatException(path + ": subcluster allocated in a cluster with no host offset");
+                }
+                readFullyOrZero(buffer, checkDataOffset(host) + inCluster);
+            } else if (((bitmap >>> (32 + s)) & 1) != 0) {
+                fillZero(buffer);
+            } else {
+                fromBacking(buffer, clusterStart + inCluster);
+            }
+            buffer.limit(lim);
+            inCluster += n;
         }
     }
 
@@ -288,11 +349,19 @@ public final class Qcow2Image implements BlockDevice {
         while (pos < size && len < (64L << 20)) {
             long entry = l2Entry(pos);
             boolean z;
+            long bitmap = extL2 ? l2Bitmap(pos) : 0;
             if ((entry & COMPRESSED) != 0) {
                 z = false;
-            } else if ((entry & ZERO) != 0) {
+            } else if (extL2 && (bitmap & 0xffffffffL) != 0) {
+                z = false;
+            } else if (extL2 && (bitmap >>> 32) == 0xffffffffL) {
                 z = true;
-            } else if ((entry & L2_OFFSET_MASK) != 0) {
+            } else if (extL2 && (bitmap >>> 32) != 0 && backing != null) {
+                // Some subclusters read as zeros, the rest come from the backing file: report data.
+                z = false;
+            } else if (!extL2 && (entry & ZERO) != 0) {
+                z = true;
+            } else if (!extL2 && (entry & L2_OFFSET_MASK) != 0) {
                 z = false;
             } else {
                 z = backing == null || pos >= backing.size();
@@ -321,7 +390,19 @@ public final class Qcow2Image implements BlockDevice {
         if (l2Off == 0) {
             return 0;
         }
-        return l2Table(l2Off)[(int) (cluster % l2Entries)];
+        return l2Table(l2Off)[slot(cluster)];
+    }
+
+    private int slot(long cluster) {
+        int i = (int) (cluster % l2Entries);
+        return extL2 ? i * 2 : i;
+    }
+
+    /** The subcluster bitmap of a guest offset's cluster (extended L2 only), 0 when the L2 table is absent. */
+    private long l2Bitmap(long offset) throws IOException {
+        long cluster = offset >>> clusterBits;
+        long l2Off = l1[(int) (cluster / l2Entries)] & L1_OFFSET_MASK;
+        return l2Off == 0 ? 0 : l2Table(l2Off)[slot(cluster) + 1];
     }
 
     private long[] l2Table(long l2Off) throws IOException {
@@ -331,7 +412,7 @@ public final class Qcow2Image implements BlockDevice {
                 throw new ImageFormatException(path + ": L2 table at 0x" + Long.toHexString(l2Off)
                         + " is misaligned or past the end of the file");
             }
-            t = readTable(l2Off, l2Entries);
+            t = readTable(l2Off, l2Words);
             if (l2Cache.size() >= 256) {
                 // Bounded so hostile or huge images cannot exhaust the heap; tables are re-read on demand.
                 writeDirtyL2();
@@ -513,7 +594,8 @@ public final class Qcow2Image implements BlockDevice {
     private long writableCluster(long offset, boolean partial) throws IOException {
         long entry = l2Entry(offset);
         long host = entry & L2_OFFSET_MASK;
-        if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0) {
+        boolean whole = !extL2 || (l2Bitmap(offset) & 0xffffffffL) == 0xffffffffL;
+        if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0 && whole) {
             return host;
         }
         long clusterStart = offset & ~((long) clusterSize - 1);
@@ -539,13 +621,13 @@ public final class Qcow2Image implements BlockDevice {
     private void setL2Entry(long offset, long value) throws IOException {
         long cluster = offset >>> clusterBits;
         int l1Index = (int) (cluster / l2Entries);
-        int l2Index = (int) (cluster % l2Entries);
+        int l2Index = slot(cluster);
         long l1e = l1[l1Index];
         long l2Off = l1e & L1_OFFSET_MASK;
         long[] table;
         if (l2Off == 0 || (l1e & COPIED) == 0) {
             // A new L2 table, or a private copy of one shared with a snapshot.
-            long[] src = l2Off == 0 ? new long[l2Entries] : l2Table(l2Off).clone();
+            long[] src = l2Off == 0 ? new long[l2Words] : l2Table(l2Off).clone();
             long fresh = allocateClusters(1);
             table = src;
             ByteBuffer b = ByteBuffer.allocate(clusterSize);
@@ -558,7 +640,13 @@ public final class Qcow2Image implements BlockDevice {
         } else {
             table = l2Table(l2Off);
         }
-        table[l2Index] = value;
+        if (extL2) {
+            // A standard cluster is either fully allocated, reads as zeros (ZERO asked) or is compressed.
+            table[l2Index] = value == ZERO ? 0 : value;
+            table[l2Index + 1] = value == ZERO ? 0xffffffffL << 32 : (value & COMPRESSED) != 0 ? 0 : 0xffffffffL;
+        } else {
+            table[l2Index] = value;
+        }
         // Written back on flush and close: one write per table instead of one per cluster.
         dirtyL2.add(l2Off);
     }
@@ -764,7 +852,9 @@ public final class Qcow2Image implements BlockDevice {
                 continue;
             }
             counts.add(l2Off / clusterSize, 1);
-            for (long entry : l2Table(l2Off)) {
+            long[] t = l2Table(l2Off);
+            for (int i = 0; i < t.length; i += extL2 ? 2 : 1) {
+                long entry = t[i];
                 if ((entry & COMPRESSED) != 0) {
                     long host = entry & ((1L << x) - 1);
                     long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
@@ -967,6 +1057,7 @@ public final class Qcow2Image implements BlockDevice {
     public String backingFormat() { return backingFormat; }
     public List<Snapshot> snapshots() { return snapshots; }
     public int refcountBits() { return 1 << header.refcountOrder(); }
+    public boolean extendedL2() { return extL2; }
     public String compressionType() { return ClusterCodec.name(header.compressionType()); }
     public BlockDevice backing() { return backing; }
 

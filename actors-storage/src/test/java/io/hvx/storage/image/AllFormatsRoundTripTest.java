@@ -32,6 +32,7 @@ class AllFormatsRoundTripTest {
             new Variant("raw", "raw", ""),
             new Variant("qcow2", "qcow2", "cluster_size=4096"),
             new Variant("qcow2-zstd", "qcow2", "compression_type=zstd"),
+            new Variant("qcow2-extended-l2", "qcow2", "extended_l2=on"),
             new Variant("vmdk-monolithicSparse", "vmdk", "subformat=monolithicSparse"),
             new Variant("vmdk-streamOptimized", "vmdk", "subformat=streamOptimized"),
             new Variant("vmdk-monolithicFlat", "vmdk", "subformat=monolithicFlat"),
