@@ -27,6 +27,8 @@ final class CheckCommand implements Callable<Integer> {
     String format;
     @Option(names = "--output", description = "human or json", defaultValue = "human")
     String output;
+    @Option(names = "-r", description = "repair: leaks or all (refcounts are rebuilt from the tables)")
+    String repair;
     @Parameters(index = "0", description = "image file")
     Path file;
 
@@ -39,9 +41,28 @@ final class CheckCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("hvx image: this image format does not support checks");
                 return UNSUPPORTED;
             }
+            if (repair != null && !repair.equals("leaks") && !repair.equals("all")) {
+                throw new io.hvx.storage.block.ImageFormatException("-r takes 'leaks' or 'all', not '" + repair + "'");
+            }
             long[] result;
             try (Qcow2Image q = Qcow2Image.open(file, true)) {
                 result = q.check();
+            }
+            if (repair != null && (result[1] > 0 || (result[0] > 0 && repair.equals("all")))) {
+                try (Qcow2Image q = Qcow2Image.open(file, false)) {
+                    q.repairRefcounts();
+                }
+                long[] after;
+                try (Qcow2Image q = Qcow2Image.open(file, true)) {
+                    after = q.check();
+                }
+                if (!"json".equals(output)) {
+                    out.println("The following inconsistencies were found and repaired:\n");
+                    out.println("    " + Math.max(0, result[1] - after[1]) + " leaked clusters");
+                    out.println("    " + Math.max(0, result[0] - after[0]) + " corruptions\n");
+                    out.println("Double checking the fixed image now...");
+                }
+                result = after;
             }
             long corruptions = result[0];
             long leaks = result[1];

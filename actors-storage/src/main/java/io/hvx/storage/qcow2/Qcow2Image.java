@@ -917,6 +917,15 @@ public final class Qcow2Image implements BlockDevice {
     }
 
     /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
+    /**
+     * Rewrites the refcounts from the tables, as `check -r all` does: leaks and refcounts that are too low are gone
+     * once the image is closed. The data the tables point to is not changed.
+     */
+    public synchronized void repairRefcounts() throws IOException {
+        requireWritable();
+        markDirty();
+    }
+
     public synchronized long[] check() throws IOException {
         RefcountMap counts = countReferences();
         long rtOff = header.refcountTableOffset();
