@@ -1,16 +1,18 @@
 package io.hvx.storage.qcow2;
 
+import static io.hvx.storage.qcow2.ImageFile.alignUp;
+import static io.hvx.storage.qcow2.ImageFile.ceilDiv;
+import static io.hvx.storage.qcow2.ImageFile.fillZero;
+
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.image.ImageOpener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,7 @@ public final class Qcow2Image implements BlockDevice {
 
     private final Path path;
     private final FileChannel channel;
+    private final ImageFile file;
     private final boolean readOnly;
     private final Qcow2Header header;
     private final int clusterBits;
@@ -72,13 +75,14 @@ public final class Qcow2Image implements BlockDevice {
     private Qcow2Image(Path path, FileChannel channel, boolean readOnly, Set<Path> chain) throws IOException {
         this.path = path;
         this.channel = channel;
+        this.file = new ImageFile(path, channel);
         this.readOnly = readOnly;
         long fileSize = channel.size();
         if (fileSize < Qcow2Header.V2_LENGTH) {
             throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 header");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) Math.min(fileSize, 4096));
-        readFully(hb, 0);
+        file.readFully(hb, 0);
         header = new Qcow2Header(hb);
         if (header.magic() != Qcow2Header.MAGIC) {
             throw new ImageFormatException(path + ": not a qcow2 image (bad magic)");
@@ -145,11 +149,10 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": L1 table offset 0x" + Long.toHexString(l1Off)
                     + " is invalid or past the end of the file");
         }
-        l1 = readTable(l1Off, (int) l1Size);
-        String[] ext = readExtensions(hb, version, fileSize);
-        backingFormat = ext[0];
-        backingFile = readBackingName(hb, fileSize);
-        snapshots = readSnapshots(fileSize);
+        l1 = file.readTable(l1Off, (int) l1Size);
+        backingFormat = HeaderExtensions.backingFormat(path, header, hb);
+        backingFile = HeaderExtensions.backingName(path, header, hb, fileSize);
+        snapshots = SnapshotTable.read(file, header, fileSize, MAX_L1_BYTES);
         fileEnd = alignUp(fileSize, clusterSize);
         codec = ClusterCodec.of(header.compressionType());
         compressedIn = new byte[clusterSize + 1024];
@@ -243,10 +246,10 @@ public final class Qcow2Image implements BlockDevice {
         h.l1TableOffset(l1Off);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE_NEW)) {
-            writeFully(ch, hb.clear(), 0);
+            ImageFile.writeFully(ch, hb.clear(), 0);
             long l1Bytes = alignUp(Math.max(l1Entries * 8, 1), cs);
             ByteBuffer zeros = ByteBuffer.allocate((int) l1Bytes);
-            writeFully(ch, zeros, l1Off);
+            ImageFile.writeFully(ch, zeros, l1Off);
         }
         Qcow2Image img = open(path, false);
         img.modified = true;
@@ -294,7 +297,7 @@ public final class Qcow2Image implements BlockDevice {
                     n += more;
                     next += more;
                 }
-                readFullyOrZero(buffer, host + inCluster);
+                file.readFullyOrZero(buffer, host + inCluster);
             } else {
                 fromBacking(buffer, offset);
             }
@@ -329,7 +332,7 @@ public final class Qcow2Image implements BlockDevice {
                 if (host == 0) {
                     throw new ImageFormatException(path + ": subcluster allocated in a cluster with no host offset");
                 }
-                readFullyOrZero(buffer, checkDataOffset(host) + inCluster);
+                file.readFullyOrZero(buffer, checkDataOffset(host) + inCluster);
             } else if (((bitmap >>> (32 + s)) & 1) != 0) {
                 fillZero(buffer);
             } else {
@@ -412,7 +415,7 @@ public final class Qcow2Image implements BlockDevice {
                 throw new ImageFormatException(path + ": L2 table at 0x" + Long.toHexString(l2Off)
                         + " is misaligned or past the end of the file");
             }
-            t = readTable(l2Off, l2Words);
+            t = file.readTable(l2Off, l2Words);
             if (l2Cache.size() >= 256) {
                 // Bounded so hostile or huge images cannot exhaust the heap; tables are re-read on demand.
                 writeDirtyL2();
@@ -446,7 +449,7 @@ public final class Qcow2Image implements BlockDevice {
         }
         len = (int) Math.min(len, fileSize - host);
         ByteBuffer in = ByteBuffer.wrap(compressedIn, 0, len);
-        readFully(in, host);
+        file.readFully(in, host);
         try {
             codec.decompress(compressedIn, len, clusterScratch, clusterSize);
         } catch (ImageFormatException e) {
@@ -533,11 +536,11 @@ public final class Qcow2Image implements BlockDevice {
         int clen = codec.compress(pending, clusterSize, compressedOut);
         if (clen < 0) {
             long host = writableCluster(clusterStart, false);
-            writeFully(channel, ByteBuffer.wrap(pending), host);
+            file.write(ByteBuffer.wrap(pending), host);
             return;
         }
         long host = allocateBytes(clen);
-        writeFully(channel, ByteBuffer.wrap(compressedOut, 0, clen), host);
+        file.write(ByteBuffer.wrap(compressedOut, 0, clen), host);
         int x = 62 - (clusterBits - 8);
         long extraSectors = ((host + clen - 1) >>> 9) - (host >>> 9);
         setL2Entry(clusterStart, host | COMPRESSED | (extraSectors << x));
@@ -563,7 +566,7 @@ public final class Qcow2Image implements BlockDevice {
             return;
         }
         ByteBuffer slice = buffer.slice(start, len);
-        writeFully(channel, slice, host);
+        file.write(slice, host);
     }
 
     /** Writes a cluster only if it holds data; used by converters so all-zero clusters stay unallocated. */
@@ -579,7 +582,7 @@ public final class Qcow2Image implements BlockDevice {
                 setL2Entry(offset, ZERO);
             } else {
                 long host = writableCluster(offset, true);
-                writeFully(channel, ByteBuffer.wrap(new byte[n]), host + inCluster);
+                file.write(ByteBuffer.wrap(new byte[n]), host + inCluster);
             }
             offset += n;
         }
@@ -609,7 +612,7 @@ public final class Qcow2Image implements BlockDevice {
         }
         long fresh = allocateClusters(1);
         if (old != null) {
-            writeFully(channel, ByteBuffer.wrap(old), fresh);
+            file.write(ByteBuffer.wrap(old), fresh);
         }
         setL2Entry(offset, fresh | COPIED);
         if (host == decompressedHost) {
@@ -632,9 +635,9 @@ public final class Qcow2Image implements BlockDevice {
             table = src;
             ByteBuffer b = ByteBuffer.allocate(clusterSize);
             b.asLongBuffer().put(table);
-            writeFully(channel, b, fresh);
+            file.write(b, fresh);
             l1[l1Index] = fresh | COPIED;
-            writeFully(channel, ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
+            file.write(ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
             l2Cache.put(fresh, table);
             l2Off = fresh;
         } else {
@@ -662,7 +665,7 @@ public final class Qcow2Image implements BlockDevice {
             modified = true;
             if (header.version() >= 3) {
                 header.incompatibleFeatures(header.incompatibleFeatures() | Qcow2Header.INCOMPAT_DIRTY);
-                writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+                file.write(ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
                 sync();
             }
         }
@@ -695,14 +698,14 @@ public final class Qcow2Image implements BlockDevice {
             long at = allocateClusters((int) (bytes / clusterSize));
             ByteBuffer b = ByteBuffer.allocate((int) bytes);
             b.asLongBuffer().put(grown);
-            writeFully(channel, b, at);
+            file.write(b, at);
             sync();
             header.l1TableOffset(at).l1Size((int) need);
-            writeFully(channel, ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
+            file.write(ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
             l1 = grown;
         }
         size = newSize;
-        writeFully(channel, ByteBuffer.allocate(8).putLong(0, newSize), 24);
+        file.write(ByteBuffer.allocate(8).putLong(0, newSize), 24);
         header.size(newSize);
     }
 
@@ -711,7 +714,7 @@ public final class Qcow2Image implements BlockDevice {
             long[] t = l2Cache.get(off);
             l2Out.clear();
             l2Out.asLongBuffer().put(t);
-            writeFully(channel, l2Out, off);
+            file.write(l2Out, off);
         }
         dirtyL2.clear();
     }
@@ -764,55 +767,18 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": " + counts.outOfRange()
                     + " table entries point past the end of the file; refcounts were not rewritten");
         }
-        int order = header.refcountOrder();
-        int bits = 1 << order;
-        long perBlock = (long) clusterSize * 8 / bits;
-        long base = fileEnd / clusterSize;
-        long blocks = 0;
-        long tableClusters = 0;
-        while (true) {
-            long total = base + blocks + tableClusters;
-            long nb = ceilDiv(total, perBlock);
-            long nt = ceilDiv(nb * 8, clusterSize);
-            if (nb == blocks && nt == tableClusters) {
-                break;
-            }
-            blocks = nb;
-            tableClusters = nt;
-        }
-        long total = base + blocks + tableClusters;
-        long maxCount = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
-        ByteBuffer block = ByteBuffer.allocate(clusterSize);
-        ByteBuffer table = ByteBuffer.allocate((int) (tableClusters * clusterSize));
-        for (long b = 0; b < blocks; b++) {
-            java.util.Arrays.fill(block.array(), (byte) 0);
-            for (long i = 0; i < perBlock; i++) {
-                long cluster = b * perBlock + i;
-                if (cluster >= total) {
-                    break;
-                }
-                // Clusters from base on are the new refcount blocks and table themselves.
-                long c = cluster >= base ? 1 : counts.get(cluster);
-                if (c > maxCount) {
-                    throw new ImageFormatException(path + ": cluster " + cluster + " has too many references");
-                }
-                putRefcount(block, (int) i, bits, c);
-            }
-            long at = (base + b) * clusterSize;
-            writeFully(channel, block.clear(), at);
-            table.putLong((int) (b * 8), at);
-        }
-        long tableAt = (base + blocks) * clusterSize;
-        writeFully(channel, table.clear(), tableAt);
-        fileEnd = (base + blocks + tableClusters) * clusterSize;
+        RefcountBlocks.Written w = RefcountBlocks.write(file, counts, fileEnd, clusterSize, header.refcountOrder());
+        long tableAt = w.tableOffset();
+        long tableClusters = w.tableClusters();
+        fileEnd = w.fileEnd();
         sync();
         ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableAt).putInt(8, (int) tableClusters);
-        writeFully(channel, hdr, 48);
+        file.write(hdr, 48);
         header.refcountTableOffset(tableAt).refcountTableClusters((int) tableClusters);
         if (header.version() >= 3) {
             header.incompatibleFeatures(header.incompatibleFeatures() & ~Qcow2Header.INCOMPAT_DIRTY);
             sync();
-            writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+            file.write(ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
         }
         modified = false;
     }
@@ -829,12 +795,12 @@ public final class Qcow2Image implements BlockDevice {
         }
         countTree(counts, header.l1TableOffset(), l1);
         if (header.nbSnapshots() > 0) {
-            long end = snapshotTableEnd();
+            long end = SnapshotTable.end(file, header);
             for (long c = header.snapshotsOffset() / clusterSize; c < ceilDiv(end, clusterSize); c++) {
                 counts.add(c, 1);
             }
             for (Snapshot s : snapshots) {
-                countTree(counts, s.l1Offset(), readTable(s.l1Offset(), s.l1Size()));
+                countTree(counts, s.l1Offset(), file.readTable(s.l1Offset(), s.l1Size()));
             }
         }
         return counts;
@@ -869,54 +835,6 @@ public final class Qcow2Image implements BlockDevice {
         }
     }
 
-    private static void putRefcount(ByteBuffer block, int index, int bits, long value) {
-        switch (bits) {
-            case 8 -> block.put(index, (byte) value);
-            case 16 -> block.putShort(index * 2, (short) value);
-            case 32 -> block.putInt(index * 4, (int) value);
-            case 64 -> block.putLong(index * 8, value);
-            default -> {
-                int perByte = 8 / bits;
-                int byteIndex = index / perByte;
-                int shift = (index % perByte) * bits;
-                int b = block.get(byteIndex) & 0xff;
-                b |= (int) (value << shift);
-                block.put(byteIndex, (byte) b);
-            }
-        }
-    }
-
-    /** Reads the refcount of one host cluster from the on-disk structures (used by check). */
-    long storedRefcount(long cluster) throws IOException {
-        int bits = 1 << header.refcountOrder();
-        long perBlock = (long) clusterSize * 8 / bits;
-        long tableIndex = cluster / perBlock;
-        if (tableIndex >= (long) header.refcountTableClusters() * clusterSize / 8) {
-            return 0;
-        }
-        ByteBuffer e = ByteBuffer.allocate(8);
-        readFully(e, header.refcountTableOffset() + tableIndex * 8);
-        long blockOff = e.getLong(0) & L1_OFFSET_MASK;
-        if (blockOff == 0) {
-            return 0;
-        }
-        int i = (int) (cluster % perBlock);
-        ByteBuffer v = ByteBuffer.allocate(8);
-        switch (bits) {
-            case 8 -> { v.limit(1); readFully(v, blockOff + i); return v.get(0) & 0xffL; }
-            case 16 -> { v.limit(2); readFully(v, blockOff + i * 2L); return v.getShort(0) & 0xffffL; }
-            case 32 -> { v.limit(4); readFully(v, blockOff + i * 4L); return v.getInt(0) & 0xffffffffL; }
-            case 64 -> { readFully(v, blockOff + i * 8L); return v.getLong(0); }
-            default -> {
-                int perByte = 8 / bits;
-                v.limit(1);
-                readFully(v, blockOff + i / perByte);
-                return ((v.get(0) & 0xff) >>> ((i % perByte) * bits)) & ((1 << bits) - 1);
-            }
-        }
-    }
-
-    /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
     /**
      * Rewrites the refcounts from the tables, as `check -r all` does: leaks and refcounts that are too low are gone
      * once the image is closed. The data the tables point to is not changed.
@@ -926,6 +844,7 @@ public final class Qcow2Image implements BlockDevice {
         markDirty();
     }
 
+    /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
     public synchronized long[] check() throws IOException {
         RefcountMap counts = countReferences();
         long rtOff = header.refcountTableOffset();
@@ -935,7 +854,7 @@ public final class Qcow2Image implements BlockDevice {
         }
         long rtEntries = rtClusters * clusterSize / 8;
         ByteBuffer rt = ByteBuffer.allocate((int) Math.min(rtEntries * 8, MAX_L1_BYTES));
-        readFully(rt, rtOff);
+        file.readFully(rt, rtOff);
         for (int i = 0; i < rt.limit() / 8; i++) {
             long b = rt.getLong(i * 8) & L1_OFFSET_MASK;
             if (b != 0) {
@@ -947,7 +866,7 @@ public final class Qcow2Image implements BlockDevice {
         long clusters = ceilDiv(channel.size(), clusterSize);
         for (long c = 0; c < Math.max(clusters, counts.maxCluster() + 1); c++) {
             long want = counts.get(c);
-            long have = storedRefcount(c);
+            long have = RefcountBlocks.stored(file, header, clusterSize, c);
             if (have < want) {
                 corruptions++;
             } else if (have > want) {
@@ -957,99 +876,6 @@ public final class Qcow2Image implements BlockDevice {
         return new long[] {corruptions, leaks};
     }
 
-    // ---- metadata ----------------------------------------------------------------------------------------------
-
-    private String[] readExtensions(ByteBuffer hb, int version, long fileSize) throws IOException {
-        String fmt = null;
-        int pos = header.headerLength();
-        int limit = hb.limit();
-        if (header.backingFileOffset() > 0 && header.backingFileOffset() < limit) {
-            limit = (int) header.backingFileOffset();
-        }
-        while (pos + 8 <= limit) {
-            int type = hb.getInt(pos);
-            int len = hb.getInt(pos + 4);
-            if (type == Qcow2Header.EXT_END) {
-                break;
-            }
-            if (len < 0 || pos + 8L + len > limit) {
-                throw new ImageFormatException(path + ": header extension 0x" + Integer.toHexString(type)
-                        + " runs past the header");
-            }
-            if (type == Qcow2Header.EXT_BACKING_FORMAT) {
-                byte[] f = new byte[len];
-                hb.get(pos + 8, f);
-                fmt = new String(f, StandardCharsets.UTF_8);
-            }
-            pos += 8 + (int) alignUp(len, 8);
-        }
-        return new String[] {fmt};
-    }
-
-    private String readBackingName(ByteBuffer hb, long fileSize) throws IOException {
-        long off = header.backingFileOffset();
-        if (off == 0) {
-            return null;
-        }
-        int len = header.backingFileSize();
-        if (len <= 0 || len > 1023 || off < 0 || off + len > fileSize || off + len > hb.limit()) {
-            throw new ImageFormatException(path + ": invalid backing file name (offset " + off + ", length "
-                    + len + ")");
-        }
-        byte[] b = new byte[len];
-        hb.get((int) off, b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private List<Snapshot> readSnapshots(long fileSize) throws IOException {
-        int n = header.nbSnapshots();
-        List<Snapshot> list = new ArrayList<>();
-        if (n == 0) {
-            return list;
-        }
-        if (n < 0 || n > 65536) {
-            throw new ImageFormatException(path + ": absurd snapshot count " + Integer.toUnsignedString(n));
-        }
-        long off = header.snapshotsOffset();
-        ByteBuffer b = ByteBuffer.allocate(40);
-        for (int i = 0; i < n; i++) {
-            if (off + 40 > fileSize) {
-                throw new ImageFormatException(path + ": snapshot table runs past the end of the file");
-            }
-            readFully(b.clear(), off);
-            long l1Off = b.getLong(0);
-            int l1Size = b.getInt(8);
-            int idLen = b.getShort(12) & 0xffff;
-            int nameLen = b.getShort(14) & 0xffff;
-            long date = b.getInt(16) & 0xffffffffL;
-            long vmState = b.getInt(32) & 0xffffffffL;
-            int extra = b.getInt(36);
-            if (extra < 0 || extra > 1024 || l1Size < 0 || (long) l1Size * 8 > MAX_L1_BYTES
-                    || l1Off + (long) l1Size * 8 > fileSize) {
-                throw new ImageFormatException(path + ": snapshot " + i + " has an invalid table entry");
-            }
-            ByteBuffer names = ByteBuffer.allocate(idLen + nameLen);
-            readFully(names, off + 40 + extra);
-            String id = new String(names.array(), 0, idLen, StandardCharsets.UTF_8);
-            String name = new String(names.array(), idLen, nameLen, StandardCharsets.UTF_8);
-            list.add(new Snapshot(id, name, l1Off, l1Size, date, vmState));
-            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
-        }
-        return List.copyOf(list);
-    }
-
-    private long snapshotTableEnd() throws IOException {
-        long off = header.snapshotsOffset();
-        ByteBuffer b = ByteBuffer.allocate(40);
-        for (int i = 0; i < header.nbSnapshots(); i++) {
-            readFully(b.clear(), off);
-            int idLen = b.getShort(12) & 0xffff;
-            int nameLen = b.getShort(14) & 0xffff;
-            int extra = b.getInt(36);
-            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
-        }
-        return off;
-    }
 
     private static Path resolveBacking(Path image, String name) {
         Path p = Path.of(name);
@@ -1070,64 +896,5 @@ public final class Qcow2Image implements BlockDevice {
     public String compressionType() { return ClusterCodec.name(header.compressionType()); }
     public BlockDevice backing() { return backing; }
 
-    // ---- io helpers --------------------------------------------------------------------------------------------
 
-    private long[] readTable(long offset, int entries) throws IOException {
-        if (entries == 0) {
-            return new long[0];
-        }
-        if (offset + (long) entries * 8 > channel.size()) {
-            throw new ImageFormatException(path + ": table at 0x" + Long.toHexString(offset)
-                    + " runs past the end of the file");
-        }
-        ByteBuffer b = ByteBuffer.allocate(entries * 8).order(ByteOrder.BIG_ENDIAN);
-        readFully(b, offset);
-        long[] t = new long[entries];
-        b.flip().asLongBuffer().get(t);
-        return t;
-    }
-
-    private void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
-    }
-
-    private void readFullyOrZero(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                fillZero(b);
-                return;
-            }
-            offset += n;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
-    }
-
-    private static void fillZero(ByteBuffer b) {
-        while (b.remaining() >= 8) {
-            b.putLong(0);
-        }
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
-    }
-
-    static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
-    }
-
-    static long alignUp(long a, long b) {
-        return ceilDiv(a, b) * b;
-    }
 }
