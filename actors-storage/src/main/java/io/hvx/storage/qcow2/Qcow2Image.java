@@ -24,7 +24,7 @@ import java.util.Set;
  * <p>Metadata changes go straight to the file; refcounts are rebuilt from the L1/L2 tree when a writable image is
  * closed, with the dirty bit set meanwhile so qemu repairs them if hvx never got to close it.
  */
-public final class Qcow2Image implements BlockDevice {
+public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Checkable {
     /** qemu refuses L1 tables above 32 MiB; so do we, which also bounds memory for hostile headers. */
     private static final int MAX_L1_BYTES = 32 << 20;
     private static final long MAX_SIZE = 1L << 61;
@@ -845,7 +845,8 @@ public final class Qcow2Image implements BlockDevice {
     }
 
     /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
-    public synchronized long[] check() throws IOException {
+    @Override
+    public synchronized Result check() throws IOException {
         RefcountMap counts = countReferences();
         long rtOff = header.refcountTableOffset();
         long rtClusters = header.refcountTableClusters();
@@ -873,7 +874,7 @@ public final class Qcow2Image implements BlockDevice {
                 leaks++;
             }
         }
-        return new long[] {corruptions, leaks};
+        return new Result(corruptions, leaks);
     }
 
 

@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
  * block map entries (u32): block index in the data area, 0xffffffff unallocated, 0xfffffffe zero
  * </pre>
  */
-public final class VdiImage implements BlockDevice {
+public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkable {
     public static final int SIGNATURE = 0xbeda107f;
     private static final int UNALLOCATED = 0xffffffff;
     private static final int ZERO = 0xfffffffe;
@@ -293,5 +293,31 @@ public final class VdiImage implements BlockDevice {
             }
             offset += n;
         }
+    }
+
+    /** Every mapped block inside the file and mapped once; the header's allocated count matching the map. */
+    @Override
+    public synchronized Result check() throws IOException {
+        int n = 0;
+        for (int e : map) {
+            if (e != UNALLOCATED && e != ZERO) {
+                n++;
+            }
+        }
+        long[] units = new long[n];
+        n = 0;
+        for (int e : map) {
+            if (e != UNALLOCATED && e != ZERO) {
+                units[n++] = Integer.toUnsignedLong(e);
+            }
+        }
+        long inFile = (channel.size() - dataOffset + blockSize + blockExtra - 1) / ((long) blockSize + blockExtra);
+        long bad = io.hvx.storage.image.Checkable.overlapsAndStrays(units, n, Math.max(inFile, 0));
+        ByteBuffer h = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(h, OFF_BLOCKS_ALLOCATED);
+        if (Integer.toUnsignedLong(h.getInt(0)) != n && type == 1) {
+            bad++;
+        }
+        return new Result(bad, 0);
     }
 }

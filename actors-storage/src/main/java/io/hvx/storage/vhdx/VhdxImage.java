@@ -25,7 +25,7 @@ import java.util.zip.CRC32C;
  * entry follows every chunk_ratio = 2^23 * logical_sector / block_size payload entries.
  * </pre>
  */
-public final class VhdxImage implements BlockDevice {
+public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checkable {
     private static final int KIB64 = 64 << 10;
     private static final long MIB = 1 << 20;
     private static final long MAX_SIZE = 64L << 40;
@@ -509,5 +509,27 @@ public final class VhdxImage implements BlockDevice {
 
     private static long alignUp(long v, long a) {
         return (v + a - 1) / a * a;
+    }
+
+    /** Every present block inside the file, after the metadata, and used by one BAT entry only. */
+    @Override
+    public synchronized Result check() throws IOException {
+        long[] units = new long[bat.length];
+        int n = 0;
+        long blocksInFile = (channel.size() + MIB - 1) / MIB;
+        long bad = 0;
+        for (int i = 0; i < bat.length; i++) {
+            long e = bat[i];
+            boolean payload = (i + 1) % (chunkRatio + 1) != 0;
+            if (payload && ((e & 7) == PAYLOAD_FULLY_PRESENT || (e & 7) == PAYLOAD_PARTIALLY_PRESENT)) {
+                long mib = e >>> 20;
+                if (mib < 3 || mib + blockSize / MIB > blocksInFile) {
+                    bad++;
+                } else {
+                    units[n++] = mib / (blockSize / MIB);
+                }
+            }
+        }
+        return new Result(bad + io.hvx.storage.image.Checkable.overlapsAndStrays(units, n, Long.MAX_VALUE), 0);
     }
 }

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * A VMDK described by a separate text descriptor: monolithicFlat, twoGbMaxExtentSparse, twoGbMaxExtentFlat and any
  * other list of SPARSE, FLAT, VMFS and ZERO extents; the extents are addressed one after another.
  */
-public final class VmdkImage implements BlockDevice {
+public final class VmdkImage implements BlockDevice, io.hvx.storage.image.Checkable {
     /** Split extents stay under 2 GiB, in whole grains. */
     static final long SPLIT_SECTORS = ((2L << 30) - (64 << 10)) / 512;
 
@@ -254,5 +254,20 @@ public final class VmdkImage implements BlockDevice {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** The sum of its sparse extents' checks; flat and zero extents have no tables. */
+    @Override
+    public Result check() throws IOException {
+        long c = 0;
+        long l = 0;
+        for (BlockDevice e : extents) {
+            if (e instanceof io.hvx.storage.image.Checkable k) {
+                Result r = k.check();
+                c += r.corruptions();
+                l += r.leaks();
+            }
+        }
+        return new Result(c, l);
     }
 }
