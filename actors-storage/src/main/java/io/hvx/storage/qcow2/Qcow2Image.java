@@ -26,13 +26,13 @@ import java.util.Set;
  */
 public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Checkable {
     /** qemu refuses L1 tables above 32 MiB; so do we, which also bounds memory for hostile headers. */
-    private static final int MAX_L1_BYTES = 32 << 20;
+    static final int MAX_L1_BYTES = 32 << 20;
     private static final long MAX_SIZE = 1L << 61;
-    private static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
-    private static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
-    private static final long COPIED = 1L << 63;
-    private static final long COMPRESSED = 1L << 62;
-    private static final long ZERO = 1L;
+    static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long COPIED = 1L << 63;
+    static final long COMPRESSED = 1L << 62;
+    static final long ZERO = 1L;
 
     private final Path path;
     private final FileChannel channel;
@@ -784,55 +784,11 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
     }
 
     private RefcountMap countReferences() throws IOException {
-        RefcountMap counts = new RefcountMap(Math.max(fileEnd, alignUp(channel.size(), clusterSize)) / clusterSize
-                + 1024);
-        long headerEnd = Math.max(header.headerLength(), 8);
-        if (header.backingFileOffset() != 0) {
-            headerEnd = Math.max(headerEnd, header.backingFileOffset() + header.backingFileSize());
-        }
-        for (long c = 0; c < ceilDiv(headerEnd, clusterSize); c++) {
-            counts.add(c, 1);
-        }
-        countTree(counts, header.l1TableOffset(), l1);
-        if (header.nbSnapshots() > 0) {
-            long end = SnapshotTable.end(file, header);
-            for (long c = header.snapshotsOffset() / clusterSize; c < ceilDiv(end, clusterSize); c++) {
-                counts.add(c, 1);
-            }
-            for (Snapshot s : snapshots) {
-                countTree(counts, s.l1Offset(), file.readTable(s.l1Offset(), s.l1Size()));
-            }
-        }
-        return counts;
+        return references().count(Math.max(fileEnd, alignUp(channel.size(), clusterSize)), l1, snapshots);
     }
 
-    private void countTree(RefcountMap counts, long l1Offset, long[] table) throws IOException {
-        long l1Bytes = Math.max((long) table.length * 8, 1);
-        for (long c = l1Offset / clusterSize; c < ceilDiv(l1Offset + l1Bytes, clusterSize); c++) {
-            counts.add(c, 1);
-        }
-        int x = 62 - (clusterBits - 8);
-        for (long e : table) {
-            long l2Off = e & L1_OFFSET_MASK;
-            if (l2Off == 0) {
-                continue;
-            }
-            counts.add(l2Off / clusterSize, 1);
-            long[] t = l2Table(l2Off);
-            for (int i = 0; i < t.length; i += extL2 ? 2 : 1) {
-                long entry = t[i];
-                if ((entry & COMPRESSED) != 0) {
-                    long host = entry & ((1L << x) - 1);
-                    long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
-                    long end = (host & ~511L) + sectors * 512;
-                    for (long c = host / clusterSize; c < ceilDiv(end, clusterSize); c++) {
-                        counts.add(c, 1);
-                    }
-                } else if ((entry & L2_OFFSET_MASK) != 0) {
-                    counts.add((entry & L2_OFFSET_MASK) / clusterSize, 1);
-                }
-            }
-        }
+    private ReferenceCounter references() {
+        return new ReferenceCounter(file, header, clusterBits, extL2, this::l2Table);
     }
 
     /**
@@ -847,34 +803,7 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
     /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
     @Override
     public synchronized Result check() throws IOException {
-        RefcountMap counts = countReferences();
-        long rtOff = header.refcountTableOffset();
-        long rtClusters = header.refcountTableClusters();
-        for (long c = rtOff / clusterSize; c < rtOff / clusterSize + rtClusters; c++) {
-            counts.add(c, 1);
-        }
-        long rtEntries = rtClusters * clusterSize / 8;
-        ByteBuffer rt = ByteBuffer.allocate((int) Math.min(rtEntries * 8, MAX_L1_BYTES));
-        file.readFully(rt, rtOff);
-        for (int i = 0; i < rt.limit() / 8; i++) {
-            long b = rt.getLong(i * 8) & L1_OFFSET_MASK;
-            if (b != 0) {
-                counts.add(b / clusterSize, 1);
-            }
-        }
-        long corruptions = counts.outOfRange();
-        long leaks = 0;
-        long clusters = ceilDiv(channel.size(), clusterSize);
-        for (long c = 0; c < Math.max(clusters, counts.maxCluster() + 1); c++) {
-            long want = counts.get(c);
-            long have = RefcountBlocks.stored(file, header, clusterSize, c);
-            if (have < want) {
-                corruptions++;
-            } else if (have > want) {
-                leaks++;
-            }
-        }
-        return new Result(corruptions, leaks);
+        return references().check(countReferences());
     }
 
 
