@@ -1,6 +1,7 @@
 package io.hvx.storage.cli;
 
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.image.Converter;
 import io.hvx.storage.image.ImageCreator;
 import io.hvx.storage.image.ImageFormat;
@@ -28,6 +29,8 @@ final class ConvertCommand implements Callable<Integer> {
     String options;
     @Option(names = "-p", description = "show progress")
     boolean progress;
+    @Option(names = "-c", description = "compress the output (qcow2)")
+    boolean compress;
     @Parameters(index = "0", description = "input image")
     Path input;
     @Parameters(index = "1", description = "output image")
@@ -46,7 +49,13 @@ final class ConvertCommand implements Callable<Integer> {
                 throw new java.io.IOException("output must not be the input image");
             }
             try (BlockDevice src = ImageOpener.open(input, inFmt, true)) {
-                try (BlockDevice dst = ImageCreator.create(target.temp(), outFmt, src.size(), opts)) {
+                try (BlockDevice dst = ImageCreator.create(target, outFmt, src.size(), opts)) {
+                    if (compress) {
+                        if (!(dst instanceof io.hvx.storage.qcow2.Qcow2Image q)) {
+                            throw new ImageFormatException("Compression not supported for this file format");
+                        }
+                        q.compressWrites(true);
+                    }
                     Progress bar = new Progress(out, src.size(), progress);
                     new Converter().copy(src, dst, bar::update);
                     bar.done();

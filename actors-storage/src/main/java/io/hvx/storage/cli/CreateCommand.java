@@ -57,7 +57,7 @@ final class CreateCommand implements Callable<Integer> {
             } else {
                 throw new ImageFormatException("image size must be specified");
             }
-            try (BlockDevice ignored = ImageCreator.create(target.temp(), fmt, bytes, opts)) {
+            try (BlockDevice ignored = ImageCreator.create(target, fmt, bytes, opts)) {
                 // Created and closed: the empty image is complete.
             }
             target.commit();

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "image", mixinStandardHelpOptions = true,
         description = "Disk image tools compatible with qemu-img.",
         subcommands = {InfoCommand.class, CheckCommand.class, ConvertCommand.class, CompareCommand.class,
-                CreateCommand.class, ResizeCommand.class,
+                CreateCommand.class, ResizeCommand.class, ImportOvaCommand.class, ExportOvaCommand.class,
                 io.hvx.storage.store.cli.PushCommand.class, io.hvx.storage.store.cli.PullCommand.class,
                 io.hvx.storage.store.cli.ListCommand.class, io.hvx.storage.store.cli.ShowCommand.class,
                 io.hvx.storage.store.cli.RmCommand.class, io.hvx.storage.store.cli.GcCommand.class,

@@ -47,8 +47,26 @@ final class InfoCommand implements Callable<Integer> {
                                     .append(",\n");
                         }
                         j.append("    \"format-specific\": {\"type\": \"qcow2\", \"data\": {\"compat\": \"")
-                                .append(q.version() >= 3 ? "1.1" : "0.10").append("\", \"refcount-bits\": ")
+                                .append(q.version() >= 3 ? "1.1" : "0.10").append("\", \"compression-type\": \"")
+                                .append(q.compressionType()).append("\", \"extended-l2\": ").append(q.extendedL2())
+                                .append(", \"refcount-bits\": ")
                                 .append(q.refcountBits()).append("}},\n");
+                    }
+                    if (dev instanceof Qcow2Image q && !q.snapshots().isEmpty()) {
+                        j.append("    \"snapshots\": [");
+                        for (int i = 0; i < q.snapshots().size(); i++) {
+                            Qcow2Image.Snapshot s = q.snapshots().get(i);
+                            j.append(i == 0 ? "" : ", ").append("{\"id\": ").append(Json.quote(s.id()))
+                                    .append(", \"name\": ").append(Json.quote(s.name()))
+                                    .append(", \"vm-state-size\": ").append(s.vmStateSize())
+                                    .append(", \"date-sec\": ").append(s.dateSeconds()).append('}');
+                        }
+                        j.append("],\n");
+                    }
+                    String sub = subformat(dev);
+                    if (sub != null) {
+                        j.append("    \"format-specific\": {\"type\": ").append(Json.quote(fmt.qemuName()))
+                                .append(", \"data\": {\"create-type\": ").append(Json.quote(sub)).append("}},\n");
                     }
                     j.append("    \"format\": ").append(Json.quote(fmt.qemuName())).append(",\n");
                     j.append("    \"actual-size\": ").append(actual).append(",\n");
@@ -59,6 +77,11 @@ final class InfoCommand implements Callable<Integer> {
                     out.println("file format: " + fmt.qemuName());
                     out.println("virtual size: " + human(dev.size()) + " (" + dev.size() + " bytes)");
                     out.println("disk size: " + human(actual));
+                    String sub = subformat(dev);
+                    if (sub != null) {
+                        out.println("Format specific information:");
+                        out.println("    create type: " + sub);
+                    }
                     if (dev instanceof Qcow2Image q) {
                         out.println("cluster_size: " + q.clusterSize());
                         if (q.backingFile() != null) {
@@ -77,6 +100,8 @@ final class InfoCommand implements Callable<Integer> {
                         }
                         out.println("Format specific information:");
                         out.println("    compat: " + (q.version() >= 3 ? "1.1" : "0.10"));
+                        out.println("    compression type: " + q.compressionType());
+                        out.println("    extended l2: " + q.extendedL2());
                         out.println("    refcount bits: " + q.refcountBits());
                     }
                 }
@@ -86,6 +111,18 @@ final class InfoCommand implements Callable<Integer> {
         } catch (Exception e) {
             return Failures.report(spec.commandLine().getErr(), e, 1);
         }
+    }
+
+    /** The variant of formats that have several (VMDK create type, VHD/VHDX/VDI subformat), else null. */
+    private static String subformat(BlockDevice dev) {
+        return switch (dev) {
+            case io.hvx.storage.vmdk.VmdkImage v -> v.createType();
+            case io.hvx.storage.vmdk.VmdkSparseImage v -> v.streamOptimized() ? "streamOptimized" : "monolithicSparse";
+            case io.hvx.storage.vhd.VhdImage v -> v.subformat();
+            case io.hvx.storage.vhdx.VhdxImage v -> v.subformat();
+            case io.hvx.storage.vdi.VdiImage v -> v.subformat();
+            default -> null;
+        };
     }
 
     static String human(long bytes) {

@@ -9,7 +9,8 @@ public enum ImageFormat {
     QCOW2("qcow2"),
     VMDK("vmdk"),
     VPC("vpc"),
-    VDI("vdi");
+    VDI("vdi"),
+    VHDX("vhdx");
 
     private final String qemuName;
 

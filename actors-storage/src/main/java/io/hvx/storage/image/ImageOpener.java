@@ -7,7 +7,9 @@ import io.hvx.storage.qcow2.Qcow2Image;
 import io.hvx.storage.raw.RawImage;
 import io.hvx.storage.vdi.VdiImage;
 import io.hvx.storage.vhd.VhdImage;
+import io.hvx.storage.vhdx.VhdxImage;
 import io.hvx.storage.vmdk.SparseHeader;
+import io.hvx.storage.vmdk.VmdkImage;
 import io.hvx.storage.vmdk.VmdkSparseImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,11 +43,19 @@ public final class ImageOpener {
                 return ImageFormat.VDI;
             }
             if (b.position() >= 8 && new String(b.array(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII)
+                    .equals("vhdxfile")) {
+                return ImageFormat.VHDX;
+            }
+            if (b.position() >= 8 && new String(b.array(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII)
                     .equals("conectix")) {
                 // Like qemu, only dynamic VHDs (footer copy at the start) are detected; fixed ones need -f vpc.
                 return ImageFormat.VPC;
             }
-            if (b.position() >= 4 && b.order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0) == SparseHeader.MAGIC) {
+            if (b.position() >= 4 && b.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)
+                    == SparseHeader.MAGIC) {
+                return ImageFormat.VMDK;
+            }
+            if (VmdkImage.looksLikeDescriptor(b.array(), b.position())) {
                 return ImageFormat.VMDK;
             }
             return ImageFormat.RAW;
@@ -56,6 +66,22 @@ public final class ImageOpener {
 
     public static BlockDevice open(Path path, ImageFormat format, boolean readOnly) throws IOException {
         return openChain(path, format == null ? null : format.qemuName(), readOnly, new HashSet<>());
+    }
+
+    private static BlockDevice openVmdk(Path path, boolean readOnly) throws IOException {
+        byte[] head = new byte[512];
+        int n;
+        try (var in = Files.newInputStream(path)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n >= 4 && java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)
+                == SparseHeader.MAGIC) {
+            return VmdkSparseImage.open(path, readOnly);
+        }
+        if (VmdkImage.looksLikeDescriptor(head, n)) {
+            return VmdkImage.open(path, readOnly);
+        }
+        throw new ImageFormatException(path + ": not a VMDK (no sparse header and no text descriptor)");
     }
 
     /** Opens one link of a backing chain; chain holds the real paths already open, to refuse loops. */
@@ -75,9 +101,10 @@ public final class ImageOpener {
         return switch (format) {
             case RAW -> RawImage.open(path, readOnly);
             case QCOW2 -> Qcow2Image.open(path, readOnly, chain);
-            case VMDK -> VmdkSparseImage.open(path);
-            case VPC -> VhdImage.open(path);
-            case VDI -> VdiImage.open(path);
+            case VMDK -> openVmdk(path, readOnly);
+            case VPC -> VhdImage.open(path, readOnly, chain);
+            case VDI -> VdiImage.open(path, readOnly);
+            case VHDX -> VhdxImage.open(path, readOnly);
         };
     }
 }

@@ -1,22 +1,22 @@
 package io.hvx.storage.qcow2;
 
+import static io.hvx.storage.qcow2.ImageFile.alignUp;
+import static io.hvx.storage.qcow2.ImageFile.ceilDiv;
+import static io.hvx.storage.qcow2.ImageFile.fillZero;
+
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.image.ImageOpener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 
 /**
  * A qcow2 image (versions 2 and 3) read and written through the {@link BlockDevice} interface.
@@ -24,23 +24,27 @@ import java.util.zip.Inflater;
  * <p>Metadata changes go straight to the file; refcounts are rebuilt from the L1/L2 tree when a writable image is
  * closed, with the dirty bit set meanwhile so qemu repairs them if hvx never got to close it.
  */
-public final class Qcow2Image implements BlockDevice {
+public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Checkable {
     /** qemu refuses L1 tables above 32 MiB; so do we, which also bounds memory for hostile headers. */
-    private static final int MAX_L1_BYTES = 32 << 20;
+    static final int MAX_L1_BYTES = 32 << 20;
     private static final long MAX_SIZE = 1L << 61;
-    private static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
-    private static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
-    private static final long COPIED = 1L << 63;
-    private static final long COMPRESSED = 1L << 62;
-    private static final long ZERO = 1L;
+    static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long COPIED = 1L << 63;
+    static final long COMPRESSED = 1L << 62;
+    static final long ZERO = 1L;
 
     private final Path path;
     private final FileChannel channel;
+    private final ImageFile file;
     private final boolean readOnly;
     private final Qcow2Header header;
     private final int clusterBits;
     private final int clusterSize;
     private final int l2Entries;
+    /** Extended L2: each entry is followed by a 32-subcluster bitmap (allocated bits 0-31, zero bits 32-63). */
+    private final boolean extL2;
+    private final int l2Words;
     private final BlockDevice backing;
     private final String backingFile;
     private final String backingFormat;
@@ -54,10 +58,16 @@ public final class Qcow2Image implements BlockDevice {
     private final Map<Long, long[]> l2Cache = new HashMap<>();
     private final Set<Long> dirtyL2 = new java.util.HashSet<>();
     private final ByteBuffer l2Out;
-    private final Inflater inflater = new Inflater(true);
+    private final ClusterCodec codec;
     private final byte[] compressedIn;
     private final byte[] clusterScratch;
     private long decompressedHost = -1;
+    private boolean compressWrites;
+    private byte[] pending;
+    private byte[] compressedOut;
+    private long pendingCluster = -1;
+    private long byteNext = -1;
+    private long byteAreaEnd = -1;
 
     /** An internal snapshot as listed in the snapshot table. */
     public record Snapshot(String id, String name, long l1Offset, int l1Size, long dateSeconds, long vmStateSize) {}
@@ -65,13 +75,14 @@ public final class Qcow2Image implements BlockDevice {
     private Qcow2Image(Path path, FileChannel channel, boolean readOnly, Set<Path> chain) throws IOException {
         this.path = path;
         this.channel = channel;
+        this.file = new ImageFile(path, channel);
         this.readOnly = readOnly;
         long fileSize = channel.size();
         if (fileSize < Qcow2Header.V2_LENGTH) {
             throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 header");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) Math.min(fileSize, 4096));
-        readFully(hb, 0);
+        file.readFully(hb, 0);
         header = new Qcow2Header(hb);
         if (header.magic() != Qcow2Header.MAGIC) {
             throw new ImageFormatException(path + ": not a qcow2 image (bad magic)");
@@ -80,12 +91,23 @@ public final class Qcow2Image implements BlockDevice {
         if (version != 2 && version != 3) {
             throw new ImageFormatException(path + ": unsupported qcow2 version " + version);
         }
+        if (version == 3 && hb.limit() < 104) {
+            throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 v3 header");
+        }
+        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
+            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
+        }
         clusterBits = header.clusterBits();
         if (clusterBits < 9 || clusterBits > 21) {
             throw new ImageFormatException(path + ": invalid cluster_bits " + clusterBits + " (must be 9..21)");
         }
         clusterSize = 1 << clusterBits;
-        l2Entries = clusterSize / 8;
+        extL2 = (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_EXTL2) != 0;
+        if (extL2 && clusterBits < 14) {
+            throw new ImageFormatException(path + ": extended L2 entries need clusters of at least 16 KiB");
+        }
+        l2Words = clusterSize / 8;
+        l2Entries = extL2 ? clusterSize / 16 : clusterSize / 8;
         size = header.size();
         if (size < 0 || size > MAX_SIZE) {
             throw new ImageFormatException(path + ": absurd virtual size " + Long.toUnsignedString(size));
@@ -94,22 +116,24 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": encrypted qcow2 images are not supported");
         }
         long incompat = header.incompatibleFeatures();
-        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION)) != 0) {
+        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION
+                | Qcow2Header.INCOMPAT_EXTL2)) != 0) {
             throw new ImageFormatException(path + ": unsupported incompatible features 0x" + Long.toHexString(incompat)
                     + ((incompat & Qcow2Header.INCOMPAT_EXTL2) != 0 ? " (extended L2 entries)" : "")
                     + ((incompat & Qcow2Header.INCOMPAT_DATA_FILE) != 0 ? " (external data file)" : "")
                     + ((incompat & Qcow2Header.INCOMPAT_CORRUPT) != 0 ? " (image is marked corrupt)" : ""));
         }
-        if (header.compressionType() != 0) {
+        if (header.compressionType() != ClusterCodec.TYPE_ZLIB
+                && (incompat & Qcow2Header.INCOMPAT_COMPRESSION) == 0) {
             throw new ImageFormatException(path + ": compression type " + header.compressionType()
-                    + " (zstd) is not supported yet");
+                    + " is set without the compression-type feature bit");
+        }
+        if (header.compressionType() > ClusterCodec.TYPE_ZSTD) {
+            throw new ImageFormatException(path + ": unknown compression type " + header.compressionType());
         }
         int order = header.refcountOrder();
         if (order < 0 || order > 6) {
             throw new ImageFormatException(path + ": invalid refcount_order " + order);
-        }
-        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
-            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
         }
         long l1Needed = ceilDiv(ceilDiv(size, clusterSize), l2Entries);
         long l1Size = Integer.toUnsignedLong(header.l1Size());
@@ -125,12 +149,12 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": L1 table offset 0x" + Long.toHexString(l1Off)
                     + " is invalid or past the end of the file");
         }
-        l1 = readTable(l1Off, (int) l1Size);
-        String[] ext = readExtensions(hb, version, fileSize);
-        backingFormat = ext[0];
-        backingFile = readBackingName(hb, fileSize);
-        snapshots = readSnapshots(fileSize);
+        l1 = file.readTable(l1Off, (int) l1Size);
+        backingFormat = HeaderExtensions.backingFormat(path, header, hb);
+        backingFile = HeaderExtensions.backingName(path, header, hb, fileSize);
+        snapshots = SnapshotTable.read(file, header, fileSize, MAX_L1_BYTES);
         fileEnd = alignUp(fileSize, clusterSize);
+        codec = ClusterCodec.of(header.compressionType());
         compressedIn = new byte[clusterSize + 1024];
         clusterScratch = new byte[clusterSize];
         l2Out = ByteBuffer.allocate(clusterSize);
@@ -167,6 +191,15 @@ public final class Qcow2Image implements BlockDevice {
     /** Creates an empty version 3 image; backingFile may be null. */
     public static Qcow2Image create(Path path, long size, int clusterBits, String backingFile, String backingFormat)
             throws IOException {
+        return create(path, size, new Qcow2CreateOptions(clusterBits, backingFile, backingFormat, "zlib", false));
+    }
+
+    /** Creates an empty version 3 image with the given options. */
+    public static Qcow2Image create(Path path, long size, Qcow2CreateOptions options) throws IOException {
+        int clusterBits = options.clusterBits();
+        String backingFile = options.backingFile();
+        String backingFormat = options.backingFormat();
+        int compression = options.compressionTypeCode();
         if (clusterBits < 9 || clusterBits > 21) {
             throw new ImageFormatException("cluster size must be a power of two between 512 and 2M");
         }
@@ -174,7 +207,10 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException("invalid image size " + size);
         }
         int cs = 1 << clusterBits;
-        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / 8);
+        if (options.extendedL2() && clusterBits < 14) {
+            throw new ImageFormatException("extended L2 entries need a cluster size of at least 16 KiB");
+        }
+        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / (options.extendedL2() ? 16 : 8));
         if (l1Entries * 8 > MAX_L1_BYTES) {
             throw new ImageFormatException("image size " + size + " is too large for cluster size " + cs);
         }
@@ -182,6 +218,13 @@ public final class Qcow2Image implements BlockDevice {
         Qcow2Header h = new Qcow2Header(hb);
         h.magic(Qcow2Header.MAGIC).version(3).clusterBits(clusterBits).size(size).l1Size((int) l1Entries)
                 .refcountOrder(4).headerLength(Qcow2Header.V3_LENGTH);
+        if (compression != ClusterCodec.TYPE_ZLIB) {
+            h.incompatibleFeatures(Qcow2Header.INCOMPAT_COMPRESSION);
+            hb.put(104, (byte) compression);
+        }
+        if (options.extendedL2()) {
+            h.incompatibleFeatures(h.incompatibleFeatures() | Qcow2Header.INCOMPAT_EXTL2);
+        }
         int pos = Qcow2Header.V3_LENGTH;
         if (backingFile != null && backingFormat != null) {
             byte[] f = backingFormat.getBytes(StandardCharsets.UTF_8);
@@ -203,10 +246,10 @@ public final class Qcow2Image implements BlockDevice {
         h.l1TableOffset(l1Off);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE_NEW)) {
-            writeFully(ch, hb.clear(), 0);
+            ImageFile.writeFully(ch, hb.clear(), 0);
             long l1Bytes = alignUp(Math.max(l1Entries * 8, 1), cs);
             ByteBuffer zeros = ByteBuffer.allocate((int) l1Bytes);
-            writeFully(ch, zeros, l1Off);
+            ImageFile.writeFully(ch, zeros, l1Off);
         }
         Qcow2Image img = open(path, false);
         img.modified = true;
@@ -224,6 +267,7 @@ public final class Qcow2Image implements BlockDevice {
 
     @Override
     public synchronized void read(ByteBuffer buffer, long offset) throws IOException {
+        flushPending();
         BlockDevice.checkRange(this, offset, buffer.remaining());
         while (buffer.hasRemaining()) {
             int inCluster = (int) (offset & (clusterSize - 1));
@@ -234,38 +278,93 @@ public final class Qcow2Image implements BlockDevice {
             if ((entry & COMPRESSED) != 0) {
                 decompress(entry);
                 buffer.put(clusterScratch, inCluster, n);
+            } else if (extL2) {
+                readSubclusters(buffer, offset - inCluster, inCluster, entry, l2Bitmap(offset));
             } else if ((entry & ZERO) != 0) {
                 fillZero(buffer);
             } else if ((entry & L2_OFFSET_MASK) != 0) {
                 long host = checkDataOffset(entry & L2_OFFSET_MASK);
-                readFullyOrZero(buffer, host + inCluster);
-            } else if (backing != null && offset < backing.size()) {
-                int fromBacking = (int) Math.min(n, backing.size() - offset);
-                buffer.limit(buffer.position() + fromBacking);
-                backing.read(buffer, offset);
-                buffer.limit(buffer.position() + n - fromBacking);
-                fillZero(buffer);
+                // Following clusters stored right after this one are read with the same call.
+                long next = offset + n;
+                while (!extL2 && buffer.limit() < lim && host + inCluster + (buffer.limit() - buffer.position())
+                        < channel.size()) {
+                    long e = l2Entry(next);
+                    if ((e & (COMPRESSED | ZERO)) != 0 || (e & L2_OFFSET_MASK) != host + (next - offset + inCluster)) {
+                        break;
+                    }
+                    int more = Math.min(lim - buffer.limit(), clusterSize);
+                    buffer.limit(buffer.limit() + more);
+                    n += more;
+                    next += more;
+                }
+                file.readFullyOrZero(buffer, host + inCluster);
             } else {
-                fillZero(buffer);
+                fromBacking(buffer, offset);
             }
             buffer.limit(lim);
             offset += n;
         }
     }
 
+    /** Fills the buffer with the backing file's bytes at offset, zeros where there is none. */
+    private void fromBacking(ByteBuffer buffer, long offset) throws IOException {
+        if (backing != null && offset < backing.size()) {
+            int lim = buffer.limit();
+            int n = (int) Math.min(buffer.remaining(), backing.size() - offset);
+            buffer.limit(buffer.position() + n);
+            backing.read(buffer, offset);
+            buffer.limit(lim);
+        }
+        fillZero(buffer);
+    }
+
+    /** One cluster's bytes with extended L2: each subcluster is allocated, reads as zeros, or falls through. */
+    private void readSubclusters(ByteBuffer buffer, long clusterStart, int inCluster, long entry, long bitmap)
+            throws IOException {
+        int sub = clusterSize / 32;
+        long host = entry & L2_OFFSET_MASK;
+        int lim = buffer.limit();
+        while (buffer.hasRemaining()) {
+            int s = inCluster / sub;
+            int n = Math.min(buffer.remaining(), sub - inCluster % sub);
+            buffer.limit(buffer.position() + n);
+            if (((bitmap >>> s) & 1) != 0) {
+                if (host == 0) {
+                    throw new ImageFormatException(path + ": subcluster allocated in a cluster with no host offset");
+                }
+                file.readFullyOrZero(buffer, checkDataOffset(host) + inCluster);
+            } else if (((bitmap >>> (32 + s)) & 1) != 0) {
+                fillZero(buffer);
+            } else {
+                fromBacking(buffer, clusterStart + inCluster);
+            }
+            buffer.limit(lim);
+            inCluster += n;
+        }
+    }
+
     @Override
     public synchronized Extent extentAt(long offset) throws IOException {
+        flushPending();
         long len = 0;
         Boolean zero = null;
         long pos = offset;
         while (pos < size && len < (64L << 20)) {
             long entry = l2Entry(pos);
             boolean z;
+            long bitmap = extL2 ? l2Bitmap(pos) : 0;
             if ((entry & COMPRESSED) != 0) {
                 z = false;
-            } else if ((entry & ZERO) != 0) {
+            } else if (extL2 && (bitmap & 0xffffffffL) != 0) {
+                z = false;
+            } else if (extL2 && (bitmap >>> 32) == 0xffffffffL) {
                 z = true;
-            } else if ((entry & L2_OFFSET_MASK) != 0) {
+            } else if (extL2 && (bitmap >>> 32) != 0 && backing != null) {
+                // Some subclusters read as zeros, the rest come from the backing file: report data.
+                z = false;
+            } else if (!extL2 && (entry & ZERO) != 0) {
+                z = true;
+            } else if (!extL2 && (entry & L2_OFFSET_MASK) != 0) {
                 z = false;
             } else {
                 z = backing == null || pos >= backing.size();
@@ -294,7 +393,19 @@ public final class Qcow2Image implements BlockDevice {
         if (l2Off == 0) {
             return 0;
         }
-        return l2Table(l2Off)[(int) (cluster % l2Entries)];
+        return l2Table(l2Off)[slot(cluster)];
+    }
+
+    private int slot(long cluster) {
+        int i = (int) (cluster % l2Entries);
+        return extL2 ? i * 2 : i;
+    }
+
+    /** The subcluster bitmap of a guest offset's cluster (extended L2 only), 0 when the L2 table is absent. */
+    private long l2Bitmap(long offset) throws IOException {
+        long cluster = offset >>> clusterBits;
+        long l2Off = l1[(int) (cluster / l2Entries)] & L1_OFFSET_MASK;
+        return l2Off == 0 ? 0 : l2Table(l2Off)[slot(cluster) + 1];
     }
 
     private long[] l2Table(long l2Off) throws IOException {
@@ -304,7 +415,7 @@ public final class Qcow2Image implements BlockDevice {
                 throw new ImageFormatException(path + ": L2 table at 0x" + Long.toHexString(l2Off)
                         + " is misaligned or past the end of the file");
             }
-            t = readTable(l2Off, l2Entries);
+            t = file.readTable(l2Off, l2Words);
             if (l2Cache.size() >= 256) {
                 // Bounded so hostile or huge images cannot exhaust the heap; tables are re-read on demand.
                 writeDirtyL2();
@@ -338,25 +449,13 @@ public final class Qcow2Image implements BlockDevice {
         }
         len = (int) Math.min(len, fileSize - host);
         ByteBuffer in = ByteBuffer.wrap(compressedIn, 0, len);
-        readFully(in, host);
-        inflater.reset();
-        inflater.setInput(compressedIn, 0, len);
+        file.readFully(in, host);
         try {
-            int out = 0;
-            while (out < clusterSize) {
-                int n = inflater.inflate(clusterScratch, out, clusterSize - out);
-                if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                out += n;
-            }
-            if (out < clusterSize) {
-                throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
-                        + " is truncated");
-            }
-        } catch (DataFormatException e) {
-            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
-                    + " is corrupt: " + e.getMessage());
+            codec.decompress(compressedIn, len, clusterScratch, clusterSize);
+        } catch (ImageFormatException e) {
+            decompressedHost = -1;
+            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host) + ": "
+                    + e.getMessage());
         }
         decompressedHost = host;
     }
@@ -368,6 +467,10 @@ public final class Qcow2Image implements BlockDevice {
         requireWritable();
         BlockDevice.checkRange(this, offset, buffer.remaining());
         markDirty();
+        if (compressWrites) {
+            writeCompressed(buffer, offset);
+            return;
+        }
         int end = buffer.limit();
         // Consecutive clusters usually land on consecutive host clusters: gather them into one positional write.
         long runHost = -1;
@@ -391,12 +494,79 @@ public final class Qcow2Image implements BlockDevice {
         buffer.limit(end).position(end);
     }
 
+    /**
+     * From now on every cluster written is stored compressed (qemu-img convert -c). Writes are gathered one cluster
+     * at a time, so a sequential writer pays one compression per cluster.
+     */
+    public synchronized void compressWrites(boolean on) throws IOException {
+        flushPending();
+        compressWrites = on;
+        if (on && pending == null) {
+            pending = new byte[clusterSize];
+            compressedOut = new byte[clusterSize];
+        }
+    }
+
+    private void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
+        while (buffer.hasRemaining()) {
+            long clusterStart = offset & ~((long) clusterSize - 1);
+            int inCluster = (int) (offset - clusterStart);
+            int n = Math.min(buffer.remaining(), clusterSize - inCluster);
+            if (clusterStart != pendingCluster) {
+                flushPending();
+                int valid = (int) Math.min(clusterSize, size - clusterStart);
+                java.util.Arrays.fill(pending, (byte) 0);
+                if (inCluster != 0 || n < valid) {
+                    read(ByteBuffer.wrap(pending, 0, valid), clusterStart);
+                }
+                pendingCluster = clusterStart;
+            }
+            buffer.get(pending, inCluster, n);
+            offset += n;
+        }
+    }
+
+    /** Stores the gathered cluster: compressed when that is smaller, as a plain cluster otherwise. */
+    private void flushPending() throws IOException {
+        if (pendingCluster < 0) {
+            return;
+        }
+        long clusterStart = pendingCluster;
+        pendingCluster = -1;
+        int clen = codec.compress(pending, clusterSize, compressedOut);
+        if (clen < 0) {
+            long host = writableCluster(clusterStart, false);
+            file.write(ByteBuffer.wrap(pending), host);
+            return;
+        }
+        long host = allocateBytes(clen);
+        file.write(ByteBuffer.wrap(compressedOut, 0, clen), host);
+        int x = 62 - (clusterBits - 8);
+        long extraSectors = ((host + clen - 1) >>> 9) - (host >>> 9);
+        setL2Entry(clusterStart, host | COMPRESSED | (extraSectors << x));
+    }
+
+    /** Byte-granular space for compressed clusters; several share a host cluster, as in qemu. */
+    private long allocateBytes(int len) {
+        if (byteNext < 0 || byteAreaEnd != fileEnd) {
+            byteNext = fileEnd;
+        }
+        long need = byteNext + len - fileEnd;
+        if (need > 0) {
+            allocateClusters((int) ceilDiv(need, clusterSize));
+        }
+        long at = byteNext;
+        byteNext += len;
+        byteAreaEnd = fileEnd;
+        return at;
+    }
+
     private void writeRun(ByteBuffer buffer, int start, int len, long host) throws IOException {
         if (len == 0) {
             return;
         }
         ByteBuffer slice = buffer.slice(start, len);
-        writeFully(channel, slice, host);
+        file.write(slice, host);
     }
 
     /** Writes a cluster only if it holds data; used by converters so all-zero clusters stay unallocated. */
@@ -412,7 +582,7 @@ public final class Qcow2Image implements BlockDevice {
                 setL2Entry(offset, ZERO);
             } else {
                 long host = writableCluster(offset, true);
-                writeFully(channel, ByteBuffer.wrap(new byte[n]), host + inCluster);
+                file.write(ByteBuffer.wrap(new byte[n]), host + inCluster);
             }
             offset += n;
         }
@@ -427,7 +597,8 @@ public final class Qcow2Image implements BlockDevice {
     private long writableCluster(long offset, boolean partial) throws IOException {
         long entry = l2Entry(offset);
         long host = entry & L2_OFFSET_MASK;
-        if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0) {
+        boolean whole = !extL2 || (l2Bitmap(offset) & 0xffffffffL) == 0xffffffffL;
+        if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0 && whole) {
             return host;
         }
         long clusterStart = offset & ~((long) clusterSize - 1);
@@ -441,7 +612,7 @@ public final class Qcow2Image implements BlockDevice {
         }
         long fresh = allocateClusters(1);
         if (old != null) {
-            writeFully(channel, ByteBuffer.wrap(old), fresh);
+            file.write(ByteBuffer.wrap(old), fresh);
         }
         setL2Entry(offset, fresh | COPIED);
         if (host == decompressedHost) {
@@ -453,26 +624,32 @@ public final class Qcow2Image implements BlockDevice {
     private void setL2Entry(long offset, long value) throws IOException {
         long cluster = offset >>> clusterBits;
         int l1Index = (int) (cluster / l2Entries);
-        int l2Index = (int) (cluster % l2Entries);
+        int l2Index = slot(cluster);
         long l1e = l1[l1Index];
         long l2Off = l1e & L1_OFFSET_MASK;
         long[] table;
         if (l2Off == 0 || (l1e & COPIED) == 0) {
             // A new L2 table, or a private copy of one shared with a snapshot.
-            long[] src = l2Off == 0 ? new long[l2Entries] : l2Table(l2Off).clone();
+            long[] src = l2Off == 0 ? new long[l2Words] : l2Table(l2Off).clone();
             long fresh = allocateClusters(1);
             table = src;
             ByteBuffer b = ByteBuffer.allocate(clusterSize);
             b.asLongBuffer().put(table);
-            writeFully(channel, b, fresh);
+            file.write(b, fresh);
             l1[l1Index] = fresh | COPIED;
-            writeFully(channel, ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
+            file.write(ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
             l2Cache.put(fresh, table);
             l2Off = fresh;
         } else {
             table = l2Table(l2Off);
         }
-        table[l2Index] = value;
+        if (extL2) {
+            // A standard cluster is either fully allocated, reads as zeros (ZERO asked) or is compressed.
+            table[l2Index] = value == ZERO ? 0 : value;
+            table[l2Index + 1] = value == ZERO ? 0xffffffffL << 32 : (value & COMPRESSED) != 0 ? 0 : 0xffffffffL;
+        } else {
+            table[l2Index] = value;
+        }
         // Written back on flush and close: one write per table instead of one per cluster.
         dirtyL2.add(l2Off);
     }
@@ -488,7 +665,7 @@ public final class Qcow2Image implements BlockDevice {
             modified = true;
             if (header.version() >= 3) {
                 header.incompatibleFeatures(header.incompatibleFeatures() | Qcow2Header.INCOMPAT_DIRTY);
-                writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+                file.write(ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
                 sync();
             }
         }
@@ -521,14 +698,14 @@ public final class Qcow2Image implements BlockDevice {
             long at = allocateClusters((int) (bytes / clusterSize));
             ByteBuffer b = ByteBuffer.allocate((int) bytes);
             b.asLongBuffer().put(grown);
-            writeFully(channel, b, at);
+            file.write(b, at);
             sync();
             header.l1TableOffset(at).l1Size((int) need);
-            writeFully(channel, ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
+            file.write(ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
             l1 = grown;
         }
         size = newSize;
-        writeFully(channel, ByteBuffer.allocate(8).putLong(0, newSize), 24);
+        file.write(ByteBuffer.allocate(8).putLong(0, newSize), 24);
         header.size(newSize);
     }
 
@@ -537,13 +714,14 @@ public final class Qcow2Image implements BlockDevice {
             long[] t = l2Cache.get(off);
             l2Out.clear();
             l2Out.asLongBuffer().put(t);
-            writeFully(channel, l2Out, off);
+            file.write(l2Out, off);
         }
         dirtyL2.clear();
     }
 
     @Override
     public synchronized void flush() throws IOException {
+        flushPending();
         writeDirtyL2();
         channel.force(false);
     }
@@ -563,12 +741,13 @@ public final class Qcow2Image implements BlockDevice {
     public synchronized void close() throws IOException {
         try {
             if (modified && !readOnly) {
+                flushPending();
                 writeDirtyL2();
                 rebuildRefcounts();
                 sync();
             }
         } finally {
-            inflater.end();
+            codec.close();
             channel.close();
             if (backing != null) {
                 backing.close();
@@ -588,281 +767,45 @@ public final class Qcow2Image implements BlockDevice {
             throw new ImageFormatException(path + ": " + counts.outOfRange()
                     + " table entries point past the end of the file; refcounts were not rewritten");
         }
-        int order = header.refcountOrder();
-        int bits = 1 << order;
-        long perBlock = (long) clusterSize * 8 / bits;
-        long base = fileEnd / clusterSize;
-        long blocks = 0;
-        long tableClusters = 0;
-        while (true) {
-            long total = base + blocks + tableClusters;
-            long nb = ceilDiv(total, perBlock);
-            long nt = ceilDiv(nb * 8, clusterSize);
-            if (nb == blocks && nt == tableClusters) {
-                break;
-            }
-            blocks = nb;
-            tableClusters = nt;
-        }
-        long total = base + blocks + tableClusters;
-        long maxCount = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
-        ByteBuffer block = ByteBuffer.allocate(clusterSize);
-        ByteBuffer table = ByteBuffer.allocate((int) (tableClusters * clusterSize));
-        for (long b = 0; b < blocks; b++) {
-            java.util.Arrays.fill(block.array(), (byte) 0);
-            for (long i = 0; i < perBlock; i++) {
-                long cluster = b * perBlock + i;
-                if (cluster >= total) {
-                    break;
-                }
-                // Clusters from base on are the new refcount blocks and table themselves.
-                long c = cluster >= base ? 1 : counts.get(cluster);
-                if (c > maxCount) {
-                    throw new ImageFormatException(path + ": cluster " + cluster + " has too many references");
-                }
-                putRefcount(block, (int) i, bits, c);
-            }
-            long at = (base + b) * clusterSize;
-            writeFully(channel, block.clear(), at);
-            table.putLong((int) (b * 8), at);
-        }
-        long tableAt = (base + blocks) * clusterSize;
-        writeFully(channel, table.clear(), tableAt);
-        fileEnd = (base + blocks + tableClusters) * clusterSize;
+        RefcountBlocks.Written w = RefcountBlocks.write(file, counts, fileEnd, clusterSize, header.refcountOrder());
+        long tableAt = w.tableOffset();
+        long tableClusters = w.tableClusters();
+        fileEnd = w.fileEnd();
         sync();
         ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableAt).putInt(8, (int) tableClusters);
-        writeFully(channel, hdr, 48);
+        file.write(hdr, 48);
         header.refcountTableOffset(tableAt).refcountTableClusters((int) tableClusters);
         if (header.version() >= 3) {
             header.incompatibleFeatures(header.incompatibleFeatures() & ~Qcow2Header.INCOMPAT_DIRTY);
             sync();
-            writeFully(channel, ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
+            file.write(ByteBuffer.allocate(8).putLong(0, header.incompatibleFeatures()), 72);
         }
         modified = false;
     }
 
     private RefcountMap countReferences() throws IOException {
-        RefcountMap counts = new RefcountMap(Math.max(fileEnd, alignUp(channel.size(), clusterSize)) / clusterSize
-                + 1024);
-        long headerEnd = Math.max(header.headerLength(), 8);
-        if (header.backingFileOffset() != 0) {
-            headerEnd = Math.max(headerEnd, header.backingFileOffset() + header.backingFileSize());
-        }
-        for (long c = 0; c < ceilDiv(headerEnd, clusterSize); c++) {
-            counts.add(c, 1);
-        }
-        countTree(counts, header.l1TableOffset(), l1);
-        if (header.nbSnapshots() > 0) {
-            long end = snapshotTableEnd();
-            for (long c = header.snapshotsOffset() / clusterSize; c < ceilDiv(end, clusterSize); c++) {
-                counts.add(c, 1);
-            }
-            for (Snapshot s : snapshots) {
-                countTree(counts, s.l1Offset(), readTable(s.l1Offset(), s.l1Size()));
-            }
-        }
-        return counts;
+        return references().count(Math.max(fileEnd, alignUp(channel.size(), clusterSize)), l1, snapshots);
     }
 
-    private void countTree(RefcountMap counts, long l1Offset, long[] table) throws IOException {
-        long l1Bytes = Math.max((long) table.length * 8, 1);
-        for (long c = l1Offset / clusterSize; c < ceilDiv(l1Offset + l1Bytes, clusterSize); c++) {
-            counts.add(c, 1);
-        }
-        int x = 62 - (clusterBits - 8);
-        for (long e : table) {
-            long l2Off = e & L1_OFFSET_MASK;
-            if (l2Off == 0) {
-                continue;
-            }
-            counts.add(l2Off / clusterSize, 1);
-            for (long entry : l2Table(l2Off)) {
-                if ((entry & COMPRESSED) != 0) {
-                    long host = entry & ((1L << x) - 1);
-                    long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
-                    long end = (host & ~511L) + sectors * 512;
-                    for (long c = host / clusterSize; c < ceilDiv(end, clusterSize); c++) {
-                        counts.add(c, 1);
-                    }
-                } else if ((entry & L2_OFFSET_MASK) != 0) {
-                    counts.add((entry & L2_OFFSET_MASK) / clusterSize, 1);
-                }
-            }
-        }
+    private ReferenceCounter references() {
+        return new ReferenceCounter(file, header, clusterBits, extL2, this::l2Table);
     }
 
-    private static void putRefcount(ByteBuffer block, int index, int bits, long value) {
-        switch (bits) {
-            case 8 -> block.put(index, (byte) value);
-            case 16 -> block.putShort(index * 2, (short) value);
-            case 32 -> block.putInt(index * 4, (int) value);
-            case 64 -> block.putLong(index * 8, value);
-            default -> {
-                int perByte = 8 / bits;
-                int byteIndex = index / perByte;
-                int shift = (index % perByte) * bits;
-                int b = block.get(byteIndex) & 0xff;
-                b |= (int) (value << shift);
-                block.put(byteIndex, (byte) b);
-            }
-        }
-    }
-
-    /** Reads the refcount of one host cluster from the on-disk structures (used by check). */
-    long storedRefcount(long cluster) throws IOException {
-        int bits = 1 << header.refcountOrder();
-        long perBlock = (long) clusterSize * 8 / bits;
-        long tableIndex = cluster / perBlock;
-        if (tableIndex >= (long) header.refcountTableClusters() * clusterSize / 8) {
-            return 0;
-        }
-        ByteBuffer e = ByteBuffer.allocate(8);
-        readFully(e, header.refcountTableOffset() + tableIndex * 8);
-        long blockOff = e.getLong(0) & L1_OFFSET_MASK;
-        if (blockOff == 0) {
-            return 0;
-        }
-        int i = (int) (cluster % perBlock);
-        ByteBuffer v = ByteBuffer.allocate(8);
-        switch (bits) {
-            case 8 -> { v.limit(1); readFully(v, blockOff + i); return v.get(0) & 0xffL; }
-            case 16 -> { v.limit(2); readFully(v, blockOff + i * 2L); return v.getShort(0) & 0xffffL; }
-            case 32 -> { v.limit(4); readFully(v, blockOff + i * 4L); return v.getInt(0) & 0xffffffffL; }
-            case 64 -> { readFully(v, blockOff + i * 8L); return v.getLong(0); }
-            default -> {
-                int perByte = 8 / bits;
-                v.limit(1);
-                readFully(v, blockOff + i / perByte);
-                return ((v.get(0) & 0xff) >>> ((i % perByte) * bits)) & ((1 << bits) - 1);
-            }
-        }
+    /**
+     * Rewrites the refcounts from the tables, as `check -r all` does: leaks and refcounts that are too low are gone
+     * once the image is closed. The data the tables point to is not changed.
+     */
+    public synchronized void repairRefcounts() throws IOException {
+        requireWritable();
+        markDirty();
     }
 
     /** Compares stored refcounts with the references found in the tables: [corruptions, leaks]. */
-    public synchronized long[] check() throws IOException {
-        RefcountMap counts = countReferences();
-        long rtOff = header.refcountTableOffset();
-        long rtClusters = header.refcountTableClusters();
-        for (long c = rtOff / clusterSize; c < rtOff / clusterSize + rtClusters; c++) {
-            counts.add(c, 1);
-        }
-        long rtEntries = rtClusters * clusterSize / 8;
-        ByteBuffer rt = ByteBuffer.allocate((int) Math.min(rtEntries * 8, MAX_L1_BYTES));
-        readFully(rt, rtOff);
-        for (int i = 0; i < rt.limit() / 8; i++) {
-            long b = rt.getLong(i * 8) & L1_OFFSET_MASK;
-            if (b != 0) {
-                counts.add(b / clusterSize, 1);
-            }
-        }
-        long corruptions = counts.outOfRange();
-        long leaks = 0;
-        long clusters = ceilDiv(channel.size(), clusterSize);
-        for (long c = 0; c < Math.max(clusters, counts.maxCluster() + 1); c++) {
-            long want = counts.get(c);
-            long have = storedRefcount(c);
-            if (have < want) {
-                corruptions++;
-            } else if (have > want) {
-                leaks++;
-            }
-        }
-        return new long[] {corruptions, leaks};
+    @Override
+    public synchronized Result check() throws IOException {
+        return references().check(countReferences());
     }
 
-    // ---- metadata ----------------------------------------------------------------------------------------------
-
-    private String[] readExtensions(ByteBuffer hb, int version, long fileSize) throws IOException {
-        String fmt = null;
-        int pos = header.headerLength();
-        int limit = hb.limit();
-        if (header.backingFileOffset() > 0 && header.backingFileOffset() < limit) {
-            limit = (int) header.backingFileOffset();
-        }
-        while (pos + 8 <= limit) {
-            int type = hb.getInt(pos);
-            int len = hb.getInt(pos + 4);
-            if (type == Qcow2Header.EXT_END) {
-                break;
-            }
-            if (len < 0 || pos + 8L + len > limit) {
-                throw new ImageFormatException(path + ": header extension 0x" + Integer.toHexString(type)
-                        + " runs past the header");
-            }
-            if (type == Qcow2Header.EXT_BACKING_FORMAT) {
-                byte[] f = new byte[len];
-                hb.get(pos + 8, f);
-                fmt = new String(f, StandardCharsets.UTF_8);
-            }
-            pos += 8 + (int) alignUp(len, 8);
-        }
-        return new String[] {fmt};
-    }
-
-    private String readBackingName(ByteBuffer hb, long fileSize) throws IOException {
-        long off = header.backingFileOffset();
-        if (off == 0) {
-            return null;
-        }
-        int len = header.backingFileSize();
-        if (len <= 0 || len > 1023 || off < 0 || off + len > fileSize || off + len > hb.limit()) {
-            throw new ImageFormatException(path + ": invalid backing file name (offset " + off + ", length "
-                    + len + ")");
-        }
-        byte[] b = new byte[len];
-        hb.get((int) off, b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private List<Snapshot> readSnapshots(long fileSize) throws IOException {
-        int n = header.nbSnapshots();
-        List<Snapshot> list = new ArrayList<>();
-        if (n == 0) {
-            return list;
-        }
-        if (n < 0 || n > 65536) {
-            throw new ImageFormatException(path + ": absurd snapshot count " + Integer.toUnsignedString(n));
-        }
-        long off = header.snapshotsOffset();
-        ByteBuffer b = ByteBuffer.allocate(40);
-        for (int i = 0; i < n; i++) {
-            if (off + 40 > fileSize) {
-                throw new ImageFormatException(path + ": snapshot table runs past the end of the file");
-            }
-            readFully(b.clear(), off);
-            long l1Off = b.getLong(0);
-            int l1Size = b.getInt(8);
-            int idLen = b.getShort(12) & 0xffff;
-            int nameLen = b.getShort(14) & 0xffff;
-            long date = b.getInt(16) & 0xffffffffL;
-            long vmState = b.getInt(32) & 0xffffffffL;
-            int extra = b.getInt(36);
-            if (extra < 0 || extra > 1024 || l1Size < 0 || (long) l1Size * 8 > MAX_L1_BYTES
-                    || l1Off + (long) l1Size * 8 > fileSize) {
-                throw new ImageFormatException(path + ": snapshot " + i + " has an invalid table entry");
-            }
-            ByteBuffer names = ByteBuffer.allocate(idLen + nameLen);
-            readFully(names, off + 40 + extra);
-            String id = new String(names.array(), 0, idLen, StandardCharsets.UTF_8);
-            String name = new String(names.array(), idLen, nameLen, StandardCharsets.UTF_8);
-            list.add(new Snapshot(id, name, l1Off, l1Size, date, vmState));
-            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
-        }
-        return List.copyOf(list);
-    }
-
-    private long snapshotTableEnd() throws IOException {
-        long off = header.snapshotsOffset();
-        ByteBuffer b = ByteBuffer.allocate(40);
-        for (int i = 0; i < header.nbSnapshots(); i++) {
-            readFully(b.clear(), off);
-            int idLen = b.getShort(12) & 0xffff;
-            int nameLen = b.getShort(14) & 0xffff;
-            int extra = b.getInt(36);
-            off = alignUp(off + 40 + extra + idLen + nameLen, 8);
-        }
-        return off;
-    }
 
     private static Path resolveBacking(Path image, String name) {
         Path p = Path.of(name);
@@ -879,67 +822,9 @@ public final class Qcow2Image implements BlockDevice {
     public String backingFormat() { return backingFormat; }
     public List<Snapshot> snapshots() { return snapshots; }
     public int refcountBits() { return 1 << header.refcountOrder(); }
-    public boolean compressionZlib() { return header.compressionType() == 0; }
+    public boolean extendedL2() { return extL2; }
+    public String compressionType() { return ClusterCodec.name(header.compressionType()); }
     public BlockDevice backing() { return backing; }
 
-    // ---- io helpers --------------------------------------------------------------------------------------------
 
-    private long[] readTable(long offset, int entries) throws IOException {
-        if (entries == 0) {
-            return new long[0];
-        }
-        if (offset + (long) entries * 8 > channel.size()) {
-            throw new ImageFormatException(path + ": table at 0x" + Long.toHexString(offset)
-                    + " runs past the end of the file");
-        }
-        ByteBuffer b = ByteBuffer.allocate(entries * 8).order(ByteOrder.BIG_ENDIAN);
-        readFully(b, offset);
-        long[] t = new long[entries];
-        b.flip().asLongBuffer().get(t);
-        return t;
-    }
-
-    private void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
-    }
-
-    private void readFullyOrZero(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                fillZero(b);
-                return;
-            }
-            offset += n;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
-    }
-
-    private static void fillZero(ByteBuffer b) {
-        while (b.remaining() >= 8) {
-            b.putLong(0);
-        }
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
-    }
-
-    static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
-    }
-
-    static long alignUp(long a, long b) {
-        return ceilDiv(a, b) * b;
-    }
 }

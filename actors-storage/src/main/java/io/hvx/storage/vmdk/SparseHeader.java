@@ -38,6 +38,7 @@ public final class SparseHeader {
     public long descriptorOffset() { return buffer.getLong(28); }
     public long descriptorSize() { return buffer.getLong(36); }
     public int numGTEsPerGT() { return buffer.getInt(44); }
+    public long rgdOffset() { return buffer.getLong(48); }
     public long gdOffset() { return buffer.getLong(56); }
     public long overHead() { return buffer.getLong(64); }
     public int compressAlgorithm() { return buffer.getShort(77) & 0xffff; }

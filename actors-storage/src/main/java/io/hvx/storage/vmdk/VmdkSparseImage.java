@@ -13,14 +13,21 @@ import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
-/** Reads a hosted sparse VMDK extent: monolithicSparse and streamOptimized (compressed grains with markers). */
-public final class VmdkSparseImage implements BlockDevice {
+/**
+ * A hosted sparse VMDK extent: monolithicSparse and the extents of twoGbMaxExtentSparse are read and written (new
+ * grains appended, grain tables written back on flush); streamOptimized (compressed grains with markers) is read.
+ */
+public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.Checkable {
     private static final long MAX_CAPACITY_SECTORS = 1L << 40;
     private static final int MAX_GRAIN_SECTORS = 1 << 12;
 
     private final Path path;
     private final FileChannel channel;
+    private final boolean readOnly;
     private final SparseHeader header;
+    private final int[] rgd;
+    private final java.util.Set<Integer> dirtyGts = new java.util.HashSet<>();
+    private long nextSector;
     private final long size;
     private final int grainBytes;
     private final int gtEntries;
@@ -32,9 +39,10 @@ public final class VmdkSparseImage implements BlockDevice {
     private byte[] compressedIn;
     private long cachedGrain = -1;
 
-    private VmdkSparseImage(Path path, FileChannel channel) throws IOException {
+    private VmdkSparseImage(Path path, FileChannel channel, boolean readOnly) throws IOException {
         this.path = path;
         this.channel = channel;
+        this.readOnly = readOnly;
         long fileSize = channel.size();
         if (fileSize < SparseHeader.SECTOR) {
             throw new ImageFormatException(path + ": file is truncated, no VMDK header");
@@ -92,18 +100,82 @@ public final class VmdkSparseImage implements BlockDevice {
         readFully(gdb, gdOff);
         gd = new int[(int) gdEntries];
         gdb.flip().asIntBuffer().get(gd);
+        long rgdOff = h.rgdOffset() * SparseHeader.SECTOR;
+        if ((h.flags() & SparseHeader.FLAG_REDUNDANT_GT) != 0 && h.rgdOffset() > 0
+                && rgdOff + gdEntries * 4 <= fileSize) {
+            ByteBuffer rb = ByteBuffer.allocate((int) (gdEntries * 4)).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(rb, rgdOff);
+            rgd = new int[(int) gdEntries];
+            rb.flip().asIntBuffer().get(rgd);
+        } else {
+            rgd = null;
+        }
+        if (!readOnly && compressed) {
+            throw new ImageFormatException(path + ": a streamOptimized VMDK can only be read; convert it instead");
+        }
+        nextSector = (fileSize + SparseHeader.SECTOR - 1) / SparseHeader.SECTOR;
         grain = new byte[grainBytes];
         compressedIn = new byte[grainBytes + 1024];
     }
 
     public static VmdkSparseImage open(Path path) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        return open(path, true);
+    }
+
+    public static VmdkSparseImage open(Path path, boolean readOnly) throws IOException {
+        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            return new VmdkSparseImage(path, ch);
+            return new VmdkSparseImage(path, ch, readOnly);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Creates a sparse extent with 64 KiB grains and every grain table preallocated (primary and redundant copies,
+     * as VMware and qemu lay them out); descriptor is embedded for monolithicSparse, null for a split extent.
+     */
+    public static VmdkSparseImage create(Path path, long capacitySectors, String descriptor) throws IOException {
+        final int grainSectors = 128;
+        final int gtes = 512;
+        final int gtSectors = gtes * 4 / SparseHeader.SECTOR;
+        if (capacitySectors < 0 || capacitySectors > MAX_CAPACITY_SECTORS) {
+            throw new ImageFormatException("VMDK capacity of " + capacitySectors + " sectors is out of range");
+        }
+        long grains = (capacitySectors + grainSectors - 1) / grainSectors;
+        long tables = Math.max(1, (grains + gtes - 1) / gtes);
+        long gdSectors = (tables * 4 + SparseHeader.SECTOR - 1) / SparseHeader.SECTOR;
+        byte[] desc = descriptor == null ? new byte[0] : descriptor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long descSectors = descriptor == null ? 0 : Math.max(20, (desc.length + SparseHeader.SECTOR - 1)
+                / SparseHeader.SECTOR);
+        long rgdAt = 1 + descSectors;
+        long rgtAt = rgdAt + gdSectors;
+        long gdAt = rgtAt + tables * gtSectors;
+        long gtAt = gdAt + gdSectors;
+        long overhead = (gtAt + tables * gtSectors + grainSectors - 1) / grainSectors * grainSectors;
+        if (overhead * SparseHeader.SECTOR > Integer.MAX_VALUE) {
+            throw new ImageFormatException("VMDK extent of " + capacitySectors + " sectors is too large for one file");
+        }
+        ByteBuffer head = ByteBuffer.allocate((int) (overhead * SparseHeader.SECTOR)).order(ByteOrder.LITTLE_ENDIAN);
+        new SparseHeader(head).init(1, SparseHeader.FLAG_NEWLINE_TEST | SparseHeader.FLAG_REDUNDANT_GT,
+                capacitySectors, grainSectors, descriptor == null ? 0 : 1, descSectors, gtes, gdAt, overhead, 0);
+        head.putLong(48, rgdAt);
+        head.put(SparseHeader.SECTOR, desc);
+        for (int t = 0; t < tables; t++) {
+            head.putInt((int) (rgdAt * SparseHeader.SECTOR + t * 4L), (int) (rgtAt + (long) t * gtSectors));
+            head.putInt((int) (gdAt * SparseHeader.SECTOR + t * 4L), (int) (gtAt + (long) t * gtSectors));
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE_NEW)) {
+            head.clear();
+            long at = 0;
+            while (head.hasRemaining()) {
+                at += ch.write(head, at);
+            }
+        }
+        return open(path, false);
     }
 
     @Override
@@ -131,6 +203,7 @@ public final class VmdkSparseImage implements BlockDevice {
             gt = new int[gtEntries];
             b.flip().asIntBuffer().get(gt);
             if (gtCache.size() > 4096) {
+                writeDirtyTables();
                 gtCache.clear();
             }
             gtCache.put(gdIndex, gt);
@@ -232,21 +305,93 @@ public final class VmdkSparseImage implements BlockDevice {
     }
 
     @Override
-    public void write(ByteBuffer buffer, long offset) throws IOException {
-        throw new IOException(path + ": writing to an existing VMDK is not supported; convert it instead");
+    public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is open read-only");
+        }
+        BlockDevice.checkRange(this, offset, buffer.remaining());
+        while (buffer.hasRemaining()) {
+            int inGrain = (int) (offset % grainBytes);
+            int n = Math.min(buffer.remaining(), grainBytes - inGrain);
+            long sector = gte(offset);
+            if (sector <= 1) {
+                sector = allocateGrain(offset);
+            }
+            int lim = buffer.limit();
+            buffer.limit(buffer.position() + n);
+            long at = sector * SparseHeader.SECTOR + inGrain;
+            while (buffer.hasRemaining()) {
+                at += channel.write(buffer, at);
+            }
+            buffer.limit(lim);
+            offset += n;
+        }
+    }
+
+    /** Appends a zero grain (a hole until written) and points the grain table at it. */
+    private long allocateGrain(long offset) throws IOException {
+        long grainIndex = offset / grainBytes;
+        int gdIndex = (int) (grainIndex / gtEntries);
+        if (gd[gdIndex] == 0) {
+            throw new ImageFormatException(path + ": grain table " + gdIndex + " is not allocated; hvx only writes "
+                    + "VMDKs whose grain tables are preallocated");
+        }
+        gte(offset);
+        long sector = nextSector;
+        long grainSectors = grainBytes / SparseHeader.SECTOR;
+        nextSector += grainSectors;
+        long end = nextSector * SparseHeader.SECTOR;
+        if (channel.size() < end) {
+            channel.write(ByteBuffer.allocate(1), end - 1);
+        }
+        gtCache.get(gdIndex)[(int) (grainIndex % gtEntries)] = (int) sector;
+        dirtyGts.add(gdIndex);
+        return sector;
+    }
+
+    private void writeDirtyTables() throws IOException {
+        for (int gdIndex : dirtyGts) {
+            int[] gt = gtCache.get(gdIndex);
+            ByteBuffer b = ByteBuffer.allocate(gtEntries * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asIntBuffer().put(gt);
+            writeAt(b, Integer.toUnsignedLong(gd[gdIndex]) * SparseHeader.SECTOR);
+            if (rgd != null && rgd[gdIndex] != 0) {
+                writeAt(b.clear(), Integer.toUnsignedLong(rgd[gdIndex]) * SparseHeader.SECTOR);
+            }
+        }
+        dirtyGts.clear();
+    }
+
+    private void writeAt(ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining()) {
+            at += channel.write(b, at);
+        }
     }
 
     @Override
-    public void flush() {}
+    public synchronized void flush() throws IOException {
+        if (!readOnly) {
+            writeDirtyTables();
+            channel.force(false);
+        }
+    }
 
     @Override
-    public void discard(long offset, long length) throws IOException {
-        throw new IOException(path + ": VMDK images are opened read-only");
+    public synchronized void discard(long offset, long length) throws IOException {
+        BlockDevice.checkRange(this, offset, length);
+        long end = offset + length;
+        while (offset < end) {
+            int n = (int) Math.min(end - offset, grainBytes - offset % grainBytes);
+            if (gte(offset) > 1) {
+                write(ByteBuffer.allocate(n), offset);
+            }
+            offset += n;
+        }
     }
 
     @Override
     public boolean readOnly() {
-        return true;
+        return readOnly;
     }
 
     public boolean streamOptimized() {
@@ -255,8 +400,14 @@ public final class VmdkSparseImage implements BlockDevice {
 
     @Override
     public synchronized void close() throws IOException {
-        inflater.end();
-        channel.close();
+        try {
+            if (!readOnly) {
+                writeDirtyTables();
+            }
+        } finally {
+            inflater.end();
+            channel.close();
+        }
     }
 
     private void readFully(ByteBuffer b, long offset) throws IOException {
@@ -267,5 +418,35 @@ public final class VmdkSparseImage implements BlockDevice {
             }
             offset += n;
         }
+    }
+
+    /** Every grain referenced once (a grain past the end of the file fails the check); walks existing tables. */
+    @Override
+    public synchronized Result check() throws IOException {
+        long grains = (size + grainBytes - 1) / grainBytes;
+        long fileSectors = (channel.size() + SparseHeader.SECTOR - 1) / SparseHeader.SECTOR;
+        long[] units = new long[1024];
+        int n = 0;
+        for (int t = 0; t < gd.length; t++) {
+            if (gd[t] == 0) {
+                continue;
+            }
+            for (int i = 0; i < gtEntries && (long) t * gtEntries + i < grains; i++) {
+                long sector = gte(((long) t * gtEntries + i) * grainBytes);
+                if (sector <= 1) {
+                    continue;
+                }
+                if (sector >= fileSectors) {
+                    // qemu-img treats this as a failed check (exit 1), not a counted corruption.
+                    throw new ImageFormatException(path + ": grain for sector " + ((long) t * gtEntries + i)
+                            * (grainBytes / SparseHeader.SECTOR) + " points past the end of the file");
+                }
+                if (n == units.length) {
+                    units = java.util.Arrays.copyOf(units, n * 2);
+                }
+                units[n++] = sector;
+            }
+        }
+        return new Result(io.hvx.storage.image.Checkable.overlapsAndStrays(units, n, Long.MAX_VALUE), 0);
     }
 }

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * Converts one 1 GiB image (random data, written zeros, holes) with qemu-img and with hvx in the same run and prints
- * the time ratios. A program, not a test: run it by hand (see docs/benchmarks-storage.md).
+ * the time ratios. A program, not a test: run it by hand (see docs/benchmarks.md, storage section).
  */
 public final class ConvertBenchmark {
     private static final long GIB = 1L << 30;

@@ -106,6 +106,25 @@ class ImageCommandTest {
     }
 
     @Test
+    void check_r_all_repairs_leaks_and_low_refcounts_so_qemu_finds_the_image_clean() throws Exception {
+        Path img = sample();
+        Path leaky = dir.resolve("leaky.qcow2");
+        Files.copy(img, leaky);
+        Qemu.io(leaky, "qcow2", "write -P 1 6M 64k");
+        long l2 = l2OffsetFor(leaky, 6L << 20);
+        try (RandomAccessFile f = new RandomAccessFile(leaky.toFile(), "rw")) {
+            f.seek(l2 + 8L * ((6L << 20) >> 16));
+            f.writeLong(0);
+        }
+        byte[] before = Qemu.rawView(leaky, dir);
+        var r = CliRunner.run("check", "-r", "all", leaky.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("1 leaked clusters"), r.out());
+        assertEquals(0, Qemu.run("qemu-img", "check", leaky.toString()).exitCode());
+        assertArrayEquals(before, Qemu.rawView(leaky, dir));
+    }
+
+    @Test
     void info_json_names_format_size_and_backing() throws Exception {
         Path base = sample();
         Path top = dir.resolve("top.qcow2");

@@ -11,7 +11,13 @@ public final class Images {
     private Images() {}
 
     public static byte[] readAll(Path image) throws IOException {
-        try (BlockDevice d = ImageOpener.open(image, null, true)) {
+        return readAll(image, null);
+    }
+
+    /** Reads with the format named (qemu-img's name), for formats that are not probed, like fixed VHD. */
+    public static byte[] readAll(Path image, String format) throws IOException {
+        try (BlockDevice d = ImageOpener.open(image, format == null ? null
+                : io.hvx.storage.image.ImageFormat.byName(format), true)) {
             ByteBuffer b = ByteBuffer.allocate((int) d.size());
             d.read(b, 0);
             return b.array();

@@ -84,4 +84,10 @@ public final class Qemu {
         Files.delete(raw);
         return b;
     }
+
+    /** Bytes the file occupies on disk (holes excluded), from stat(1). */
+    public static long allocatedBytes(Path file) throws IOException, InterruptedException {
+        String[] parts = ok("stat", "-c", "%b %B", file.toString()).trim().split(" ");
+        return Long.parseLong(parts[0]) * Long.parseLong(parts[1]);
+    }
 }
