@@ -79,11 +79,16 @@ class ClusterJoinTest {
     return store;
   }
 
+  // Members get time to join on a loaded machine; the intruder is expected to fail, so it gets less.
   private Config tlsNode(String name, Path secret, int clusterPort, List<Integer> seeds) {
+    return tlsNode(name, secret, clusterPort, seeds, 60);
+  }
+
+  private Config tlsNode(String name, Path secret, int clusterPort, List<Integer> seeds, int joinTimeoutSeconds) {
     return ConfigFactory.parseString("""
         hvx.cluster.tls { enabled = on, key-store = "%s", key-store-password = "secret-pw" }
-        hvx.cluster.join-timeout = 6s
-        """.formatted(secret))
+        hvx.cluster.join-timeout = %ds
+        """.formatted(secret, joinTimeoutSeconds))
         .withFallback(TestNodes.config(name, dir.resolve(name), TestNodes.freePort(), clusterPort, seeds));
   }
 
@@ -98,7 +103,7 @@ class ClusterJoinTest {
       awaitMembers(first, 2);
       awaitMembers(second, 2);
       NodeStartException refused = assertThrows(NodeStartException.class,
-          () -> HvxNode.start(tlsNode("intruder", other, TestNodes.freePort(), List.of(seed))));
+          () -> HvxNode.start(tlsNode("intruder", other, TestNodes.freePort(), List.of(seed), 8)));
       assertTrue(refused.getMessage().contains("could not join"), refused.getMessage());
       assertEquals(2, members(first));
     }
