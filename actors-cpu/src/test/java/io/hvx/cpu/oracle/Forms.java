@@ -211,6 +211,8 @@ final class Forms {
         f.add(new Form("movntps", b(0x0F, 0x2B), 0, -1, 0, D, false, 1, 0, 9));
         f.add(new Form("movntpd", b(0x0F, 0x2B), 0x66, -1, 0, D, false, 1, 0, 9));
         f.add(new Form("movnti", b(0x0F, 0xC3), 0, -1, 0, D | Q, false, 1, 0, 11));
+        f.add(new Form("fxsave", b(0x0F, 0xAE), 0, 0, 0, D | Q, false, 1, 0, 9));
+        f.add(new Form("stmxcsr", b(0x0F, 0xAE), 0, 3, 0, D, false, 1, 0, 9));
         f.add(new Form("cvttps2dq", b(0x0F, 0x5B), 0xF3, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("cvtdq2pd", b(0x0F, 0xE6), 0xF3, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("cvtpd2dq", b(0x0F, 0xE6), 0xF2, -1, 0, D, false, 0, 0, 9));
