@@ -71,7 +71,7 @@ class IntegerInstructionsMatchHostTest {
         long seed = Long.getLong("hvx.seed", System.nanoTime());
         System.out.println("x87 differential test seed " + seed + " (rerun with -Dhvx.seed=" + seed + ")");
         List<Form> forms = Forms.x87();
-        int cases = CASES / 2;
+        int cases = CASES / 4; // an x87 case costs about eight integer ones (state images, soft float)
         try (DifferentialHarness h = new DifferentialHarness()) {
             String diff = h.run(forms, seed, cases);
             assertNull(diff, diff);
@@ -86,7 +86,7 @@ class IntegerInstructionsMatchHostTest {
         long seed = Long.getLong("hvx.seed", System.nanoTime());
         System.out.println("MMX differential test seed " + seed + " (rerun with -Dhvx.seed=" + seed + ")");
         List<Form> forms = Forms.mmx();
-        int cases = CASES / 5;
+        int cases = CASES / 10;
         try (DifferentialHarness h = new DifferentialHarness()) {
             String diff = h.run(forms, seed, cases);
             assertNull(diff, diff);
