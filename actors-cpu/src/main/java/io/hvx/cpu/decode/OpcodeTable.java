@@ -334,6 +334,7 @@ public final class OpcodeTable {
             0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xEE, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6}) {
             def(MAP_0F, op, Op.SSE_INT, Shape.G_E, MODRM);
         }
+        def(MAP_0F, 0x77, Op.EMMS, Shape.NONE, 0);
         def(MAP_0F, 0xC4, Op.PINSRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
         def(MAP_0F, 0xC5, Op.PEXTRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
         def(MAP_0F, 0xE7, Op.MOVNT_STORE, Shape.E_G, MODRM | MEM_ONLY);

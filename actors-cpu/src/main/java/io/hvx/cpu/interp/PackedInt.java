@@ -76,6 +76,28 @@ final class PackedInt {
         }
     }
 
+    /** One quadword of a packed-integer operation (the MMX form, or one half of the XMM form). */
+    static long quad(int op, long a, long s) {
+        return switch (op) {
+            case 0x63 -> pack(a, s, 16, true);
+            case 0x67 -> pack(a, s, 16, false);
+            case 0x6B -> pack(a, s, 32, true);
+            case 0xD1, 0xD2, 0xD3, 0xE1, 0xE2, 0xF1, 0xF2, 0xF3 -> {
+                long count = Long.compareUnsigned(s, 255) > 0 ? 255 : s;
+                int width = switch (op & 0xF) {
+                    case 1 -> 16;
+                    case 2 -> 32;
+                    default -> 64;
+                };
+                yield shift(a, width, op >= 0xF0 ? 6 : op >= 0xE0 ? 4 : 2, (int) count);
+            }
+            case 0xF4 -> (a & 0xFFFFFFFFL) * (s & 0xFFFFFFFFL);
+            case 0xF5 -> madd(a, s);
+            case 0xF6 -> sad(a, s);
+            default -> lanes(op, a, s);
+        };
+    }
+
     private static long lanes(int op, long a, long b) {
         int width = switch (op) {
             case 0xDC, 0xE0, 0xE8, 0xEC -> 8;

@@ -17,6 +17,7 @@ final class Sse {
     private final SseFp fp;
     private final PackedSse packed;
     private final PackedInt packedInt;
+    private final Mmx mmx;
     // scratch source operand, filled per instruction
     private long srcLo;
     private long srcHi;
@@ -29,6 +30,7 @@ final class Sse {
         this.fp = new SseFp(cpu);
         this.packed = new PackedSse(cpu, fp);
         this.packedInt = new PackedInt(cpu);
+        this.mmx = new Mmx(cpu, mem, in);
     }
 
     private static GuestFault ud(Instruction i) {
@@ -76,6 +78,10 @@ final class Sse {
         boolean pF2 = (i.prefixes & Instruction.P_REPNE) != 0;
         int d = i.reg * 2;
         Op op = i.op;
+        if (!p66 && !pF3 && !pF2 && Mmx.handles(op, i.opcode & 0xFF) && i.opcode < 0x200) {
+            mmx.execute(i);
+            return;
+        }
         switch (op) {
             case MOVUPS_LOAD, MOVAPS_LOAD -> {
                 if (pF3 || pF2) {
@@ -393,7 +399,7 @@ final class Sse {
     }
 
     /** Interleaves the low 32 bits of a and b in lanes of the given width, a's lane first. */
-    private static long interleave(long a, long b, int width) {
+    static long interleave(long a, long b, int width) {
         long m = (1L << width) - 1;
         long res = 0;
         int n = 32 / width;
@@ -404,7 +410,7 @@ final class Sse {
         return res;
     }
 
-    private static long lanes(long a, long b, int width, int kind) {
+    static long lanes(long a, long b, int width, int kind) {
         long m = (1L << width) - 1;
         long res = 0;
         for (int sh = 0; sh < 64; sh += width) {
@@ -452,7 +458,7 @@ final class Sse {
         x[t + 1] = shiftLanes(hi, width, kind, count);
     }
 
-    private static long shiftLanes(long v, int width, int kind, int count) {
+    static long shiftLanes(long v, int width, int kind, int count) {
         long m = width == 64 ? -1L : (1L << width) - 1;
         long res = 0;
         for (int sh = 0; sh < 64; sh += width) {

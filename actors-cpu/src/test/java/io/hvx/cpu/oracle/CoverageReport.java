@@ -41,7 +41,7 @@ final class CoverageReport {
     /** Decoder opcodes (map and byte) that none of the oracle's forms starts with. */
     static TreeSet<String> uncoveredOpcodes() {
         boolean[][] covered = new boolean[4][256];
-        for (List<Form> forms : List.of(Forms.all(), Forms.sse(), Forms.x87())) {
+        for (List<Form> forms : List.of(Forms.all(), Forms.sse(), Forms.x87(), Forms.mmx())) {
             for (Form f : forms) {
                 byte[] o = f.opcode();
                 int map = 0;
