@@ -3,7 +3,7 @@ package io.hvx.cpu.interp;
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * Scalar SSE/SSE2 arithmetic (ADDSD/MULSS/..., CVT*, (U)COMISD) with the x86 NaN rules: a NaN operand
@@ -17,7 +17,7 @@ final class ScalarFloat {
     private ScalarFloat() {
     }
 
-    static void execute(CpuState cpu, GuestMemory mem, Interpreter in, Instruction i, boolean p66, boolean f3,
+    static void execute(CpuState cpu, LinearMemory mem, Interpreter in, Instruction i, boolean p66, boolean f3,
                         boolean f2) {
         long[] x = cpu.xmm;
         int d = i.reg * 2;

@@ -3,7 +3,7 @@ package io.hvx.cpu.interp;
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * The SSE/SSE2 integer and move subset that static glibc and busybox use; XMM registers are pairs of
@@ -12,13 +12,13 @@ import io.hvx.cpu.memory.GuestMemory;
 final class Sse {
     private final CpuState cpu;
     private final long[] x;
-    private final GuestMemory mem;
+    private final LinearMemory mem;
     private final Interpreter in;
     // scratch source operand, filled per instruction
     private long srcLo;
     private long srcHi;
 
-    Sse(CpuState cpu, GuestMemory mem, Interpreter in) {
+    Sse(CpuState cpu, LinearMemory mem, Interpreter in) {
         this.cpu = cpu;
         this.x = cpu.xmm;
         this.mem = mem;
