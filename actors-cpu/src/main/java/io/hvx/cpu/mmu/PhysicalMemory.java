@@ -67,7 +67,7 @@ public final class PhysicalMemory {
             }
             return;
         }
-        bus.writeMmio(address, size, value);
+        bus.writeMmio(address, size, size == 8 ? value : value & ((1L << (size * 8)) - 1));
     }
 
     /** Reads a paging-structure entry (8-byte aligned); 0 (not present) outside RAM. */

@@ -141,7 +141,7 @@ final class SystemInstructions implements Privileged {
                 requireIopl();
                 int size = Math.min(i.opSize, 4);
                 int port = i.shape == io.hvx.cpu.decode.Shape.A_I ? (int) r[RDX] & 0xFFFF : (int) i.imm;
-                bus.out(port, size, (int) r[RAX]);
+                bus.out(port, size, (int) (r[RAX] & (size == 4 ? 0xFFFFFFFFL : (1L << (size * 8)) - 1)));
             }
             case INS, OUTS -> string(i);
             case INT -> delivery.software((int) i.imm);
@@ -576,7 +576,7 @@ final class SystemInstructions implements Privileged {
                 long si = r[RSI] & am;
                 long seg = i.segment == Instruction.SEG_NONE ? 0 : i.segment == Instruction.SEG_FS ? cpu.fsBase
                         : i.segment == Instruction.SEG_GS ? cpu.gsBase : cpu.segBase[i.segment];
-                bus.out(port, size, (int) mmu.read(seg + si, size));
+                bus.out(port, size, (int) mmu.read(seg + si, size)); // read() zero-extends
                 in.setReg(RSI, i.addrSize, true, si + step);
             }
             if (!rep) {
