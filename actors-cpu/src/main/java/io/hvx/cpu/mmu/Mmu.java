@@ -245,9 +245,16 @@ public final class Mmu implements LinearMemory {
         }
     }
 
-    /** Translates for a read as the current privilege would, without touching the TLB's contents' meaning. */
-    public long translateRead(long address) {
-        return translate(address, READ);
+    /**
+     * The physical address an instruction fetch at {@code address} reads, checked as a fetch by the current
+     * privilege (a #PF when not allowed).
+     */
+    public long translateFetch(long address) {
+        int i = (int) (address >>> 12) & MASK;
+        if (fetchTag[i] == (address & -4096L)) {
+            return fetchOff[i] + (address & 0xFFF);
+        }
+        return translate(address, FETCH);
     }
 
     private long slowRead(long address, int size, int kind) {

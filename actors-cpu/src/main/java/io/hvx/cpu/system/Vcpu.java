@@ -42,6 +42,7 @@ public final class Vcpu {
     private final InterruptSource interrupts;
     private final CodeFetch code;
     private final Instruction insn = new Instruction();
+    private final CodeCache cache;
     private volatile boolean stopRequested;
     private volatile Thread runner;
     private boolean halted;
@@ -66,6 +67,7 @@ public final class Vcpu {
         this.interpreter.privileged(system);
         this.interrupts = interrupts;
         this.code = new CodeFetch(mmu);
+        this.cache = new CodeCache(phys.ram());
         enter(boot);
     }
 
@@ -204,12 +206,83 @@ public final class Vcpu {
                 LockSupport.parkNanos(this, HALT_POLL_NANOS);
                 continue;
             }
-            if (step() == ExecStatus.HALT) {
+            int[] ran = this.ran;
+            ran[0] = 0;
+            if (runBlock(ran) == ExecStatus.HALT) {
                 halted = true;
             }
-            budget--;
+            budget -= Math.max(1, ran[0]);
         }
         return new VcpuExit.Budget();
+    }
+
+    private final int[] ran = new int[1];
+
+    /** Blocks decoded since creation (misses of the code cache). */
+    public long blocksBuilt() {
+        return cache.builds();
+    }
+
+    /** Runs the cached block at RIP (decoding it first if needed); {@code ran[0]} counts completed instructions. */
+    private int runBlock(int[] ran) {
+        long rip = cpu.rip;
+        int mode = sys.codeMode;
+        CodeCache.Block block;
+        try {
+            code.base = mode == Decoder.MODE_64 ? 0 : sys.base[CS];
+            code.wrap32 = mode != Decoder.MODE_64;
+            long linear = code.wrap32 ? (code.base + rip) & 0xFFFFFFFFL : rip;
+            long pa = mmu.translateFetch(linear);
+            if (pa >= phys.ramSize()) {
+                ran[0] = 1;
+                return step();
+            }
+            block = cache.lookup(rip, pa, mode);
+            if (block == null) {
+                block = cache.build(code, rip, pa, mode);
+                if (block == null) {
+                    ran[0] = 1;
+                    return step();
+                }
+            }
+        } catch (GuestFault f) {
+            delivery.raise(f);
+            return ExecStatus.CONTINUE;
+        }
+        Instruction[] insns = block.insns;
+        int n = block.count;
+        long[] r = cpu.regs;
+        for (int k = 0; k < n; k++) {
+            Instruction i = insns[k];
+            long rsp = r[RSP];
+            long rflags = cpu.rflags;
+            int status;
+            try {
+                if ((i.prefixes & Instruction.P_LOCK) != 0 || (i.op == Op.XCHG && i.mod != 3)) {
+                    synchronized (phys) {
+                        status = interpreter.execute(i);
+                    }
+                } else {
+                    status = interpreter.execute(i);
+                }
+            } catch (GuestFault f) {
+                cpu.rip = i.address;
+                r[RSP] = rsp;
+                cpu.rflags = rflags;
+                retired += k;
+                ran[0] = k;
+                delivery.raise(f);
+                return ExecStatus.CONTINUE;
+            }
+            if (status != ExecStatus.CONTINUE || cpu.rip != i.address + i.length) {
+                retired += k + 1;
+                ran[0] = k + 1;
+                return status;
+            }
+        }
+        retired += n;
+        ran[0] = n;
+        return ExecStatus.CONTINUE;
     }
 
     /** Executes one instruction; a fault rolls back RIP, RSP and RFLAGS and is delivered to the guest. */

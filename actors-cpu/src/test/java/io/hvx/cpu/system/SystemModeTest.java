@@ -360,4 +360,50 @@ class SystemModeTest {
             assertTrue(ap.system().longModeActive());
         }
     }
+
+    @Test
+    void code_rewritten_after_it_was_cached_runs_in_its_new_form() throws Exception {
+        byte[] code = code("""
+                  xor %ecx, %ecx
+                again:
+                  call patched
+                  add %rax, RESULT
+                  movl $100, patched+1
+                  inc %ecx
+                  cmp $2, %ecx
+                  jne again
+                  cli
+                  hlt
+                patched:
+                  mov $1, %eax
+                  ret
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            assertEquals(101, m.read64(RESULT), "the second call ran the patched immediate");
+        }
+    }
+
+    @Test
+    void a_counting_loop_runs_from_cached_blocks() throws Exception {
+        byte[] code = code("""
+                  mov $1000000, %ecx
+                  xor %eax, %eax
+                loop:
+                  add %rcx, %rax
+                  dec %ecx
+                  jnz loop
+                  mov %rax, RESULT
+                  cli
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(Long.MAX_VALUE));
+            assertEquals(1_000_000L * 1_000_001L / 2, m.read64(RESULT));
+            assertTrue(vcpu.retired() > 3_000_000L);
+            assertTrue(vcpu.blocksBuilt() < 20, "blocks are reused, not decoded again: " + vcpu.blocksBuilt());
+        }
+    }
 }
