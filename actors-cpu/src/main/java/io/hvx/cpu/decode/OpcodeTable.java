@@ -382,6 +382,8 @@ public final class OpcodeTable {
         }
         def(MAP_0F, 0x00, Op.GROUP6, Shape.E, MODRM);
         def(MAP_0F, 0x01, Op.GROUP7, Shape.E, MODRM);
+        def(MAP_0F, 0x02, Op.LAR, Shape.G_E, MODRM);
+        def(MAP_0F, 0x03, Op.LSL, Shape.G_E, MODRM);
         def(MAP_0F, 0x06, Op.CLTS, Shape.NONE, 0);
         def(MAP_0F, 0x07, Op.SYSRET, Shape.NONE, 0);
         def(MAP_0F, 0x08, Op.WBINVD, Shape.NONE, 0);

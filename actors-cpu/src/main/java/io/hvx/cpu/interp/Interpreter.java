@@ -484,7 +484,7 @@ public final class Interpreter {
             case HLT, INT3, SYSCALL, CPUID, RDTSC, CLI, STI, IN, OUT, INS, OUTS, INT, INTO, INT1, IRET, GROUP6, GROUP7,
                  MOV_FROM_CR, MOV_TO_CR, MOV_FROM_DR, MOV_TO_DR, RDMSR, WRMSR, SYSRET, CLTS, WBINVD, MOV_FROM_SREG,
                  MOV_TO_SREG, PUSH_SREG, POP_SREG, LOAD_FAR_POINTER, JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF,
-                 FXSAVE, FXRSTOR -> {
+                 FXSAVE, FXRSTOR, LAR, LSL -> {
                 return privileged.execute(i);
             }
             case RDRAND -> {

@@ -27,7 +27,14 @@ public final class SystemCpuid {
     static final int EXT1_EDX = 1 << 11 | 1 << 20 | 1 << 26 | 1 << 27 | 1 << 29;
     static final int EXT1_ECX = 1;
 
+    private static final byte[] BRAND = java.util.Arrays.copyOf(
+            "hvx software x86-64 CPU".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 48);
+
     private SystemCpuid() {
+    }
+
+    private static int brand(int at) {
+        return (BRAND[at] & 0xFF) | (BRAND[at + 1] & 0xFF) << 8 | (BRAND[at + 2] & 0xFF) << 16 | BRAND[at + 3] << 24;
     }
 
     /** Executes CPUID for vCPU {@code apicId} of {@code vcpus}, leaf in EAX and subleaf in ECX. */
@@ -49,9 +56,10 @@ public final class SystemCpuid {
             case 1 -> {
                 Cpuid.execute(isa);
                 a = (int) isa[RAX];
-                b = 8 << 8 | Math.min(vcpus, 255) << 16 | apicId << 24;
+                // one logical processor per package (no HTT), as each vCPU is its own socket
+                b = 8 << 8 | 1 << 16 | apicId << 24;
                 c = (int) isa[RCX] | LEAF1_ECX;
-                d = (int) isa[RDX] | LEAF1_EDX | (vcpus > 1 ? 1 << 28 : 0);
+                d = (int) isa[RDX] | LEAF1_EDX;
             }
             case 6 -> a = 1 << 2; // ARAT: the APIC timer runs in every C-state
             case 7 -> {
@@ -77,6 +85,13 @@ public final class SystemCpuid {
                 Cpuid.execute(isa);
                 c = (int) isa[RCX] | EXT1_ECX;
                 d = (int) isa[RDX] | EXT1_EDX;
+            }
+            case 0x80000002, 0x80000003, 0x80000004 -> {
+                int at = (leaf - 0x80000002) * 16;
+                a = brand(at);
+                b = brand(at + 4);
+                c = brand(at + 8);
+                d = brand(at + 12);
             }
             case 0x80000007 -> d = 1 << 8; // invariant TSC
             case 0x80000008 -> a = 40 | 48 << 8; // physical and linear address bits

@@ -236,6 +236,7 @@ final class SystemInstructions implements Privileged {
             case GROUP7 -> {
                 return group7(i);
             }
+            case LAR, LSL -> loadAccessOrLimit(i);
             case FXSAVE -> FxArea.save(cpu, mmu, in.ea(i));
             case FXRSTOR -> FxArea.restore(cpu, mmu, in.ea(i));
             default -> throw ud();
@@ -548,6 +549,38 @@ final class SystemInstructions implements Privileged {
             default -> throw ud();
         }
         return ExecStatus.CONTINUE;
+    }
+
+    /** LAR/LSL: ZF tells whether the selector names a descriptor visible at this privilege (the vDSO's getcpu uses LSL). */
+    private void loadAccessOrLimit(Instruction i) {
+        if (!sys.protectedMode()) {
+            throw ud();
+        }
+        int sel = (int) in.readE(i, 2);
+        long d;
+        try {
+            d = (sel & ~3) == 0 ? 0 : segments.descriptor(sel);
+        } catch (GuestFault f) {
+            d = 0;
+        }
+        int a = Segments.attrs(d);
+        boolean ok = d != 0;
+        if (ok && (a & ATTR_S) == 0) {
+            int type = a & 0xF;
+            ok = i.op == io.hvx.cpu.decode.Op.LSL ? type == 2 || type == 9 || type == 0xB
+                    : type == 2 || type == 9 || type == 0xB || type == 0xC;
+        }
+        boolean conformingCode = (a & ATTR_CODE) != 0 && (a & 4) != 0 && (a & ATTR_S) != 0;
+        if (ok && !conformingCode && (Segments.dpl(a) < sys.cpl || Segments.dpl(a) < (sel & 3))) {
+            ok = false;
+        }
+        if (!ok) {
+            cpu.rflags &= ~ZF;
+            return;
+        }
+        long v = i.op == io.hvx.cpu.decode.Op.LSL ? Segments.limit(d) : (d >>> 32) & 0x00F0FF00L;
+        in.setReg(i.reg, i.opSize, true, v);
+        cpu.rflags |= ZF;
     }
 
     private void lmsw(int v) {

@@ -406,4 +406,152 @@ class SystemModeTest {
             assertTrue(vcpu.blocksBuilt() < 20, "blocks are reused, not decoded again: " + vcpu.blocksBuilt());
         }
     }
+
+    @Test
+    void an_unknown_msr_raises_gp_at_rdmsr_and_known_ones_read_back() throws Exception {
+        byte[] code = code("""
+                  GATE 13, gp
+                  lidt idtr
+                  mov $0x277, %ecx
+                  mov $0x00070406, %eax
+                  mov $0x00070106, %edx
+                  wrmsr
+                  rdmsr
+                  mov %eax, RESULT+16
+                  mov %edx, RESULT+20
+                  mov $0x48, %ecx
+                fault_at:
+                  rdmsr
+                  hlt
+                gp:
+                  pop %rax
+                  mov %rax, RESULT
+                  mov (%rsp), %rax
+                  mov %rax, RESULT+8
+                  movq $fault_at, RESULT+24
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            assertEquals(0, m.read64(RESULT), "#GP(0)");
+            assertEquals(m.read64(RESULT + 24), m.read64(RESULT + 8), "at the RDMSR (SPEC_CTRL 0x48 is absent)");
+            assertEquals(0x0007010600070406L, m.read64(RESULT + 16), "PAT reads back");
+        }
+    }
+
+    @Test
+    void cpuid_names_the_vendor_and_the_tsc_and_apic_features_that_exist() throws Exception {
+        byte[] code = code("""
+                  xor %eax, %eax
+                  cpuid
+                  mov %ebx, RESULT
+                  mov %edx, RESULT+4
+                  mov %ecx, RESULT+8
+                  mov $1, %eax
+                  cpuid
+                  mov %ecx, RESULT+16
+                  mov %edx, RESULT+20
+                  mov $0x15, %eax
+                  cpuid
+                  mov %eax, RESULT+24
+                  mov %ebx, RESULT+28
+                  mov %ecx, RESULT+32
+                  mov $0x80000007, %eax
+                  cpuid
+                  mov %edx, RESULT+40
+                  cli
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            byte[] vendor = new byte[12];
+            m.memory.ram().asSlice(RESULT, 12).asByteBuffer().get(vendor);
+            assertEquals("GenuineIntel", new String(vendor, java.nio.charset.StandardCharsets.US_ASCII));
+            long ecx = m.read64(RESULT + 16) & 0xFFFFFFFFL;
+            long edx = m.read64(RESULT + 16) >>> 32;
+            assertEquals(1L << 9, edx & (1L << 9), "APIC");
+            assertEquals(0, ecx & (1L << 21), "no x2APIC");
+            assertEquals(1L << 24, ecx & (1L << 24), "TSC deadline");
+            long ratio = m.read64(RESULT + 24);
+            long tscHz = (m.read64(RESULT + 32) & 0xFFFFFFFFL) * (ratio >>> 32) / (ratio & 0xFFFFFFFFL);
+            assertEquals(SystemCpuid.TSC_HZ, tscHz, "leaf 0x15 gives the TSC rate");
+            assertEquals(1L << 8, m.read64(RESULT + 40) & (1L << 8), "invariant TSC");
+        }
+    }
+
+    @Test
+    void lsl_reads_the_limit_of_a_visible_descriptor_and_clears_zf_for_a_null_one() throws Exception {
+        byte[] code = code("""
+                  mov $0x18, %eax
+                  lsl %eax, %ebx
+                  setz RESULT
+                  mov %ebx, RESULT+8
+                  xor %eax, %eax
+                  lsl %eax, %ebx
+                  setz RESULT+1
+                  cli
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            assertEquals(1, m.read64(RESULT) & 0xFF);
+            assertEquals(0, (m.read64(RESULT) >>> 8) & 0xFF);
+            assertEquals(0xFFFFFFFFL, m.read64(RESULT + 8) & 0xFFFFFFFFL, "flat 4 GiB limit");
+        }
+    }
+
+    @Test
+    void fxsave_and_fxrstor_carry_xmm_registers_and_mxcsr() throws Exception {
+        byte[] code = code("""
+                  movq $0x1122334455667788, %rax
+                  movq %rax, %xmm3
+                  fxsave 0x6000
+                  pxor %xmm3, %xmm3
+                  fxrstor 0x6000
+                  movq %xmm3, RESULT
+                  mov 0x6000+24, %eax
+                  mov %eax, RESULT+8
+                  cli
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            VcpuExit exit = vcpu.run(10_000);
+            assertInstanceOf(VcpuExit.Halted.class, exit, exit.toString());
+            assertEquals(0x1122334455667788L, m.read64(RESULT));
+            assertEquals(0x1F80, m.read64(RESULT + 8) & 0xFFFFFFFFL, "MXCSR at offset 24");
+        }
+    }
+
+    @Test
+    void a_halted_vcpu_parks_until_another_thread_raises_an_interrupt() throws Exception {
+        byte[] code = code("""
+                  GATE 0x40, irq
+                  lidt idtr
+                  sti
+                  hlt
+                  cli
+                  hlt
+                irq:
+                  movq $1, RESULT
+                  iretq
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            var exit = new java.util.concurrent.CompletableFuture<VcpuExit>();
+            Thread t = new Thread(() -> exit.complete(vcpu.run()));
+            t.start();
+            Thread.sleep(50);
+            assertTrue(!exit.isDone(), "still halted with nothing pending");
+            synchronized (m.interrupts) {
+                m.interrupts.pending.add(0x40);
+            }
+            vcpu.wake();
+            assertInstanceOf(VcpuExit.Halted.class, exit.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, m.read64(RESULT));
+        }
+    }
 }
