@@ -47,11 +47,19 @@ public final class Mmu implements LinearMemory {
     private boolean globalPages;
     private long root;
     private long walks;
+    // a locked read-modify-write runs with empty TLB views so that its accesses reach the slow path
+    private final long[] none = new long[SIZE];
+    private boolean locked;
+    private boolean lockedRead;
+    private long lockedAddress;
+    private int lockedSize;
+    private long lockedValue;
 
     public Mmu(PhysicalMemory phys) {
         this.phys = phys;
         this.ram = phys.ram();
         flushAll();
+        Arrays.fill(none, INVALID);
         privilege(false);
     }
 
@@ -92,6 +100,24 @@ public final class Mmu implements LinearMemory {
         } else {
             flushNonGlobal();
         }
+    }
+
+    /**
+     * Starts a LOCK-prefixed (or XCHG) instruction: its first read is remembered and its write to the same place
+     * becomes a compare-and-set on guest RAM, so that it is atomic with respect to every other vCPU's stores. When
+     * another store got in between, the write throws {@link LockedRetry} and the caller runs the instruction again.
+     */
+    public void beginLocked() {
+        locked = true;
+        lockedRead = false;
+        readTag = none;
+        writeTag = none;
+    }
+
+    /** Ends what {@link #beginLocked()} started. */
+    public void endLocked() {
+        locked = false;
+        privilege(user);
     }
 
     public void flushAll() {
@@ -266,7 +292,14 @@ public final class Mmu implements LinearMemory {
             return v;
         }
         long pa = translate(address, kind);
-        return phys.read(pa, size);
+        long v = phys.read(pa, size);
+        if (locked && !lockedRead && kind == READ) {
+            lockedRead = true;
+            lockedAddress = address;
+            lockedSize = size;
+            lockedValue = v;
+        }
+        return v;
     }
 
     private void slowWrite(long address, int size, long value) {
@@ -280,6 +313,13 @@ public final class Mmu implements LinearMemory {
             return;
         }
         long pa = translate(address, WRITE);
+        if (locked && lockedRead && address == lockedAddress && size == lockedSize) {
+            if (!phys.compareAndSet(pa, size, lockedValue, value)) {
+                lockedRead = false; // the retry reads afresh
+                throw LockedRetry.INSTANCE;
+            }
+            return;
+        }
         phys.write(pa, size, value);
     }
 

@@ -89,6 +89,39 @@ public final class PhysicalMemory {
         }
     }
 
+    private static final VarHandle WORD = ValueLayout.JAVA_INT.varHandle();
+
+    /**
+     * Replaces the value at a RAM address if it still equals {@code expected} (1, 2, 4 or 8 bytes); false when it
+     * changed. A value that straddles an aligned word, or MMIO, is written without the check.
+     */
+    boolean compareAndSet(long address, int size, long expected, long value) {
+        if (address < 0 || address + size > ramSize || bus.isMmio(address)) {
+            write(address, size, value);
+            return true;
+        }
+        if (size == 8 && (address & 7) == 0) {
+            return PTE.compareAndSet(ram, address, expected, value);
+        }
+        long word = address & -4L;
+        int shift = (int) (address - word) * 8;
+        if (size == 8 || shift + size * 8 > 32) {
+            write(address, size, value); // split: the caller's global lock orders it against other locked writes
+            return true;
+        }
+        int mask = size == 4 ? -1 : ((1 << (size * 8)) - 1) << shift;
+        while (true) {
+            int w = (int) WORD.getVolatile(ram, word);
+            if (((w & mask) >>> shift) != (int) (expected & (mask >>> shift))) {
+                return false;
+            }
+            int nw = (w & ~mask) | (((int) value << shift) & mask);
+            if (WORD.compareAndSet(ram, word, w, nw)) {
+                return true;
+            }
+        }
+    }
+
     public long ramSize() {
         return ramSize;
     }

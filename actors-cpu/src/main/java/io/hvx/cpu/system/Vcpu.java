@@ -17,6 +17,7 @@ import io.hvx.cpu.interp.CpuState;
 import io.hvx.cpu.interp.ExecStatus;
 import io.hvx.cpu.interp.Interpreter;
 import io.hvx.cpu.memory.GuestFault;
+import io.hvx.cpu.mmu.LockedRetry;
 import io.hvx.cpu.mmu.Mmu;
 import io.hvx.cpu.mmu.PhysicalMemory;
 import io.hvx.devices.bus.InterruptSource;
@@ -259,9 +260,7 @@ public final class Vcpu {
             int status;
             try {
                 if ((i.prefixes & Instruction.P_LOCK) != 0 || (i.op == Op.XCHG && i.mod != 3)) {
-                    synchronized (phys) {
-                        status = interpreter.execute(i);
-                    }
+                    status = executeLocked(i);
                 } else {
                     status = interpreter.execute(i);
                 }
@@ -285,6 +284,31 @@ public final class Vcpu {
         return ExecStatus.CONTINUE;
     }
 
+    /**
+     * A locked read-modify-write: its write is a compare-and-set against the value it read (see {@link
+     * Mmu#beginLocked()}), retried when another vCPU's store came between; locked instructions of all vCPUs also
+     * exclude each other, which covers the forms a single compare-and-set cannot (CMPXCHG16B, split operands).
+     */
+    private int executeLocked(Instruction i) {
+        long rsp = cpu.regs[RSP];
+        long rflags = cpu.rflags;
+        synchronized (phys) {
+            mmu.beginLocked();
+            try {
+                while (true) {
+                    try {
+                        return interpreter.execute(i);
+                    } catch (LockedRetry retry) {
+                        cpu.regs[RSP] = rsp;
+                        cpu.rflags = rflags;
+                    }
+                }
+            } finally {
+                mmu.endLocked();
+            }
+        }
+    }
+
     /** Executes one instruction; a fault rolls back RIP, RSP and RFLAGS and is delivered to the guest. */
     private int step() {
         long rip = cpu.rip;
@@ -296,10 +320,7 @@ public final class Vcpu {
             Decoder.decode(code, rip, insn, sys.codeMode);
             int status;
             if ((insn.prefixes & Instruction.P_LOCK) != 0 || (insn.op == Op.XCHG && insn.mod != 3)) {
-                // locked read-modify-writes of all vCPUs exclude each other
-                synchronized (phys) {
-                    status = interpreter.execute(insn);
-                }
+                status = executeLocked(insn);
             } else {
                 status = interpreter.execute(insn);
             }

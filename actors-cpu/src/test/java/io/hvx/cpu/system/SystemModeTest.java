@@ -554,4 +554,53 @@ class SystemModeTest {
             assertEquals(1, m.read64(RESULT));
         }
     }
+
+    @Test
+    void a_locked_read_modify_write_never_overwrites_another_vcpus_plain_store() throws Exception {
+        // vCPU 0 toggles bit 8 of a word with LOCK OR/AND (as qspinlock sets its pending bit); vCPU 1 stores to
+        // byte 0 of the same word with plain MOVs (as the lock owner releases) and reads each store back
+        byte[] code = code("""
+                  cmpq $0, 0x7000
+                  jne second
+                  mov $400000, %ecx
+                one:
+                  lock orl $0x100, RESULT
+                  lock andl $0xFFFFFEFF, RESULT
+                  dec %ecx
+                  jnz one
+                  cli
+                  hlt
+                second:
+                  mov $200000, %ecx
+                two:
+                  movb %cl, RESULT
+                  cmpb %cl, RESULT
+                  je kept
+                  incq RESULT+8
+                kept:
+                  dec %ecx
+                  jnz two
+                  cli
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            m.memory.load(TestMachine.CODE, code);
+            Vcpu[] vcpus = new Vcpu[2];
+            for (int k = 0; k < 2; k++) {
+                BootState boot = BootState.linux64(m.memory, TestMachine.TABLES, TestMachine.CODE, 0);
+                vcpus[k] = new Vcpu(m.memory, m.interrupts, TscDeadline.NONE, new Tsc(0), k, 2, boot);
+            }
+            var first = new java.util.concurrent.CompletableFuture<VcpuExit>();
+            Thread t = new Thread(() -> first.complete(vcpus[0].run()));
+            t.start();
+            Thread.sleep(20); // let the first vCPU get into its loop
+            m.memory.write(0x7000, 8, 1); // sends the second vCPU to the other loop
+            assertInstanceOf(VcpuExit.Halted.class, vcpus[1].run());
+            boolean overlapped = !first.isDone();
+            assertInstanceOf(VcpuExit.Halted.class, first.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assumptions.assumeTrue(overlapped, "the two vCPUs did not run at the same time");
+            assertEquals(0, m.read64(RESULT + 8), "plain stores overwritten by a locked read-modify-write");
+            assertEquals(0, m.read64(RESULT) & 0x100, "bit 8 ends clear");
+        }
+    }
 }
