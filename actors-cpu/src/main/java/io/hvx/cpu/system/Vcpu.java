@@ -49,6 +49,7 @@ public final class Vcpu {
     private boolean halted;
     private boolean waitingForSipi;
     private long retired;
+    private int polls;
 
     /**
      * @param interrupts this vCPU's local APIC as the CPU sees it
@@ -172,7 +173,9 @@ public final class Vcpu {
                 stopRequested = false;
                 return new VcpuExit.Stopped();
             }
-            if (interrupts.takeInit()) {
+            // INIT and NMI are rare: the source is asked every 64 blocks (its take* calls may be atomic updates)
+            boolean rareEvents = (++polls & 63) == 0 || halted || waitingForSipi;
+            if (rareEvents && interrupts.takeInit()) {
                 waitingForSipi = true;
                 halted = false;
             }
@@ -187,7 +190,7 @@ public final class Vcpu {
             boolean inhibit = sys.interruptShadow;
             sys.interruptShadow = false;
             if (!inhibit) {
-                if (!sys.nmiBlocked && interrupts.takeNmi()) {
+                if (rareEvents && !sys.nmiBlocked && interrupts.takeNmi()) {
                     halted = false;
                     sys.nmiBlocked = true;
                     delivery.external(2);

@@ -603,4 +603,46 @@ class SystemModeTest {
             assertEquals(0, m.read64(RESULT) & 0x100, "bit 8 ends clear");
         }
     }
+
+    @Test
+    void lretq_to_compatibility_mode_can_turn_paging_off_and_on_and_lret_back_to_64_bit() throws Exception {
+        // the shape of Linux 6.1's decompressor trampoline, which reprograms paging from 32-bit code
+        byte[] code = code("""
+                  lgdt gdtr
+                  pushq $0x08
+                  pushq $compat
+                  lretq
+                .code32
+                compat:
+                  mov %cr0, %eax
+                  btr $31, %eax
+                  mov %eax, %cr0
+                  movl $0xC0000080, %ecx
+                  rdmsr
+                  mov %eax, RESULT+8
+                  mov %cr0, %eax
+                  bts $31, %eax
+                  mov %eax, %cr0
+                  pushl $0x10
+                  pushl $back64
+                  lret
+                .code64
+                back64:
+                  movq $0x64, RESULT
+                  cli
+                  hlt
+                .align 16
+                gdtr: .word 31
+                      .quad gdt
+                gdt: .quad 0, 0x00CF9A000000FFFF, 0x00AF9A000000FFFF, 0x00CF92000000FFFF
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            VcpuExit exit = vcpu.run(10_000);
+            assertInstanceOf(VcpuExit.Halted.class, exit, exit.toString());
+            assertEquals(0x64, m.read64(RESULT), "back in 64-bit mode");
+            assertEquals(0x100, m.read64(RESULT + 8) & 0x500, "with paging off, EFER.LMA is clear and LME stays");
+            assertTrue(vcpu.system().longModeActive());
+        }
+    }
 }
