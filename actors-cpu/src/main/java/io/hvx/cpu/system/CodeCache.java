@@ -62,7 +62,14 @@ final class CodeCache {
         long at = rip;
         while (b.count < MAX) {
             Instruction i = new Instruction();
-            Decoder.decode(code, at, i, mode);
+            try {
+                Decoder.decode(code, at, i, mode);
+            } catch (io.hvx.cpu.memory.GuestFault f) {
+                if (b.count == 0) {
+                    throw f;
+                }
+                break; // the fault belongs to that instruction, raised if it is ever reached
+            }
             if (pa + (at - rip) + i.length > pageEnd) {
                 break; // straddles into the next page, whose mapping may change independently
             }
