@@ -645,4 +645,68 @@ class SystemModeTest {
             assertTrue(vcpu.system().longModeActive());
         }
     }
+
+    @Test
+    void rep_outsb_and_rep_insb_move_strings_through_a_port() throws Exception {
+        byte[] code = code("""
+                  mov $msg, %esi
+                  mov $3, %ecx
+                  mov $0x80, %dx
+                  rep outsb
+                  mov $RESULT, %edi
+                  mov $2, %ecx
+                  mov $0x81, %dx
+                  rep insb
+                  mov %rcx, RESULT+8
+                  cli
+                  hlt
+                msg: .ascii "hvx"
+                """);
+        StringBuilder out = new StringBuilder();
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            m.bus.registerPorts(0x80, 2, new PortDevice() {
+                private int next = 0x41;
+
+                @Override
+                public int in(int port, int size) {
+                    return next++;
+                }
+
+                @Override
+                public void out(int port, int size, int value) {
+                    out.append((char) value);
+                }
+            });
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            assertEquals("hvx", out.toString());
+            assertEquals(0x4241, m.read64(RESULT) & 0xFFFF, "INSB stored the port's bytes in order");
+            assertEquals(0, m.read64(RESULT + 8), "RCX counted down");
+        }
+    }
+
+    @Test
+    void divide_by_zero_raises_de_at_the_div_with_registers_unchanged() throws Exception {
+        byte[] code = code("""
+                  GATE 0, de
+                  lidt idtr
+                  mov $7, %eax
+                  xor %ecx, %ecx
+                div_at:
+                  div %ecx
+                  hlt
+                de:
+                  mov (%rsp), %rbx
+                  mov %rbx, RESULT
+                  movq $div_at, RESULT+8
+                  mov %rax, RESULT+16
+                  hlt
+                """);
+        try (TestMachine m = new TestMachine(8 << 20)) {
+            Vcpu vcpu = m.longMode(code);
+            assertInstanceOf(VcpuExit.Halted.class, vcpu.run(10_000));
+            assertEquals(m.read64(RESULT + 8), m.read64(RESULT), "#DE points at the DIV");
+            assertEquals(7, m.read64(RESULT + 16));
+        }
+    }
 }
