@@ -213,6 +213,10 @@ public final class OpcodeTable {
         def(MAP_0, 0xE9, Op.JMP, Shape.REL, F64 | IMMZ);
         def(MAP_0, 0xEB, Op.JMP, Shape.REL, F64 | IMM8);
         def(MAP_0, 0xF4, Op.HLT, Shape.NONE, 0);
+        for (int op = 0xD8; op <= 0xDF; op++) {
+            def(MAP_0, op, Op.X87, Shape.E, MODRM);
+        }
+        def(MAP_0, 0x9B, Op.FWAIT, Shape.NONE, 0);
         def(MAP_0, 0xF5, Op.CMC, Shape.NONE, 0);
         int[] e = s(Shape.E);
         group(MAP_0, 0xF6, BYTE, 0, Op.TEST, eIb, 1, Op.TEST, eIb, 2, Op.NOT, e, 3, Op.NEG, e,
@@ -242,7 +246,9 @@ public final class OpcodeTable {
         def(MAP_0F, 0xAB, Op.BTS, Shape.E_G, MODRM);
         def(MAP_0F, 0xAC, Op.SHRD, Shape.E_G_I, MODRM | IMM8 | UIMM);
         def(MAP_0F, 0xAD, Op.SHRD, Shape.E_G_CL, MODRM);
-        group(MAP_0F, 0xAE, 0, 5, Op.FENCE, s(Shape.NONE), 6, Op.FENCE, s(Shape.NONE), 7, Op.FENCE, s(Shape.NONE));
+        group(MAP_0F, 0xAE, 0, 0, Op.FXSAVE, s(Shape.E, MEM_ONLY), 1, Op.FXRSTOR, s(Shape.E, MEM_ONLY),
+                2, Op.LDMXCSR, s(Shape.E, MEM_ONLY), 3, Op.STMXCSR, s(Shape.E, MEM_ONLY),
+                5, Op.FENCE, s(Shape.NONE), 6, Op.FENCE, s(Shape.NONE), 7, Op.FENCE, s(Shape.NONE));
         def(MAP_0F, 0xAF, Op.IMUL, Shape.G_E, MODRM);
         def(MAP_0F, 0xB0, Op.CMPXCHG, Shape.E_G, BYTE | MODRM);
         def(MAP_0F, 0xB1, Op.CMPXCHG, Shape.E_G, MODRM);
@@ -394,14 +400,7 @@ public final class OpcodeTable {
         def(MAP_0F, 0x23, Op.MOV_TO_DR, Shape.G_E, MODRM | F64);
         def(MAP_0F, 0x30, Op.WRMSR, Shape.NONE, 0);
         def(MAP_0F, 0x32, Op.RDMSR, Shape.NONE, 0);
-        int at = (MAP_0F * 256 + 0xAE) * 8;
-        GROUP_OPS[at] = Op.FXSAVE;
-        GROUP_FLAGS[at] = MEM_ONLY;
-        GROUP_SHAPES[at] = Shape.E;
-        GROUP_OPS[at + 1] = Op.FXRSTOR;
-        GROUP_FLAGS[at + 1] = MEM_ONLY;
-        GROUP_SHAPES[at + 1] = Shape.E;
-        at = (MAP_0 * 256 + 0xFF) * 8;
+        int at = (MAP_0 * 256 + 0xFF) * 8;
         GROUP_OPS[at + 3] = Op.CALL_FAR_E;
         GROUP_FLAGS[at + 3] = MEM_ONLY;
         GROUP_SHAPES[at + 3] = Shape.E;

@@ -24,4 +24,16 @@ public final class CpuState {
     public final long[] segBase = new long[8];
     /** Stack pointer width in bytes: 8 in 64-bit mode, else 4 or 2 by SS.B. */
     public int stackSize = 8;
+    /** x87 significands by physical register (MMX registers alias them). */
+    public final long[] fpMant = new long[8];
+    /** x87 sign and biased exponent (sign in bit 15) by physical register. */
+    public final int[] fpExp = new int[8];
+    /** x87 control word; FNINIT's value. */
+    public int fcw = 0x037F;
+    /** x87 status word without TOP (bits 11..13 are kept in {@link #fpTop}). */
+    public int fsw;
+    /** The x87 stack top, 0..7. */
+    public int fpTop;
+    /** Abridged x87 tag: bit i set when physical register i holds a value. */
+    public int fpTags;
 }

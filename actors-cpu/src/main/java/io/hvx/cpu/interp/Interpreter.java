@@ -30,12 +30,14 @@ public final class Interpreter {
     private final LinearMemory mem;
     private final Sse sse;
     private Privileged privileged;
+    private final X87 x87;
 
     public Interpreter(CpuState cpu, LinearMemory mem) {
         this.cpu = cpu;
         this.r = cpu.regs;
         this.mem = mem;
         this.sse = new Sse(cpu, mem, this);
+        this.x87 = new X87(cpu, mem, this);
         this.privileged = new UserPrivileged(cpu, this);
     }
 
@@ -479,12 +481,32 @@ public final class Interpreter {
             case CMC -> cpu.rflags ^= CF;
             case CLD -> cpu.rflags &= ~DF;
             case STD -> cpu.rflags |= DF;
-            case NOP, PAUSE, FENCE, PREFETCH -> { }
+            case NOP, PAUSE, FENCE, PREFETCH, FWAIT -> { }
+            case X87 -> x87.execute(i);
+            case FXSAVE, FXRSTOR -> {
+                long a = ea(i);
+                if ((a & 15) != 0) {
+                    throw Fxsave.misaligned(i.address);
+                }
+                if (op == Op.FXSAVE) {
+                    Fxsave.save(cpu, mem, a);
+                } else if (!Fxsave.restore(cpu, mem, a)) {
+                    throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+                }
+            }
+            case LDMXCSR -> {
+                int v = mem.read32(ea(i));
+                if ((v & ~Fxsave.MXCSR_MASK) != 0) {
+                    throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
+                }
+                cpu.mxcsr = v;
+            }
+            case STMXCSR -> mem.write32(ea(i), cpu.mxcsr);
             case UD, UD2 -> throw ud(i);
             case HLT, INT3, SYSCALL, CPUID, RDTSC, CLI, STI, IN, OUT, INS, OUTS, INT, INTO, INT1, IRET, GROUP6, GROUP7,
                  MOV_FROM_CR, MOV_TO_CR, MOV_FROM_DR, MOV_TO_DR, RDMSR, WRMSR, SYSRET, CLTS, WBINVD, MOV_FROM_SREG,
                  MOV_TO_SREG, PUSH_SREG, POP_SREG, LOAD_FAR_POINTER, JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF,
-                 FXSAVE, FXRSTOR, LAR, LSL -> {
+                 LAR, LSL -> {
                 return privileged.execute(i);
             }
             case RDRAND -> {

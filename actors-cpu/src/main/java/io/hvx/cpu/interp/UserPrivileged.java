@@ -43,7 +43,7 @@ final class UserPrivileged implements Privileged {
                 cpu.rflags = (cpu.rflags & ~m) | (in.pop(i.opSize) & m) | 2;
             }
             case INT3 -> throw new GuestFault(GuestFault.Kind.BREAKPOINT, i.address, false);
-            case INTO, SYSRET, PUSH_SREG, POP_SREG, JMP_FAR, CALL_FAR, FXSAVE, FXRSTOR ->
+            case INTO, SYSRET, PUSH_SREG, POP_SREG, JMP_FAR, CALL_FAR ->
                     throw new GuestFault(GuestFault.Kind.UNDEFINED_OPCODE, i.address, false);
             default -> throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
         }

@@ -124,8 +124,7 @@ final class CodeCache {
             case JMP, JMP_E, JCC, CALL, CALL_E, RET, RET_IMM, LOOP, LOOPE, LOOPNE, JRCXZ, UD, UD2, INT3, HLT, SYSCALL,
                  CPUID, RDTSC, POPF, CLI, STI, IN, OUT, INS, OUTS, INT, INTO, INT1, IRET, GROUP6, GROUP7, MOV_FROM_CR,
                  MOV_TO_CR, MOV_FROM_DR, MOV_TO_DR, RDMSR, WRMSR, SYSRET, CLTS, WBINVD, MOV_FROM_SREG, MOV_TO_SREG,
-                 PUSH_SREG, POP_SREG, LOAD_FAR_POINTER, JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF, FXSAVE,
-                 FXRSTOR -> true;
+                 PUSH_SREG, POP_SREG, LOAD_FAR_POINTER, JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF -> true;
             default -> false;
         };
     }

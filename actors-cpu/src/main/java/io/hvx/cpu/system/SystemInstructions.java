@@ -237,8 +237,6 @@ final class SystemInstructions implements Privileged {
                 return group7(i);
             }
             case LAR, LSL -> loadAccessOrLimit(i);
-            case FXSAVE -> FxArea.save(cpu, mmu, in.ea(i));
-            case FXRSTOR -> FxArea.restore(cpu, mmu, in.ea(i));
             default -> throw ud();
         }
         return ExecStatus.CONTINUE;

@@ -194,4 +194,59 @@ final class Forms {
         f.add(new Form("movd/q Ev,x", b(0x0F, 0x7E), 0x66, -1, 0, D | Q, false, 0, 0, 11));
         return f;
     }
+
+    /** The x87 forms: exact ones compared bit for bit, the transcendental ones within a tolerance. */
+    static List<Form> x87() {
+        List<Form> f = new ArrayList<>();
+        int ex = DifferentialHarness.X87_EXACT;
+        String[] arith = {"fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr"};
+        String[] iarith = {"fiadd", "fimul", "ficom", "ficomp", "fisub", "fisubr", "fidiv", "fidivr"};
+        for (int r = 0; r < 8; r++) {
+            f.add(new Form(arith[r] + " m32", b(0xD8), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(arith[r] + " m64", b(0xDC), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(iarith[r] + " m32int", b(0xDA), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(iarith[r] + " m16int", b(0xDE), 0, r, 0, D, false, 1, 0, ex));
+            f.add(new Form(arith[r] + " st0,sti", b(0xD8), 0, r, 0, D, false, 2, 0, ex));
+            f.add(new Form(arith[r] + " sti,st0 (dc)", b(0xDC), 0, r, 0, D, false, 2, 0, ex));
+            if (r != 2 && r != 3) {
+                f.add(new Form(arith[r] + "p sti,st0", b(0xDE), 0, r, 0, D, false, 2, 0, ex));
+            }
+        }
+        f.add(new Form("fcompp", b(0xDE, 0xD9), 0, -2, 0, D, false, 0, 0, ex));
+        String[][] mem = {
+            {"D9", "0", "fld m32"}, {"D9", "2", "fst m32"}, {"D9", "3", "fstp m32"}, {"D9", "4", "fldenv"},
+            {"D9", "5", "fldcw"}, {"D9", "6", "fnstenv"}, {"D9", "7", "fnstcw"},
+            {"DB", "0", "fild m32"}, {"DB", "1", "fisttp m32"}, {"DB", "2", "fist m32"}, {"DB", "3", "fistp m32"},
+            {"DB", "5", "fld m80"}, {"DB", "7", "fstp m80"},
+            {"DD", "0", "fld m64"}, {"DD", "1", "fisttp m64"}, {"DD", "2", "fst m64"}, {"DD", "3", "fstp m64"},
+            {"DD", "4", "frstor"}, {"DD", "6", "fnsave"}, {"DD", "7", "fnstsw m16"},
+            {"DF", "0", "fild m16"}, {"DF", "1", "fisttp m16"}, {"DF", "2", "fist m16"}, {"DF", "3", "fistp m16"},
+            {"DF", "4", "fbld"}, {"DF", "5", "fild m64"}, {"DF", "6", "fbstp"}, {"DF", "7", "fistp m64"}};
+        for (String[] m : mem) {
+            f.add(new Form(m[2], b(Integer.parseInt(m[0], 16)), 0, Integer.parseInt(m[1]), 0, D, false, 1, 0, ex));
+        }
+        String[][] reg = {
+            {"D9", "0", "fld sti"}, {"D9", "1", "fxch sti"}, {"DD", "0", "ffree sti"}, {"DD", "2", "fst sti"},
+            {"DD", "3", "fstp sti"}, {"DD", "4", "fucom sti"}, {"DD", "5", "fucomp sti"},
+            {"DA", "0", "fcmovb"}, {"DA", "1", "fcmove"}, {"DA", "2", "fcmovbe"}, {"DA", "3", "fcmovu"},
+            {"DB", "0", "fcmovnb"}, {"DB", "1", "fcmovne"}, {"DB", "2", "fcmovnbe"}, {"DB", "3", "fcmovnu"},
+            {"DB", "5", "fucomi"}, {"DB", "6", "fcomi"}, {"DF", "5", "fucomip"}, {"DF", "6", "fcomip"},
+            {"DF", "0", "ffreep"}};
+        for (String[] r : reg) {
+            f.add(new Form(r[2], b(Integer.parseInt(r[0], 16)), 0, Integer.parseInt(r[1]), 0, D, false, 2, 0, ex));
+        }
+        int[][] fixed = {{0xDA, 0xE9}, {0xDB, 0xE2}, {0xDB, 0xE3}, {0xDF, 0xE0}, {0xD9, 0xD0},
+            {0xD9, 0xE0}, {0xD9, 0xE1}, {0xD9, 0xE4}, {0xD9, 0xE5}, {0xD9, 0xE8}, {0xD9, 0xE9}, {0xD9, 0xEA},
+            {0xD9, 0xEB}, {0xD9, 0xEC}, {0xD9, 0xED}, {0xD9, 0xEE}, {0xD9, 0xF4}, {0xD9, 0xF5}, {0xD9, 0xF6},
+            {0xD9, 0xF7}, {0xD9, 0xF8}, {0xD9, 0xFA}, {0xD9, 0xFC}, {0xD9, 0xFD}, {0x9B}};
+        for (int[] o : fixed) {
+            f.add(new Form(o.length == 1 ? "fwait" : String.format("x87 %02x %02x", o[0], o[1]),
+                    o.length == 1 ? b(o[0]) : b(o[0], o[1]), 0, -2, 0, D, false, 0, 0, ex));
+        }
+        int ap = DifferentialHarness.X87_APPROXIMATE;
+        for (int o : new int[] {0xF0, 0xF1, 0xF2, 0xF3, 0xF9, 0xFB, 0xFE, 0xFF}) {
+            f.add(new Form(String.format("x87 d9 %02x (approximate)", o), b(0xD9, o), 0, -2, 0, D, false, 0, 0, ap));
+        }
+        return f;
+    }
 }

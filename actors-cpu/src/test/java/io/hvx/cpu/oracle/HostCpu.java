@@ -9,13 +9,15 @@ import java.lang.invoke.MethodHandle;
 import java.io.ByteArrayOutputStream;
 
 /**
- * Runs one instruction on the host CPU: a hand-assembled stub loads all general registers (except RSP)
- * and RFLAGS from a state buffer, executes the instruction, and stores them back.
+ * Runs one instruction on the host CPU: a hand-assembled stub saves the JVM's x87/SSE state, loads all
+ * general registers (except RSP), RFLAGS and an FXSAVE image (x87, MMX, XMM, MXCSR) from a state buffer,
+ * executes the instruction, stores them back and restores the JVM's state.
  */
 final class HostCpu implements AutoCloseable {
     static final int FLAGS_OFFSET = 128;
-    static final int XMM_OFFSET = 136;
-    static final int STATE_BYTES = 136 + 256;
+    static final int FX_OFFSET = 256;
+    static final int HOST_FX_OFFSET = 768;
+    static final int STATE_BYTES = 1280;
     private static final int PROT_RWX = 7;
     private static final int PROT_RW = 3;
     private static final int MAP_PRIVATE_ANON = 0x22;
@@ -54,17 +56,18 @@ final class HostCpu implements AutoCloseable {
         return data;
     }
 
-    /** Runs the instruction with the given registers (RSP ignored) and flags, updating them in place. */
-    void run(byte[] instruction, long[] regs, long[] flags, long[] xmm) {
+    /**
+     * Runs the instruction with the given registers (RSP ignored), flags and FXSAVE image, updating them
+     * in place.
+     */
+    void run(byte[] instruction, long[] regs, long[] flags, byte[] fx) {
         byte[] stub = assemble(instruction);
         MemorySegment.copy(stub, 0, code, ValueLayout.JAVA_BYTE, 0, stub.length);
         for (int r = 0; r < 16; r++) {
             state.set(ValueLayout.JAVA_LONG, r * 8L, regs[r]);
         }
         state.set(ValueLayout.JAVA_LONG, FLAGS_OFFSET, flags[0]);
-        for (int k = 0; k < 32; k++) {
-            state.set(ValueLayout.JAVA_LONG, XMM_OFFSET + k * 8L, xmm[k]);
-        }
+        MemorySegment.copy(fx, 0, state, ValueLayout.JAVA_BYTE, FX_OFFSET, 512);
         try {
             call.invokeExact(state);
         } catch (Throwable t) {
@@ -76,19 +79,16 @@ final class HostCpu implements AutoCloseable {
             }
         }
         flags[0] = state.get(ValueLayout.JAVA_LONG, FLAGS_OFFSET);
-        for (int k = 0; k < 32; k++) {
-            xmm[k] = state.get(ValueLayout.JAVA_LONG, XMM_OFFSET + k * 8L);
-        }
+        MemorySegment.copy(state, ValueLayout.JAVA_BYTE, FX_OFFSET, fx, 0, 512);
     }
 
     private static byte[] assemble(byte[] instruction) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(new byte[] {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x57});
+        fx(b, 0, HOST_FX_OFFSET); // fxsave64: keep the JVM's x87/SSE state
         // push qword [rdi+128]; popfq
         b.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xB7, (byte) FLAGS_OFFSET, 0, 0, 0, (byte) 0x9D});
-        for (int x = 0; x < 16; x++) {
-            movdqu(b, 0x6F, x);
-        }
+        fx(b, 1, FX_OFFSET); // fxrstor64: the case's x87/SSE state
         for (int r = 0; r < 16; r++) {
             if (r != 4 && r != 7) {
                 movRdi(b, 0x8B, r);
@@ -103,9 +103,7 @@ final class HostCpu implements AutoCloseable {
                 movRdi(b, 0x89, r);
             }
         }
-        for (int x = 0; x < 16; x++) {
-            movdqu(b, 0x7F, x);
-        }
+        fx(b, 0, FX_OFFSET);
         b.write(0x58); // pop rax (guest rdi)
         movRdi(b, 0x89, 7 - 7); // mov [rdi+0],rax would clobber: store rax into rdi's slot instead
         byte[] sofar = b.toByteArray();
@@ -116,25 +114,16 @@ final class HostCpu implements AutoCloseable {
         // reload guest rax from its slot is unnecessary: rax was already stored before
         b.writeBytes(new byte[] {(byte) 0x9C, 0x58}); // pushfq; pop rax
         b.writeBytes(new byte[] {0x48, (byte) 0x89, (byte) 0x87, (byte) FLAGS_OFFSET, 0, 0, 0});
+        fx(b, 1, HOST_FX_OFFSET);
         b.writeBytes(new byte[] {(byte) 0xFC, 0x5F, 0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B,
                 (byte) 0xC3});
         return b.toByteArray();
     }
 
-    /** movdqu xmm,[rdi+disp32] (0x6F) or movdqu [rdi+disp32],xmm (0x7F) for the register's slot. */
-    private static void movdqu(ByteArrayOutputStream b, int opcode, int x) {
-        b.write(0xF3);
-        if (x >= 8) {
-            b.write(0x44);
-        }
-        b.write(0x0F);
-        b.write(opcode);
-        b.write(0x80 | ((x & 7) << 3) | 7);
-        int disp = XMM_OFFSET + x * 16;
-        b.write(disp & 0xFF);
-        b.write(disp >>> 8);
-        b.write(0);
-        b.write(0);
+    /** fxsave64 [rdi+disp32] (reg 0) or fxrstor64 [rdi+disp32] (reg 1). */
+    private static void fx(ByteArrayOutputStream b, int reg, int disp) {
+        b.writeBytes(new byte[] {0x48, 0x0F, (byte) 0xAE, (byte) (0x87 | reg << 3), (byte) disp, (byte) (disp >>> 8), 0,
+                0});
     }
 
     /** mov reg,[rdi+disp32] (0x8B) or mov [rdi+disp32],reg (0x89) for the register's slot. */

@@ -63,4 +63,18 @@ class IntegerInstructionsMatchHostTest {
             assertEquals(0, unexercised, "SSE forms never exercised: " + h.exercised());
         }
     }
+
+    @Test
+    void x87_instructions_match_the_host_cpu() {
+        long seed = Long.getLong("hvx.seed", System.nanoTime());
+        System.out.println("x87 differential test seed " + seed + " (rerun with -Dhvx.seed=" + seed + ")");
+        List<Form> forms = Forms.x87();
+        int cases = CASES / 2;
+        try (DifferentialHarness h = new DifferentialHarness()) {
+            String diff = h.run(forms, seed, cases);
+            assertNull(diff, diff);
+            long unexercised = h.exercised().values().stream().filter(v -> v == 0).count();
+            assertEquals(0, unexercised, "x87 forms never exercised: " + h.exercised());
+        }
+    }
 }
