@@ -35,6 +35,8 @@ public final class KernelSmoke {
         try (Arena arena = Arena.ofShared()) {
             IoBus bus = new IoBus();
             StringBuilder serial = new StringBuilder();
+            Vcpu[] cpu = new Vcpu[1];
+            long start = System.nanoTime();
             bus.registerPorts(0x3F8, 8, new PortDevice() {
                 @Override
                 public int in(int port, int size) {
@@ -46,6 +48,10 @@ public final class KernelSmoke {
                     if (port == 0x3F8) {
                         System.out.print((char) (value & 0xFF));
                         serial.append((char) (value & 0xFF));
+                        if (serial.length() > 13 && serial.lastIndexOf("Linux version") == serial.length() - 13) {
+                            System.out.printf("%n--- decompressor done: %d instructions, %.1f s%n", cpu[0].retired(),
+                                    (System.nanoTime() - start) / 1e9);
+                        }
                     }
                 }
             });
@@ -94,6 +100,7 @@ public final class KernelSmoke {
                 }
             };
             Vcpu vcpu = new Vcpu(mem, none, TscDeadline.NONE, new Tsc(System.nanoTime()), 0, 1, boot);
+            cpu[0] = vcpu;
             long t0 = System.nanoTime();
             VcpuExit exit;
             do {
