@@ -331,6 +331,23 @@ public final class OpcodeTable {
         for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
             def(MAP_0F, op, Op.FP_ARITH, Shape.G_E, MODRM);
         }
+        for (int op : new int[] {0x14, 0x15, 0x50, 0x5A, 0x5B, 0xE6}) {
+            def(MAP_0F, op, Op.SSE_FP, Shape.G_E, MODRM);
+        }
+        for (int op : new int[] {0x63, 0x65, 0x66, 0x67, 0x6B, 0xD1, 0xD2, 0xD3, 0xD5, 0xD9, 0xDC, 0xDD, 0xE0,
+            0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xEE, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6}) {
+            def(MAP_0F, op, Op.SSE_INT, Shape.G_E, MODRM);
+        }
+        def(MAP_0F, 0x77, Op.EMMS, Shape.NONE, 0);
+        def(MAP_0F, 0xC4, Op.PINSRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xC5, Op.PEXTRW, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xE7, Op.MOVNT_STORE, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0x2B, Op.MOVNT_STORE, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0xC3, Op.MOVNTI, Shape.E_G, MODRM | MEM_ONLY);
+        def(MAP_0F, 0x52, Op.RCP_RSQRT, Shape.G_E, MODRM);
+        def(MAP_0F, 0x53, Op.RCP_RSQRT, Shape.G_E, MODRM);
+        def(MAP_0F, 0xC2, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        def(MAP_0F, 0xC6, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
 
         // three-byte maps
         def(MAP_0F38, 0x00, Op.PSHUFB, Shape.G_E, MODRM);

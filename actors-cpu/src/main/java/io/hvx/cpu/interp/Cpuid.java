@@ -10,8 +10,9 @@ public final class Cpuid {
     private Cpuid() {
     }
 
-    // leaf 1 EDX: TSC(4) CX8(8) CMOV(15) SSE(25) SSE2(26); ECX: CX16(13) MOVBE(22) POPCNT(23)
-    static final int LEAF1_EDX = 1 << 4 | 1 << 8 | 1 << 15 | 1 << 25 | 1 << 26;
+    // leaf 1 EDX: FPU(0) TSC(4) CX8(8) CMOV(15) MMX(23) FXSR(24) SSE(25) SSE2(26);
+    // ECX: CX16(13) MOVBE(22) POPCNT(23). SSE3 and later stay clear until implemented and checked against the host.
+    static final int LEAF1_EDX = 1 | 1 << 4 | 1 << 8 | 1 << 15 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26;
     static final int LEAF1_ECX = 1 << 13 | 1 << 22 | 1 << 23;
     // 0x80000001 ECX: LZCNT(5); EDX: SYSCALL(11) LM(29)
     static final int EXT1_ECX = 1 << 5;

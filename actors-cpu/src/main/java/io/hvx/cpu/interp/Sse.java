@@ -14,6 +14,10 @@ final class Sse {
     private final long[] x;
     private final LinearMemory mem;
     private final Interpreter in;
+    private final SseFp fp;
+    private final PackedSse packed;
+    private final PackedInt packedInt;
+    private final Mmx mmx;
     // scratch source operand, filled per instruction
     private long srcLo;
     private long srcHi;
@@ -23,6 +27,10 @@ final class Sse {
         this.x = cpu.xmm;
         this.mem = mem;
         this.in = in;
+        this.fp = new SseFp(cpu);
+        this.packed = new PackedSse(cpu, fp);
+        this.packedInt = new PackedInt(cpu);
+        this.mmx = new Mmx(cpu, mem, in);
     }
 
     private static GuestFault ud(Instruction i) {
@@ -70,6 +78,10 @@ final class Sse {
         boolean pF2 = (i.prefixes & Instruction.P_REPNE) != 0;
         int d = i.reg * 2;
         Op op = i.op;
+        if (!p66 && !pF3 && !pF2 && Mmx.handles(op, i.opcode & 0xFF) && i.opcode < 0x200) {
+            mmx.execute(i);
+            return;
+        }
         switch (op) {
             case MOVUPS_LOAD, MOVAPS_LOAD -> {
                 if (pF3 || pF2) {
@@ -168,12 +180,91 @@ final class Sse {
                 }
                 cpu.regs[i.reg] = m;
             }
-            case FP_ARITH, CVTSI2F, CVTF2SI, COMIF -> ScalarFloat.execute(cpu, mem, in, i, p66, pF3, pF2);
+            case CVTSI2F, CVTF2SI, COMIF -> ScalarFloat.execute(cpu, mem, in, fp, i, p66, pF3, pF2);
+            case SSE_INT -> {
+                if (!p66 || pF3 || pF2) {
+                    throw ud(i); // the MMX forms are not implemented
+                }
+                loadSrc(i, true);
+                packedInt.execute(i, srcLo, srcHi);
+            }
+            case PINSRW -> {
+                if (!p66 || pF3 || pF2) {
+                    throw ud(i);
+                }
+                packedInt.insertWord(i, i.mod == 3 ? cpu.regs[i.rm] : mem.read16(in.ea(i)));
+            }
+            case PEXTRW -> {
+                if (!p66 || pF3 || pF2 || i.mod != 3) {
+                    throw ud(i);
+                }
+                cpu.regs[i.reg] = packedInt.extractWord(i);
+            }
+            case MOVNT_STORE -> {
+                if (pF3 || pF2 || ((i.opcode & 0xFF) == 0xE7 && !p66)) {
+                    throw ud(i);
+                }
+                store128(i, x[d], x[d + 1], true);
+            }
+            case MOVNTI -> {
+                if (p66 || pF3 || pF2 || i.opSize < 4) {
+                    throw ud(i);
+                }
+                in.writeE(i, i.opSize, cpu.regs[i.reg]);
+            }
+            case RCP_RSQRT -> {
+                if (p66 || pF2) {
+                    throw ud(i);
+                }
+                boolean rsqrt = (i.opcode & 0xFF) == 0x52;
+                if (pF3) {
+                    long src = i.mod == 3 ? x[i.rm * 2] : mem.read32(in.ea(i));
+                    x[d] = (x[d] & ~0xFFFFFFFFL) | (approximate((int) src, rsqrt) & 0xFFFFFFFFL);
+                } else {
+                    loadSrc(i, true);
+                    x[d] = (approximate((int) srcLo, rsqrt) & 0xFFFFFFFFL)
+                            | (long) approximate((int) (srcLo >>> 32), rsqrt) << 32;
+                    x[d + 1] = (approximate((int) srcHi, rsqrt) & 0xFFFFFFFFL)
+                            | (long) approximate((int) (srcHi >>> 32), rsqrt) << 32;
+                }
+            }
+            case FP_ARITH, SSE_FP -> {
+                int opcode = i.opcode & 0xFF;
+                if (pF3 || pF2) {
+                    if (op == Op.FP_ARITH || opcode == 0x5A || opcode == 0xC2) {
+                        ScalarFloat.execute(cpu, mem, in, fp, i, p66, pF3, pF2);
+                        return;
+                    }
+                    if (!((opcode == 0x5B && pF3) || opcode == 0xE6)) {
+                        throw ud(i);
+                    }
+                }
+                boolean half = (opcode == 0x5A && !p66) || (opcode == 0xE6 && pF3);
+                if (half && i.mod != 3) {
+                    srcLo = mem.read64(in.ea(i)); // a 64-bit memory operand, no alignment required
+                    srcHi = 0;
+                } else {
+                    loadSrc(i, true);
+                }
+                packed.execute(i, p66, pF3, pF2, srcLo, srcHi);
+            }
             case PSHIFT_IMM_W, PSHIFT_IMM_D, PSHIFT_IMM_Q -> {
                 if (!p66 || i.mod != 3) {
                     throw ud(i);
                 }
                 shiftImmediate(i, op, i.rm * 2, (int) i.imm & 0xFF);
+            }
+            case PSHUFD -> {
+                if (pF3 || pF2) {
+                    loadSrc(i, true);
+                    packedInt.shuffleWords(i, pF3, srcLo, srcHi);
+                    return;
+                }
+                if (!p66) {
+                    throw ud(i);
+                }
+                loadSrc(i, true);
+                binary(i, op, d);
             }
             default -> {
                 boolean logical = switch (op) {
@@ -189,6 +280,25 @@ final class Sse {
                 binary(i, op, d);
             }
         }
+    }
+
+    /**
+     * RCPPS/RSQRTPS: the manual promises a relative error of at most 1.5 * 2^-12; this gives the correctly
+     * rounded value, which meets it (the hardware's table-driven bits differ between vendors anyway).
+     */
+    private static int approximate(int bits, boolean rsqrt) {
+        float v = Float.intBitsToFloat(bits);
+        if ((bits & 0x7F800000) == 0) {
+            v = Math.copySign(0.0f, v); // denormal inputs are treated as zero
+        }
+        float r = rsqrt ? (float) (1.0 / Math.sqrt(v)) : 1.0f / v;
+        if (Float.isNaN(v)) {
+            return bits | 0x400000;
+        }
+        if (Float.isNaN(r)) {
+            return 0xFFC00000;
+        }
+        return Float.floatToRawIntBits(r);
     }
 
     private static void requireNoRep(Instruction i, boolean f3, boolean f2) {
@@ -289,7 +399,7 @@ final class Sse {
     }
 
     /** Interleaves the low 32 bits of a and b in lanes of the given width, a's lane first. */
-    private static long interleave(long a, long b, int width) {
+    static long interleave(long a, long b, int width) {
         long m = (1L << width) - 1;
         long res = 0;
         int n = 32 / width;
@@ -300,7 +410,7 @@ final class Sse {
         return res;
     }
 
-    private static long lanes(long a, long b, int width, int kind) {
+    static long lanes(long a, long b, int width, int kind) {
         long m = (1L << width) - 1;
         long res = 0;
         for (int sh = 0; sh < 64; sh += width) {
@@ -348,7 +458,7 @@ final class Sse {
         x[t + 1] = shiftLanes(hi, width, kind, count);
     }
 
-    private static long shiftLanes(long v, int width, int kind, int count) {
+    static long shiftLanes(long v, int width, int kind, int count) {
         long m = width == 64 ? -1L : (1L << width) - 1;
         long res = 0;
         for (int sh = 0; sh < 64; sh += width) {

@@ -163,125 +163,125 @@ final class X87 {
             }
             case 0xD9 -> {
                 switch (reg) {
-                case 0 -> {
-                    int v = mem.read32(a);
-                    begin();
-                    f.fromFloat(v);
-                    loadConverted();
-                }
-                case 2, 3 -> {
-                    if (empty(0)) {
-                        underflow();
-                        mem.write32(a, 0xFFC00000);
-                    } else {
+                    case 0 -> {
+                        int v = mem.read32(a);
                         begin();
-                        int v = f.toFloat(se(0), m(0));
-                        mem.write32(a, v);
-                        raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
+                        f.fromFloat(v);
+                        loadConverted();
                     }
-                    if (reg == 3) {
-                        pop();
+                    case 2, 3 -> {
+                        if (empty(0)) {
+                            underflow();
+                            mem.write32(a, 0xFFC00000);
+                        } else {
+                            begin();
+                            int v = f.toFloat(se(0), m(0));
+                            mem.write32(a, v);
+                            raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
+                        }
+                        if (reg == 3) {
+                            pop();
+                        }
                     }
+                    case 4 -> loadEnvironment(a);
+                    case 5 -> cpu.fcw = mem.read16(a);
+                    case 6 -> {
+                        storeEnvironment(a);
+                        cpu.fcw |= 0x3F;
+                    }
+                    case 7 -> mem.write16(a, cpu.fcw);
+                    default -> throw ud(i);
                 }
-                case 4 -> loadEnvironment(a);
-                case 5 -> cpu.fcw = mem.read16(a);
-                case 6 -> {
-                    storeEnvironment(a);
-                    cpu.fcw |= 0x3F;
-                }
-                case 7 -> mem.write16(a, cpu.fcw);
-                default -> throw ud(i);
-            }
             }
             case 0xDB -> {
                 switch (reg) {
-                case 0 -> {
-                    long v = mem.read32(a);
-                    begin();
-                    f.fromInteger(v);
-                    loadConverted();
-                }
-                case 1, 2, 3 -> storeInteger(a, 4, reg == 1, reg != 2);
-                case 5 -> {
-                    long m = mem.read64(a);
-                    int se = mem.read16(a + 8);
-                    begin();
-                    loadRaw(se, m);
-                }
-                case 7 -> {
-                    if (empty(0)) {
-                        underflow();
-                        store80(a, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                    } else {
-                        store80(a, se(0), m(0));
-                        setCc(cpu.fsw & (CC & ~SW_C1));
+                    case 0 -> {
+                        long v = mem.read32(a);
+                        begin();
+                        f.fromInteger(v);
+                        loadConverted();
                     }
-                    pop();
+                    case 1, 2, 3 -> storeInteger(a, 4, reg == 1, reg != 2);
+                    case 5 -> {
+                        long m = mem.read64(a);
+                        int se = mem.read16(a + 8);
+                        begin();
+                        loadRaw(se, m);
+                    }
+                    case 7 -> {
+                        if (empty(0)) {
+                            underflow();
+                            store80(a, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                        } else {
+                            store80(a, se(0), m(0));
+                            setCc(cpu.fsw & (CC & ~SW_C1));
+                        }
+                        pop();
+                    }
+                    default -> throw ud(i);
                 }
-                default -> throw ud(i);
-            }
             }
             case 0xDD -> {
                 switch (reg) {
-                case 0 -> {
-                    long v = mem.read64(a);
-                    begin();
-                    f.fromDouble(v);
-                    loadConverted();
-                }
-                case 1 -> storeInteger(a, 8, true, true);
-                case 2, 3 -> {
-                    if (empty(0)) {
-                        underflow();
-                        mem.write64(a, 0xFFF8000000000000L);
-                    } else {
+                    case 0 -> {
+                        long v = mem.read64(a);
                         begin();
-                        long v = f.toDouble(se(0), m(0));
-                        mem.write64(a, v);
-                        raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
+                        f.fromDouble(v);
+                        loadConverted();
                     }
-                    if (reg == 3) {
-                        pop();
+                    case 1 -> storeInteger(a, 8, true, true);
+                    case 2, 3 -> {
+                        if (empty(0)) {
+                            underflow();
+                            mem.write64(a, 0xFFF8000000000000L);
+                        } else {
+                            begin();
+                            long v = f.toDouble(se(0), m(0));
+                            mem.write64(a, v);
+                            raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
+                        }
+                        if (reg == 3) {
+                            pop();
+                        }
                     }
+                    case 4 -> restoreState(a);
+                    case 6 -> {
+                        saveState(a);
+                        initialize();
+                    }
+                    case 7 -> mem.write16(a, statusWord());
+                    default -> throw ud(i);
                 }
-                case 4 -> restoreState(a);
-                case 6 -> {
-                    saveState(a);
-                    initialize();
-                }
-                case 7 -> mem.write16(a, statusWord());
-                default -> throw ud(i);
-            }
             }
             case 0xDF -> {
                 switch (reg) {
-                case 0 -> {
-                    long v = (short) mem.read16(a);
-                    begin();
-                    f.fromInteger(v);
-                    loadConverted();
-                }
-                case 1, 2, 3 -> storeInteger(a, 2, reg == 1, reg != 2);
-                case 4 -> {
-                    long lo = mem.read64(a);
-                    int hi = mem.read16(a + 8);
-                    begin();
-                    f.fromInteger(Bcd.magnitude(lo, hi));
-                    if (Bcd.negative(hi)) {
-                        f.se |= 0x8000;
+                    case 0 -> {
+                        long v = (short) mem.read16(a);
+                        begin();
+                        f.fromInteger(v);
+                        loadConverted();
                     }
-                    loadConverted();
+                    case 1, 2, 3 -> storeInteger(a, 2, reg == 1, reg != 2);
+                    case 4 -> {
+                        long lo = mem.read64(a);
+                        int hi = mem.read16(a + 8);
+                        begin();
+                        f.fromInteger(Bcd.magnitude(lo, hi));
+                        if (Bcd.negative(hi)) {
+                            f.se |= 0x8000;
+                        }
+                        loadConverted();
+                    }
+                    case 5 -> {
+                        long v = mem.read64(a);
+                        begin();
+                        f.fromInteger(v);
+                        loadConverted();
+                    }
+                    case 6 -> storeBcd(a);
+                    case 7 -> storeInteger(a, 8, false, true);
+                    default -> throw ud(i);
                 }
-                case 5 -> {
-                    long v = mem.read64(a);
-                    begin();
-                    f.fromInteger(v);
-                    loadConverted();
-                }
-                case 6 -> storeBcd(a);
-                case 7 -> storeInteger(a, 8, false, true);
-                default -> throw ud(i);
-            }
             }
             default -> throw ud(i);
         }
@@ -528,369 +528,369 @@ final class X87 {
             }
             case 0xDD -> {
                 switch (reg) {
-                    case 0 -> { // FFREE
-                        cpu.fpTags &= ~(1 << phys(r));
-                        raise(0, 0);
-                    }
-                    case 1 -> exchange(r); // FXCH alias
-                    case 2, 3 -> {
-                        if (empty(0)) {
-                            underflow();
-                            set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                        } else {
-                            set(r, se(0), m(0));
+                        case 0 -> { // FFREE
+                            cpu.fpTags &= ~(1 << phys(r));
                             raise(0, 0);
                         }
-                        if (reg == 3) {
+                        case 1 -> exchange(r); // FXCH alias
+                        case 2, 3 -> {
+                            if (empty(0)) {
+                                underflow();
+                                set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                            } else {
+                                set(r, se(0), m(0));
+                                raise(0, 0);
+                            }
+                            if (reg == 3) {
+                                pop();
+                            }
+                        }
+                        case 4 -> compareRegister(r, true, 0, false);
+                        case 5 -> compareRegister(r, true, 1, false);
+                        default -> throw ud(i);
+                    }
+                }
+                case 0xDF -> {
+                switch (reg) {
+                        case 0 -> { // FFREEP
+                            cpu.fpTags &= ~(1 << phys(r));
+                            raise(0, 0);
                             pop();
                         }
-                    }
-                    case 4 -> compareRegister(r, true, 0, false);
-                    case 5 -> compareRegister(r, true, 1, false);
-                    default -> throw ud(i);
-                }
-            }
-            case 0xDF -> {
-                switch (reg) {
-                    case 0 -> { // FFREEP
-                        cpu.fpTags &= ~(1 << phys(r));
-                        raise(0, 0);
-                        pop();
-                    }
-                    case 1 -> exchange(r);
-                    case 2, 3 -> { // FSTP aliases
-                        if (empty(0)) {
-                            underflow();
-                            set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                        } else {
-                            set(r, se(0), m(0));
-                            raise(0, 0);
+                        case 1 -> exchange(r);
+                        case 2, 3 -> { // FSTP aliases
+                            if (empty(0)) {
+                                underflow();
+                                set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                            } else {
+                                set(r, se(0), m(0));
+                                raise(0, 0);
+                            }
+                            pop();
                         }
-                        pop();
-                    }
-                    case 4 -> {
-                        if (r != 0) {
-                            throw ud(i);
+                        case 4 -> {
+                            if (r != 0) {
+                                throw ud(i);
+                            }
+                            in.setReg(CpuState.RAX, 2, true, statusWord());
                         }
-                        in.setReg(CpuState.RAX, 2, true, statusWord());
+                        case 5 -> compareRegister(r, true, 1, true);
+                        case 6 -> compareRegister(r, false, 1, true);
+                        default -> throw ud(i);
                     }
-                    case 5 -> compareRegister(r, true, 1, true);
-                    case 6 -> compareRegister(r, false, 1, true);
-                    default -> throw ud(i);
                 }
+                default -> throw ud(i);
             }
-            default -> throw ud(i);
         }
-    }
 
-    /** ST(dst) = ST(a) op ST(b) for the D8 (k as encoded) and DC/DE (k already un-reversed) forms. */
-    private void arithRegisters(int k, int dst, int src, boolean popAfter) {
-        int a = dst;
-        int b = src;
-        if (empty(a) || empty(b)) {
-            underflow();
-            set(dst, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-        } else {
-            compute(k, se(a), m(a), se(b), m(b));
-            finish(dst);
-        }
-        if (popAfter) {
-            pop();
-        }
-    }
-
-    private void compareRegister(int r, boolean quiet, int pops, boolean eflags) {
-        if (empty(0) || empty(r)) {
-            underflow();
-            if (eflags) {
-                cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | CpuState.ZF | CpuState.PF | CpuState.CF;
+        /** ST(dst) = ST(a) op ST(b) for the D8 (k as encoded) and DC/DE (k already un-reversed) forms. */
+        private void arithRegisters(int k, int dst, int src, boolean popAfter) {
+            int a = dst;
+            int b = src;
+            if (empty(a) || empty(b)) {
+                underflow();
+                set(dst, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
             } else {
-                setCc(SW_C0 | SW_C2 | SW_C3);
+                compute(k, se(a), m(a), se(b), m(b));
+                finish(dst);
             }
-        } else {
-            compare(se(0), m(0), se(r), m(r), quiet, eflags, 0);
-        }
-        for (int k = 0; k < pops; k++) {
-            pop();
-        }
-    }
-
-    private void conditionalMove(int r, boolean take) {
-        if (empty(0) || empty(r)) {
-            underflow();
-            set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-            return;
-        }
-        raise(0, KEEP_C1);
-        if (take) {
-            set(0, se(r), m(r));
-        }
-    }
-
-    private void exchange(int r) {
-        boolean e0 = empty(0);
-        boolean er = empty(r);
-        if (e0 || er) {
-            underflow();
-        } else {
-            raise(0, 0);
-        }
-        int s0 = e0 ? Float80.INDEFINITE_SE : se(0);
-        long m0 = e0 ? Float80.INDEFINITE_M : m(0);
-        int sr = er ? Float80.INDEFINITE_SE : se(r);
-        long mr = er ? Float80.INDEFINITE_M : m(r);
-        set(0, sr, mr);
-        set(r, s0, m0);
-    }
-
-    private void registerD9(Instruction i, int reg, int r) {
-        switch (reg) {
-            case 0 -> { // FLD ST(i)
-                if (empty(r)) {
-                    underflow(); // reported as underflow even when the stack is also full
-                    cpu.fpTop = (cpu.fpTop - 1) & 7;
-                    set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                    return;
-                }
-                loadRaw(se(r), m(r));
-            }
-            case 1 -> exchange(r);
-            case 2 -> {
-                if (r != 0) {
-                    throw ud(i);
-                }
-            } // FNOP
-            case 3 -> { // FSTP1 alias
-                if (empty(0)) {
-                    underflow();
-                    set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                } else {
-                    set(r, se(0), m(0));
-                    raise(0, 0);
-                }
+            if (popAfter) {
                 pop();
             }
-            case 4 -> {
-                switch (r) {
-                    case 0, 1 -> { // FCHS, FABS
-                        if (empty(0)) {
-                            underflow();
-                            set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
-                            return;
-                        }
-                        int se = r == 0 ? se(0) ^ 0x8000 : se(0) & 0x7FFF;
-                        set(0, se, m(0));
+        }
+
+        private void compareRegister(int r, boolean quiet, int pops, boolean eflags) {
+            if (empty(0) || empty(r)) {
+                underflow();
+                if (eflags) {
+                    cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | CpuState.ZF | CpuState.PF | CpuState.CF;
+                } else {
+                    setCc(SW_C0 | SW_C2 | SW_C3);
+                }
+            } else {
+                compare(se(0), m(0), se(r), m(r), quiet, eflags, 0);
+            }
+            for (int k = 0; k < pops; k++) {
+                pop();
+            }
+        }
+
+        private void conditionalMove(int r, boolean take) {
+            if (empty(0) || empty(r)) {
+                underflow();
+                set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                return;
+            }
+            raise(0, KEEP_C1);
+            if (take) {
+                set(0, se(r), m(r));
+            }
+        }
+
+        private void exchange(int r) {
+            boolean e0 = empty(0);
+            boolean er = empty(r);
+            if (e0 || er) {
+                underflow();
+            } else {
+                raise(0, 0);
+            }
+            int s0 = e0 ? Float80.INDEFINITE_SE : se(0);
+            long m0 = e0 ? Float80.INDEFINITE_M : m(0);
+            int sr = er ? Float80.INDEFINITE_SE : se(r);
+            long mr = er ? Float80.INDEFINITE_M : m(r);
+            set(0, sr, mr);
+            set(r, s0, m0);
+        }
+
+        private void registerD9(Instruction i, int reg, int r) {
+            switch (reg) {
+                case 0 -> { // FLD ST(i)
+                    if (empty(r)) {
+                        underflow(); // reported as underflow even when the stack is also full
+                        cpu.fpTop = (cpu.fpTop - 1) & 7;
+                        set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                        return;
+                    }
+                    loadRaw(se(r), m(r));
+                }
+                case 1 -> exchange(r);
+                case 2 -> {
+                    if (r != 0) {
+                        throw ud(i);
+                    }
+                } // FNOP
+                case 3 -> { // FSTP1 alias
+                    if (empty(0)) {
+                        underflow();
+                        set(r, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                    } else {
+                        set(r, se(0), m(0));
                         raise(0, 0);
                     }
-                    case 4 -> { // FTST
-                        if (empty(0)) {
-                            underflow();
-                            setCc(SW_C0 | SW_C2 | SW_C3);
-                            return;
+                    pop();
+                }
+                case 4 -> {
+                    switch (r) {
+                        case 0, 1 -> { // FCHS, FABS
+                            if (empty(0)) {
+                                underflow();
+                                set(0, Float80.INDEFINITE_SE, Float80.INDEFINITE_M);
+                                return;
+                            }
+                            int se = r == 0 ? se(0) ^ 0x8000 : se(0) & 0x7FFF;
+                            set(0, se, m(0));
+                            raise(0, 0);
                         }
-                        compare(se(0), m(0), 0, 0, false, false, 0);
+                        case 4 -> { // FTST
+                            if (empty(0)) {
+                                underflow();
+                                setCc(SW_C0 | SW_C2 | SW_C3);
+                                return;
+                            }
+                            compare(se(0), m(0), 0, 0, false, false, 0);
+                        }
+                        case 5 -> examine();
+                        default -> throw ud(i);
                     }
-                    case 5 -> examine();
-                    default -> throw ud(i);
                 }
-            }
-            case 5 -> loadConstant(i, r);
-            case 6, 7 -> X87Functions.execute(this, i, reg == 6 ? r : r + 8);
-            default -> throw ud(i);
-        }
-    }
-
-    private void examine() {
-        int cc;
-        if (empty(0)) {
-            cc = SW_C3 | SW_C0;
-        } else {
-            int se = se(0);
-            long m = m(0);
-            if (Float80.isUnsupported(se, m)) {
-                cc = 0;
-            } else if (Float80.isNaN(se, m)) {
-                cc = SW_C0;
-            } else if (Float80.isInf(se, m)) {
-                cc = SW_C2 | SW_C0;
-            } else if (Float80.isZero(se, m)) {
-                cc = SW_C3;
-            } else if (Float80.isDenormal(se, m)) {
-                cc = SW_C3 | SW_C2;
-            } else {
-                cc = SW_C2;
+                case 5 -> loadConstant(i, r);
+                case 6, 7 -> X87Functions.execute(this, i, reg == 6 ? r : r + 8);
+                default -> throw ud(i);
             }
         }
-        // C1 is the sign bit of the physical register, even when it is empty
-        if ((exp[cpu.fpTop] & 0x8000) != 0) {
-            cc |= SW_C1;
-        }
-        setCc(cc);
-    }
 
-    // truncated constants (high 64 bits) and whether round-to-nearest rounds them up
-    private static final long[] CONST_M = {
-        0x8000000000000000L, 0xD49A784BCD1B8AFEL, 0xB8AA3B295C17F0BBL, 0xC90FDAA22168C234L,
-        0x9A209A84FBCFF798L, 0xB17217F7D1CF79ABL, 0};
-    private static final int[] CONST_SE = {0x3FFF, 0x4000, 0x3FFF, 0x4000, 0x3FFD, 0x3FFE, 0};
-    private static final boolean[] CONST_NEAREST_UP = {false, false, true, true, true, true, false};
-
-    private void loadConstant(Instruction i, int r) {
-        if (r == 7) {
-            throw ud(i);
-        }
-        long m = CONST_M[r];
-        int rc = (cpu.fcw >>> 10) & 3;
-        boolean exact = r == 0 || r == 6;
-        if (!exact && (rc == Float80.RC_UP || (rc == Float80.RC_NEAREST && CONST_NEAREST_UP[r]))) {
-            m++;
-        }
-        if (full()) {
-            push(0, 0);
-            return;
-        }
-        push(CONST_SE[r], m);
-        raise(0, 0);
-    }
-
-    // ---- used by the transcendental and miscellaneous D9 group
-
-    Float80 math() {
-        return f;
-    }
-
-    boolean isEmpty(int i) {
-        return empty(i);
-    }
-
-    int signExp(int i) {
-        return se(i);
-    }
-
-    long significand(int i) {
-        return m(i);
-    }
-
-    void store(int i, int se, long m) {
-        set(i, se, m);
-    }
-
-    void popStack() {
-        pop();
-    }
-
-    void pushValue(int se, long m) {
-        push(se, m);
-    }
-
-    boolean stackFull() {
-        return full();
-    }
-
-    void stackUnderflow() {
-        underflow();
-    }
-
-    void prepare() {
-        begin();
-    }
-
-    void record(int exc, int c1) {
-        raise(exc, c1);
-    }
-
-    void conditionCodes(int cc) {
-        setCc(cc);
-    }
-
-    /** Sets or clears C2 alone (the trigonometric functions leave C0 and C3 as they were). */
-    void setC2(boolean on) {
-        cpu.fsw = (cpu.fsw & ~SW_C2) | (on ? SW_C2 : 0);
-    }
-
-    void decrementTop() {
-        cpu.fpTop = (cpu.fpTop - 1) & 7;
-    }
-
-    void incrementTop() {
-        cpu.fpTop = (cpu.fpTop + 1) & 7;
-    }
-
-    // ---- state save and restore
-
-    void initialize() {
-        cpu.fcw = 0x037F;
-        cpu.fsw = 0;
-        cpu.fpTop = 0;
-        cpu.fpTags = 0;
-    }
-
-    /** The full two-bit tag word (FNSTENV/FNSAVE format) computed from the contents. */
-    int fullTagWord() {
-        int tw = 0;
-        for (int p = 0; p < 8; p++) {
-            int t;
-            if ((cpu.fpTags & (1 << p)) == 0) {
-                t = 3;
+        private void examine() {
+            int cc;
+            if (empty(0)) {
+                cc = SW_C3 | SW_C0;
             } else {
-                int se = exp[p];
-                long m = mant[p];
-                if (Float80.isZero(se, m)) {
-                    t = 1;
-                } else if (Float80.exp(se) == 0 || Float80.exp(se) == 0x7FFF || (m & Float80.MSB) == 0) {
-                    t = 2;
+                int se = se(0);
+                long m = m(0);
+                if (Float80.isUnsupported(se, m)) {
+                    cc = 0;
+                } else if (Float80.isNaN(se, m)) {
+                    cc = SW_C0;
+                } else if (Float80.isInf(se, m)) {
+                    cc = SW_C2 | SW_C0;
+                } else if (Float80.isZero(se, m)) {
+                    cc = SW_C3;
+                } else if (Float80.isDenormal(se, m)) {
+                    cc = SW_C3 | SW_C2;
                 } else {
-                    t = 0;
+                    cc = SW_C2;
                 }
             }
-            tw |= t << (2 * p);
+            // C1 is the sign bit of the physical register, even when it is empty
+            if ((exp[cpu.fpTop] & 0x8000) != 0) {
+                cc |= SW_C1;
+            }
+            setCc(cc);
         }
-        return tw;
-    }
 
-    private void storeEnvironment(long a) {
-        mem.read32(a + 24); // fault before any byte is written
-        mem.write32(a, cpu.fcw | 0xFFFF0000);
-        mem.write32(a + 4, statusWord() | 0xFFFF0000);
-        mem.write32(a + 8, fullTagWord() | 0xFFFF0000);
-        mem.write32(a + 12, 0);
-        mem.write32(a + 16, 0);
-        mem.write32(a + 20, 0);
-        mem.write32(a + 24, 0xFFFF0000);
-    }
+        // truncated constants (high 64 bits) and whether round-to-nearest rounds them up
+        private static final long[] CONST_M = {
+            0x8000000000000000L, 0xD49A784BCD1B8AFEL, 0xB8AA3B295C17F0BBL, 0xC90FDAA22168C234L,
+            0x9A209A84FBCFF798L, 0xB17217F7D1CF79ABL, 0};
+        private static final int[] CONST_SE = {0x3FFF, 0x4000, 0x3FFF, 0x4000, 0x3FFD, 0x3FFE, 0};
+        private static final boolean[] CONST_NEAREST_UP = {false, false, true, true, true, true, false};
 
-    private void loadEnvironment(long a) {
-        int cw = mem.read16(a);
-        int sw = mem.read16(a + 4);
-        int tw = mem.read16(a + 8);
-        cpu.fcw = cw;
-        loadStatusWord(sw);
-        int tags = 0;
-        for (int p = 0; p < 8; p++) {
-            if (((tw >>> (2 * p)) & 3) != 3) {
-                tags |= 1 << p;
+        private void loadConstant(Instruction i, int r) {
+            if (r == 7) {
+                throw ud(i);
+            }
+            long m = CONST_M[r];
+            int rc = (cpu.fcw >>> 10) & 3;
+            boolean exact = r == 0 || r == 6;
+            if (!exact && (rc == Float80.RC_UP || (rc == Float80.RC_NEAREST && CONST_NEAREST_UP[r]))) {
+                m++;
+            }
+            if (full()) {
+                push(0, 0);
+                return;
+            }
+            push(CONST_SE[r], m);
+            raise(0, 0);
+        }
+
+        // ---- used by the transcendental and miscellaneous D9 group
+
+        Float80 math() {
+            return f;
+        }
+
+        boolean isEmpty(int i) {
+            return empty(i);
+        }
+
+        int signExp(int i) {
+            return se(i);
+        }
+
+        long significand(int i) {
+            return m(i);
+        }
+
+        void store(int i, int se, long m) {
+            set(i, se, m);
+        }
+
+        void popStack() {
+            pop();
+        }
+
+        void pushValue(int se, long m) {
+            push(se, m);
+        }
+
+        boolean stackFull() {
+            return full();
+        }
+
+        void stackUnderflow() {
+            underflow();
+        }
+
+        void prepare() {
+            begin();
+        }
+
+        void record(int exc, int c1) {
+            raise(exc, c1);
+        }
+
+        void conditionCodes(int cc) {
+            setCc(cc);
+        }
+
+        /** Sets or clears C2 alone (the trigonometric functions leave C0 and C3 as they were). */
+        void setC2(boolean on) {
+            cpu.fsw = (cpu.fsw & ~SW_C2) | (on ? SW_C2 : 0);
+        }
+
+        void decrementTop() {
+            cpu.fpTop = (cpu.fpTop - 1) & 7;
+        }
+
+        void incrementTop() {
+            cpu.fpTop = (cpu.fpTop + 1) & 7;
+        }
+
+        // ---- state save and restore
+
+        void initialize() {
+            cpu.fcw = 0x037F;
+            cpu.fsw = 0;
+            cpu.fpTop = 0;
+            cpu.fpTags = 0;
+        }
+
+        /** The full two-bit tag word (FNSTENV/FNSAVE format) computed from the contents. */
+        int fullTagWord() {
+            int tw = 0;
+            for (int p = 0; p < 8; p++) {
+                int t;
+                if ((cpu.fpTags & (1 << p)) == 0) {
+                    t = 3;
+                } else {
+                    int se = exp[p];
+                    long m = mant[p];
+                    if (Float80.isZero(se, m)) {
+                        t = 1;
+                    } else if (Float80.exp(se) == 0 || Float80.exp(se) == 0x7FFF || (m & Float80.MSB) == 0) {
+                        t = 2;
+                    } else {
+                        t = 0;
+                    }
+                }
+                tw |= t << (2 * p);
+            }
+            return tw;
+        }
+
+        private void storeEnvironment(long a) {
+            mem.read32(a + 24); // fault before any byte is written
+            mem.write32(a, cpu.fcw | 0xFFFF0000);
+            mem.write32(a + 4, statusWord() | 0xFFFF0000);
+            mem.write32(a + 8, fullTagWord() | 0xFFFF0000);
+            mem.write32(a + 12, 0);
+            mem.write32(a + 16, 0);
+            mem.write32(a + 20, 0);
+            mem.write32(a + 24, 0xFFFF0000);
+        }
+
+        private void loadEnvironment(long a) {
+            int cw = mem.read16(a);
+            int sw = mem.read16(a + 4);
+            int tw = mem.read16(a + 8);
+            cpu.fcw = cw;
+            loadStatusWord(sw);
+            int tags = 0;
+            for (int p = 0; p < 8; p++) {
+                if (((tw >>> (2 * p)) & 3) != 3) {
+                    tags |= 1 << p;
+                }
+            }
+            cpu.fpTags = tags;
+        }
+
+        private void saveState(long a) {
+            mem.read16(a + 107);
+            storeEnvironment(a);
+            for (int k = 0; k < 8; k++) {
+                int p = phys(k);
+                mem.write64(a + 28 + k * 10, mant[p]);
+                mem.write16(a + 36 + k * 10, exp[p]);
             }
         }
-        cpu.fpTags = tags;
-    }
 
-    private void saveState(long a) {
-        mem.read16(a + 107);
-        storeEnvironment(a);
-        for (int k = 0; k < 8; k++) {
-            int p = phys(k);
-            mem.write64(a + 28 + k * 10, mant[p]);
-            mem.write16(a + 36 + k * 10, exp[p]);
+        private void restoreState(long a) {
+            mem.read16(a + 107);
+            loadEnvironment(a);
+            for (int k = 0; k < 8; k++) {
+                int p = phys(k);
+                mant[p] = mem.read64(a + 28 + k * 10);
+                exp[p] = mem.read16(a + 36 + k * 10);
+            }
         }
     }
-
-    private void restoreState(long a) {
-        mem.read16(a + 107);
-        loadEnvironment(a);
-        for (int k = 0; k < 8; k++) {
-            int p = phys(k);
-            mant[p] = mem.read64(a + 28 + k * 10);
-            exp[p] = mem.read16(a + 36 + k * 10);
-        }
-    }
-}

@@ -185,6 +185,38 @@ final class Forms {
             f.add(new Form(String.format("cvtts2si %02x", pfx), b(0x0F, 0x2C), pfx, -1, 0, D | Q, false, 0, 0, 10));
             f.add(new Form(String.format("cvts2si %02x", pfx), b(0x0F, 0x2D), pfx, -1, 0, D | Q, false, 0, 0, 10));
         }
+        for (int pfx : new int[] {0, 0x66}) {
+            for (int op : new int[] {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F, 0x14, 0x15, 0x5A, 0x5B}) {
+                f.add(new Form(String.format("packed %02x 0f %02x", pfx, op), b(0x0F, op), pfx, -1, 0, D, false, 0, 0,
+                        9));
+            }
+            f.add(new Form(String.format("cmpp %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("shufp %02x", pfx), b(0x0F, 0xC6), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("movmskp %02x", pfx), b(0x0F, 0x50), pfx, -1, 0, D | Q, false, 2, 0, 10));
+            f.add(new Form(String.format("andp %02x", pfx), b(0x0F, 0x54), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        for (int pfx : new int[] {0xF2, 0xF3}) {
+            f.add(new Form(String.format("cmps %02x", pfx), b(0x0F, 0xC2), pfx, -1, 1, D, false, 0, 0, 9));
+            f.add(new Form(String.format("cvts2s %02x", pfx), b(0x0F, 0x5A), pfx, -1, 0, D, false, 0, 0, 9));
+        }
+        for (int op : new int[] {0x63, 0x65, 0x66, 0x67, 0x6B, 0xD1, 0xD2, 0xD3, 0xD5, 0xD9, 0xDC, 0xDD, 0xE0,
+            0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xEE, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6}) {
+            f.add(new Form(String.format("packed int 66 0f %02x", op), b(0x0F, op), 0x66, -1, 0, D, false, 0, 0, 9));
+        }
+        f.add(new Form("pshuflw", b(0x0F, 0x70), 0xF2, -1, 1, D, false, 0, 0, 9));
+        f.add(new Form("pshufhw", b(0x0F, 0x70), 0xF3, -1, 1, D, false, 0, 0, 9));
+        f.add(new Form("pinsrw", b(0x0F, 0xC4), 0x66, -1, 1, D, false, 0, 0, 11));
+        f.add(new Form("pextrw", b(0x0F, 0xC5), 0x66, -1, 1, D | Q, false, 2, 0, 10));
+        f.add(new Form("movntdq", b(0x0F, 0xE7), 0x66, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movntps", b(0x0F, 0x2B), 0, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movntpd", b(0x0F, 0x2B), 0x66, -1, 0, D, false, 1, 0, 9));
+        f.add(new Form("movnti", b(0x0F, 0xC3), 0, -1, 0, D | Q, false, 1, 0, 11));
+        f.add(new Form("fxsave", b(0x0F, 0xAE), 0, 0, 0, D | Q, false, 1, 0, 9));
+        f.add(new Form("stmxcsr", b(0x0F, 0xAE), 0, 3, 0, D, false, 1, 0, 9));
+        f.add(new Form("cvttps2dq", b(0x0F, 0x5B), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtdq2pd", b(0x0F, 0xE6), 0xF3, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvtpd2dq", b(0x0F, 0xE6), 0xF2, -1, 0, D, false, 0, 0, 9));
+        f.add(new Form("cvttpd2dq", b(0x0F, 0xE6), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomisd", b(0x0F, 0x2E), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("comisd", b(0x0F, 0x2F), 0x66, -1, 0, D, false, 0, 0, 9));
         f.add(new Form("ucomiss", b(0x0F, 0x2E), 0, -1, 0, D, false, 0, 0, 9));
@@ -246,6 +278,31 @@ final class Forms {
         int ap = DifferentialHarness.X87_APPROXIMATE;
         for (int o : new int[] {0xF0, 0xF1, 0xF2, 0xF3, 0xF9, 0xFB, 0xFE, 0xFF}) {
             f.add(new Form(String.format("x87 d9 %02x (approximate)", o), b(0xD9, o), 0, -2, 0, D, false, 0, 0, ap));
+        }
+        return f;
+    }
+
+    /** The MMX forms (no mandatory prefix; MM registers alias the x87 significands). */
+    static List<Form> mmx() {
+        List<Form> f = new ArrayList<>();
+        int[] binary = {0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6F, 0x74, 0x75,
+            0x76, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xE0, 0xE1, 0xE2,
+            0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6,
+            0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE, 0x7F};
+        for (int op : binary) {
+            f.add(new Form(String.format("mmx 0f %02x", op), b(0x0F, op), 0, -1, 0, D, false, 0, 0, 11));
+        }
+        f.add(new Form("pshufw", b(0x0F, 0x70), 0, -1, 1, D, false, 0, 0, 11));
+        f.add(new Form("movd/q mm,Ev", b(0x0F, 0x6E), 0, -1, 0, D | Q, false, 0, 0, 11));
+        f.add(new Form("movd/q Ev,mm", b(0x0F, 0x7E), 0, -1, 0, D | Q, false, 0, 0, 11));
+        f.add(new Form("pmovmskb Gd,mm", b(0x0F, 0xD7), 0, -1, 0, D, false, 2, 0, 11));
+        f.add(new Form("pinsrw mm", b(0x0F, 0xC4), 0, -1, 1, D, false, 0, 0, 11));
+        f.add(new Form("pextrw mm", b(0x0F, 0xC5), 0, -1, 1, D, false, 2, 0, 11));
+        f.add(new Form("emms", b(0x0F, 0x77), 0, -2, 0, D, false, 0, 0, 11));
+        int[][] shifts = {{0x71, 2}, {0x71, 4}, {0x71, 6}, {0x72, 2}, {0x72, 4}, {0x72, 6}, {0x73, 2}, {0x73, 6}};
+        for (int[] o : shifts) {
+            f.add(new Form(String.format("mmx shift 0f %02x /%d", o[0], o[1]), b(0x0F, o[0]), 0, o[1], 1, D, false,
+                    2, 0, 11));
         }
         return f;
     }

@@ -33,6 +33,7 @@ class IntegerInstructionsMatchHostTest {
                     + CASES + " cases, " + h.skipped() + " skipped (#DE or undefined)\n");
             seen.forEach((k, v) -> coverage.append(String.format("  %-22s %6d%n", k, v)));
             System.out.print(coverage);
+            System.out.println("coverage report: " + CoverageReport.write("integer", seed, CASES, seen));
             assertEquals(0, unexercised, "forms never exercised:\n" + coverage);
         }
     }
@@ -60,6 +61,7 @@ class IntegerInstructionsMatchHostTest {
             String diff = h.run(forms, seed, cases);
             assertNull(diff, diff);
             long unexercised = h.exercised().values().stream().filter(v -> v == 0).count();
+            System.out.println("coverage report: " + CoverageReport.write("sse", seed, cases, h.exercised()));
             assertEquals(0, unexercised, "SSE forms never exercised: " + h.exercised());
         }
     }
@@ -69,12 +71,28 @@ class IntegerInstructionsMatchHostTest {
         long seed = Long.getLong("hvx.seed", System.nanoTime());
         System.out.println("x87 differential test seed " + seed + " (rerun with -Dhvx.seed=" + seed + ")");
         List<Form> forms = Forms.x87();
-        int cases = CASES / 2;
+        int cases = CASES / 4; // an x87 case costs about eight integer ones (state images, soft float)
         try (DifferentialHarness h = new DifferentialHarness()) {
             String diff = h.run(forms, seed, cases);
             assertNull(diff, diff);
             long unexercised = h.exercised().values().stream().filter(v -> v == 0).count();
+            System.out.println("coverage report: " + CoverageReport.write("x87", seed, cases, h.exercised()));
             assertEquals(0, unexercised, "x87 forms never exercised: " + h.exercised());
+        }
+    }
+
+    @Test
+    void mmx_instructions_match_the_host_cpu() {
+        long seed = Long.getLong("hvx.seed", System.nanoTime());
+        System.out.println("MMX differential test seed " + seed + " (rerun with -Dhvx.seed=" + seed + ")");
+        List<Form> forms = Forms.mmx();
+        int cases = CASES / 10;
+        try (DifferentialHarness h = new DifferentialHarness()) {
+            String diff = h.run(forms, seed, cases);
+            assertNull(diff, diff);
+            long unexercised = h.exercised().values().stream().filter(v -> v == 0).count();
+            System.out.println("coverage report: " + CoverageReport.write("mmx", seed, cases, h.exercised()));
+            assertEquals(0, unexercised, "MMX forms never exercised: " + h.exercised());
         }
     }
 }
