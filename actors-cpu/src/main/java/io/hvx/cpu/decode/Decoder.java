@@ -1,9 +1,15 @@
 package io.hvx.cpu.decode;
 
-/** Decodes 64-bit mode x86 instructions into a caller-owned {@link Instruction} by table lookup. */
+/** Decodes x86 instructions (64-bit mode, or 32/16-bit code in system mode) into a caller-owned {@link Instruction}. */
 public final class Decoder {
     /** Architectural limit on instruction length; longer forms raise #GP, reported here as UD. */
     public static final int MAX_LENGTH = 15;
+    /** Code-segment modes, named by their default operand size in bytes: 64-bit (long) mode. */
+    public static final int MODE_64 = 8;
+    /** Protected mode or compatibility mode with a 32-bit code segment (CS.D = 1). */
+    public static final int MODE_32 = 4;
+    /** Real mode, or a 16-bit code segment. */
+    public static final int MODE_16 = 2;
 
     private Decoder() {
     }
@@ -13,6 +19,11 @@ public final class Decoder {
      * {@link Op#UD} with the length consumed so far, so that the caller raises #UD at that address.
      */
     public static void decode(ByteSource src, long address, Instruction out) {
+        decode(src, address, out, MODE_64);
+    }
+
+    /** Decodes as {@link #decode(ByteSource, long, Instruction)} does, for code of the given mode ({@code MODE_*}). */
+    public static void decode(ByteSource src, long address, Instruction out, int mode) {
         out.address = address;
         out.prefixes = 0;
         out.segment = Instruction.SEG_NONE;
@@ -45,12 +56,17 @@ public final class Decoder {
                     case 0x67 -> out.prefixes |= Instruction.P_ADDRSIZE;
                     case 0x64 -> out.segment = Instruction.SEG_FS;
                     case 0x65 -> out.segment = Instruction.SEG_GS;
-                    default -> { } // ES/CS/SS/DS overrides are ignored in 64-bit mode
+                    default -> {
+                        if (mode != MODE_64) { // ES/CS/SS/DS overrides are ignored in 64-bit mode
+                            out.segment = b == 0x26 ? Instruction.SEG_ES : b == 0x2E ? Instruction.SEG_CS
+                                    : b == 0x36 ? Instruction.SEG_SS : Instruction.SEG_DS;
+                        }
+                    }
                 }
                 p++;
                 continue;
             }
-            if ((b & 0xF0) == 0x40) {
+            if ((b & 0xF0) == 0x40 && mode == MODE_64) {
                 out.rex = b;
                 p++;
                 continue;
@@ -75,12 +91,17 @@ public final class Decoder {
         Op op = OpcodeTable.op(index);
         int shape = OpcodeTable.shape(index);
         int flags = OpcodeTable.flags(index);
-        if (op == Op.UD) {
+        if (op == Op.UD || ((flags & OpcodeTable.LEGACY) != 0 && mode == MODE_64)) {
             undefined(out, p);
             return;
         }
         boolean rexW = (out.rex & 8) != 0;
-        out.addrSize = (out.prefixes & Instruction.P_ADDRSIZE) != 0 ? 4 : 8;
+        boolean addr67 = (out.prefixes & Instruction.P_ADDRSIZE) != 0;
+        if (mode == MODE_64) {
+            out.addrSize = addr67 ? 4 : 8;
+        } else {
+            out.addrSize = (mode == MODE_32) != addr67 ? 4 : 2;
+        }
         if ((flags & OpcodeTable.MODRM) != 0) {
             int modrm = src.fetch(p++);
             out.mod = modrm >>> 6;
@@ -88,6 +109,8 @@ public final class Decoder {
             int rm = modrm & 7;
             if (out.mod == 3) {
                 out.rm = rm | ((out.rex & 1) << 3);
+            } else if (out.addrSize == 2) {
+                p = decodeMemory16(src, p, rm, out);
             } else {
                 p = decodeMemory(src, p, rm, out);
             }
@@ -123,6 +146,9 @@ public final class Decoder {
         int opSize;
         if ((flags & OpcodeTable.BYTE) != 0) {
             opSize = 1;
+        } else if (mode != MODE_64) {
+            opSize = ((out.prefixes & Instruction.P_OPSIZE) != 0 && (flags & OpcodeTable.NO66) == 0) != (mode == MODE_16)
+                    ? 2 : 4;
         } else if (rexW) {
             opSize = 8;
         } else if ((flags & OpcodeTable.F64) != 0) {
@@ -161,13 +187,29 @@ public final class Decoder {
             out.imm = src.fetch(p) | src.fetch(p + 1) << 8;
             p += 2;
         } else if ((flags & OpcodeTable.MOFFS) != 0) {
-            if (out.addrSize == 8) {
+            if (out.addrSize == 2) {
+                out.imm = src.fetch(p) | src.fetch(p + 1) << 8;
+                p += 2;
+            } else if (out.addrSize == 8) {
                 out.imm = (fetch32(src, p) & 0xFFFFFFFFL) | ((long) fetch32(src, p + 4) << 32);
                 p += 8;
             } else {
                 out.imm = fetch32(src, p) & 0xFFFFFFFFL;
                 p += 4;
             }
+        }
+        if ((flags & OpcodeTable.FARPTR) != 0) {
+            if (opSize == 2) {
+                out.imm &= 0xFFFF;
+            } else {
+                out.imm &= 0xFFFFFFFFL;
+            }
+            out.disp = src.fetch(p) | src.fetch(p + 1) << 8;
+            p += 2;
+        }
+        if (mode != MODE_64 && out.segment == Instruction.SEG_NONE) {
+            // legacy modes address through a segment: SS for stack-based operands, DS otherwise
+            out.segment = out.mod != 3 && (out.base == 4 || out.base == 5) ? Instruction.SEG_SS : Instruction.SEG_DS;
         }
         if (p - address > MAX_LENGTH) {
             undefined(out, p);
@@ -207,6 +249,28 @@ public final class Decoder {
         if (out.mod == 2) {
             out.disp = fetch32(src, p);
             return p + 4;
+        }
+        return p;
+    }
+
+    private static final int[] BASE16 = {3, 3, 5, 5, 6, 7, 5, 3};
+    private static final int[] INDEX16 = {6, 7, 6, 7, -1, -1, -1, -1};
+
+    /** 16-bit addressing: BX/BP plus SI/DI; the effective address wraps at 64 KiB (see Interpreter.ea). */
+    private static long decodeMemory16(ByteSource src, long p, int rm, Instruction out) {
+        if (rm == 6 && out.mod == 0) {
+            out.disp = src.fetch(p) | src.fetch(p + 1) << 8;
+            return p + 2;
+        }
+        out.base = BASE16[rm];
+        out.index = INDEX16[rm];
+        if (out.mod == 1) {
+            out.disp = (byte) src.fetch(p);
+            return p + 1;
+        }
+        if (out.mod == 2) {
+            out.disp = (short) (src.fetch(p) | src.fetch(p + 1) << 8);
+            return p + 2;
         }
         return p;
     }

@@ -22,6 +22,14 @@ public final class Instruction {
     public static final int SEG_FS = 4;
     /** Segment override: GS (65). */
     public static final int SEG_GS = 5;
+    /** Segment CS (outside 64-bit mode, where every memory operand names its segment). */
+    public static final int SEG_CS = 1;
+    /** Segment SS (outside 64-bit mode). */
+    public static final int SEG_SS = 2;
+    /** Segment DS (outside 64-bit mode). */
+    public static final int SEG_DS = 3;
+    /** Segment ES (outside 64-bit mode). */
+    public static final int SEG_ES = 6;
 
     public long address;
     public int length;
@@ -36,7 +44,7 @@ public final class Instruction {
     public int rex;
     /** Operand size in bytes: 1, 2, 4 or 8. */
     public int opSize;
-    /** Address size in bytes: 4 or 8. */
+    /** Address size in bytes: 2 (16-bit code), 4 or 8. */
     public int addrSize;
     public int mod;
     /** ModRM.reg extended by REX.R. */

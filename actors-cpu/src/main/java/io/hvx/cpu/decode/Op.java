@@ -3,6 +3,10 @@ package io.hvx.cpu.decode;
 /** The operation an opcode table entry names; operand shapes are kept apart in {@link Shape}. */
 public enum Op {
     UD,
+    // system instructions: executed by the interpreter's Privileged handler (user mode raises #GP or #UD)
+    CLI, STI, IN, OUT, INS, OUTS, INT, INTO, INT1, IRET, GROUP6, GROUP7, MOV_FROM_CR, MOV_TO_CR, MOV_FROM_DR,
+    MOV_TO_DR, RDMSR, WRMSR, SYSRET, CLTS, WBINVD, MOV_FROM_SREG, MOV_TO_SREG, PUSH_SREG, POP_SREG, LOAD_FAR_POINTER,
+    JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF, LAR, LSL,
     ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST,
     INC, DEC, NOT, NEG, MUL, IMUL1, IMUL, DIV, IDIV,
     ROL, ROR, RCL, RCR, SHL, SHR, SAR, SHLD, SHRD,

@@ -35,6 +35,10 @@ public final class OpcodeTable {
     public static final int UIMM = 1 << 13;
     /** Encoded with a VEX prefix only. */
     public static final int VEX = 1 << 14;
+    /** Exists only outside 64-bit mode (#UD there). */
+    public static final int LEGACY = 1 << 15;
+    /** A far pointer immediate: an offset as wide as the operand size, then a 16-bit selector in {@code disp}. */
+    public static final int FARPTR = 1 << 16;
 
     static final int MAPS = 4;
     /** Map index of the one-byte opcodes. */
@@ -352,5 +356,73 @@ public final class OpcodeTable {
         def(MAP_0F38, 0xF1, Op.MOVBE_STORE, Shape.E_G, MODRM | MEM_ONLY);
         def(MAP_0F3A, 0x0F, Op.PALIGNR, Shape.G_E_I, MODRM | IMM8 | UIMM);
         def(MAP_0F3A, 0x63, Op.PCMPISTRI, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        defineSystem();
+    }
+
+    /** System instructions and the forms that exist only outside 64-bit mode (the decoder refuses those there). */
+    private static void defineSystem() {
+        def(MAP_0, 0xFA, Op.CLI, Shape.NONE, 0);
+        def(MAP_0, 0xFB, Op.STI, Shape.NONE, 0);
+        def(MAP_0, 0xE4, Op.IN, Shape.NONE, BYTE | IMM8 | UIMM);
+        def(MAP_0, 0xE5, Op.IN, Shape.NONE, IMM8 | UIMM);
+        def(MAP_0, 0xE6, Op.OUT, Shape.NONE, BYTE | IMM8 | UIMM);
+        def(MAP_0, 0xE7, Op.OUT, Shape.NONE, IMM8 | UIMM);
+        def(MAP_0, 0xEC, Op.IN, Shape.A_I, BYTE);
+        def(MAP_0, 0xED, Op.IN, Shape.A_I, 0);
+        def(MAP_0, 0xEE, Op.OUT, Shape.A_I, BYTE);
+        def(MAP_0, 0xEF, Op.OUT, Shape.A_I, 0);
+        def(MAP_0, 0x6C, Op.INS, Shape.NONE, BYTE);
+        def(MAP_0, 0x6D, Op.INS, Shape.NONE, 0);
+        def(MAP_0, 0x6E, Op.OUTS, Shape.NONE, BYTE);
+        def(MAP_0, 0x6F, Op.OUTS, Shape.NONE, 0);
+        def(MAP_0, 0xCD, Op.INT, Shape.NONE, IMM8 | UIMM);
+        def(MAP_0, 0xCE, Op.INTO, Shape.NONE, LEGACY);
+        def(MAP_0, 0xF1, Op.INT1, Shape.NONE, 0);
+        def(MAP_0, 0xCF, Op.IRET, Shape.NONE, 0);
+        def(MAP_0, 0x8C, Op.MOV_FROM_SREG, Shape.E_G, MODRM);
+        def(MAP_0, 0x8E, Op.MOV_TO_SREG, Shape.G_E, MODRM);
+        def(MAP_0, 0x06, Op.PUSH_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x07, Op.POP_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x0E, Op.PUSH_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x16, Op.PUSH_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x17, Op.POP_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x1E, Op.PUSH_SREG, Shape.NONE, LEGACY);
+        def(MAP_0, 0x1F, Op.POP_SREG, Shape.NONE, LEGACY);
+        def(MAP_0F, 0xA0, Op.PUSH_SREG, Shape.NONE, D64);
+        def(MAP_0F, 0xA1, Op.POP_SREG, Shape.NONE, D64);
+        def(MAP_0F, 0xA8, Op.PUSH_SREG, Shape.NONE, D64);
+        def(MAP_0F, 0xA9, Op.POP_SREG, Shape.NONE, D64);
+        def(MAP_0F, 0xB2, Op.LOAD_FAR_POINTER, Shape.G_E, MODRM | MEM_ONLY);
+        def(MAP_0F, 0xB4, Op.LOAD_FAR_POINTER, Shape.G_E, MODRM | MEM_ONLY);
+        def(MAP_0F, 0xB5, Op.LOAD_FAR_POINTER, Shape.G_E, MODRM | MEM_ONLY);
+        def(MAP_0, 0xEA, Op.JMP_FAR, Shape.NONE, LEGACY | IMMZ | FARPTR);
+        def(MAP_0, 0x9A, Op.CALL_FAR, Shape.NONE, LEGACY | IMMZ | FARPTR);
+        def(MAP_0, 0xCB, Op.RETF, Shape.NONE, 0);
+        def(MAP_0, 0xCA, Op.RETF, Shape.NONE, IMM16);
+        for (int r = 0; r < 8; r++) {
+            def(MAP_0, 0x40 + r, Op.INC, Shape.E, OPREG | LEGACY); // REX prefixes in 64-bit mode
+            def(MAP_0, 0x48 + r, Op.DEC, Shape.E, OPREG | LEGACY);
+        }
+        def(MAP_0F, 0x00, Op.GROUP6, Shape.E, MODRM);
+        def(MAP_0F, 0x01, Op.GROUP7, Shape.E, MODRM);
+        def(MAP_0F, 0x02, Op.LAR, Shape.G_E, MODRM);
+        def(MAP_0F, 0x03, Op.LSL, Shape.G_E, MODRM);
+        def(MAP_0F, 0x06, Op.CLTS, Shape.NONE, 0);
+        def(MAP_0F, 0x07, Op.SYSRET, Shape.NONE, 0);
+        def(MAP_0F, 0x08, Op.WBINVD, Shape.NONE, 0);
+        def(MAP_0F, 0x09, Op.WBINVD, Shape.NONE, 0);
+        def(MAP_0F, 0x20, Op.MOV_FROM_CR, Shape.E_G, MODRM | F64);
+        def(MAP_0F, 0x21, Op.MOV_FROM_DR, Shape.E_G, MODRM | F64);
+        def(MAP_0F, 0x22, Op.MOV_TO_CR, Shape.G_E, MODRM | F64);
+        def(MAP_0F, 0x23, Op.MOV_TO_DR, Shape.G_E, MODRM | F64);
+        def(MAP_0F, 0x30, Op.WRMSR, Shape.NONE, 0);
+        def(MAP_0F, 0x32, Op.RDMSR, Shape.NONE, 0);
+        int at = (MAP_0 * 256 + 0xFF) * 8;
+        GROUP_OPS[at + 3] = Op.CALL_FAR_E;
+        GROUP_FLAGS[at + 3] = MEM_ONLY;
+        GROUP_SHAPES[at + 3] = Shape.E;
+        GROUP_OPS[at + 5] = Op.JMP_FAR_E;
+        GROUP_FLAGS[at + 5] = MEM_ONLY;
+        GROUP_SHAPES[at + 5] = Shape.E;
     }
 }

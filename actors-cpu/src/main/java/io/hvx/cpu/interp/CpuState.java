@@ -17,6 +17,13 @@ public final class CpuState {
     public long fsBase;
     public long gsBase;
     public int mxcsr = 0x1F80;
+    /**
+     * Bases of CS, SS, DS and ES by {@code Instruction.SEG_*} (slot 0, no segment, stays zero); used only outside
+     * 64-bit mode, where every memory operand is segmented. FS and GS use {@link #fsBase} and {@link #gsBase}.
+     */
+    public final long[] segBase = new long[8];
+    /** Stack pointer width in bytes: 8 in 64-bit mode, else 4 or 2 by SS.B. */
+    public int stackSize = 8;
     /** x87 significands by physical register (MMX registers alias them). */
     public final long[] fpMant = new long[8];
     /** x87 sign and biased exponent (sign in bit 15) by physical register. */

@@ -6,7 +6,7 @@ import static io.hvx.cpu.interp.CpuState.RCX;
 import static io.hvx.cpu.interp.CpuState.RDX;
 
 /** CPUID reporting only what the interpreter implements, so that glibc's ifunc selection stays on runnable paths. */
-final class Cpuid {
+public final class Cpuid {
     private Cpuid() {
     }
 
@@ -18,7 +18,7 @@ final class Cpuid {
     static final int EXT1_ECX = 1 << 5;
     static final int EXT1_EDX = 1 << 11 | 1 << 29;
 
-    static void execute(long[] r) {
+    public static void execute(long[] r) {
         int leaf = (int) r[RAX];
         int a = 0;
         int b = 0;

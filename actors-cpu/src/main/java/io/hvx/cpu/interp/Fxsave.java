@@ -1,7 +1,7 @@
 package io.hvx.cpu.interp;
 
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * The 512-byte FXSAVE image of the x87, MMX and SSE state (FXSAVE/FXRSTOR, and the fpstate of a Linux
@@ -17,7 +17,7 @@ public final class Fxsave {
     }
 
     /** Writes the image at {@code a} (16-byte aligned; the caller checks alignment). */
-    public static void save(CpuState cpu, GuestMemory mem, long a) {
+    public static void save(CpuState cpu, LinearMemory mem, long a) {
         mem.read8(a + BYTES - 1); // fault before any byte is written
         mem.write16(a, cpu.fcw);
         mem.write16(a + 2, (cpu.fsw & ~0x3800) | (cpu.fpTop << 11));
@@ -45,7 +45,7 @@ public final class Fxsave {
      * Loads the image at {@code a}. Returns false, changing nothing, when its MXCSR sets reserved bits (the
      * instruction then raises #GP; a signal return fails).
      */
-    public static boolean restore(CpuState cpu, GuestMemory mem, long a) {
+    public static boolean restore(CpuState cpu, LinearMemory mem, long a) {
         mem.read8(a + BYTES - 1);
         int mxcsr = mem.read32(a + 24);
         if ((mxcsr & ~MXCSR_MASK) != 0) {

@@ -20,23 +20,30 @@ import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.decode.OpcodeTable;
 import io.hvx.cpu.decode.Shape;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 import java.math.BigInteger;
 
-/** Executes one decoded instruction against a {@link CpuState} and {@link GuestMemory}, flags computed eagerly. */
+/** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, flags computed eagerly. */
 public final class Interpreter {
     private final CpuState cpu;
     private final long[] r;
-    private final GuestMemory mem;
+    private final LinearMemory mem;
     private final Sse sse;
+    private Privileged privileged;
     private final X87 x87;
 
-    public Interpreter(CpuState cpu, GuestMemory mem) {
+    public Interpreter(CpuState cpu, LinearMemory mem) {
         this.cpu = cpu;
         this.r = cpu.regs;
         this.mem = mem;
         this.sse = new Sse(cpu, mem, this);
         this.x87 = new X87(cpu, mem, this);
+        this.privileged = new UserPrivileged(cpu, this);
+    }
+
+    /** Replaces the handler of system instructions (user mode's raises #GP or #UD for them). */
+    public void privileged(Privileged handler) {
+        this.privileged = handler;
     }
 
     static long mask(int size) {
@@ -54,14 +61,14 @@ public final class Interpreter {
 
     // ---- operand access
 
-    long getReg(int reg, int size, boolean rex) {
+    public long getReg(int reg, int size, boolean rex) {
         if (size == 1 && !rex && reg >= 4 && reg < 8) {
             return (r[reg - 4] >>> 8) & 0xFF;
         }
         return r[reg] & mask(size);
     }
 
-    void setReg(int reg, int size, boolean rex, long v) {
+    public void setReg(int reg, int size, boolean rex, long v) {
         switch (size) {
             case 1 -> {
                 if (!rex && reg >= 4 && reg < 8) {
@@ -76,7 +83,7 @@ public final class Interpreter {
         }
     }
 
-    long ea(Instruction i) {
+    public long ea(Instruction i) {
         long a;
         if (i.ripRelative) {
             a = i.next() + i.disp;
@@ -89,22 +96,17 @@ public final class Interpreter {
                 a += r[i.index] << i.scale;
             }
         }
-        if (i.addrSize == 4) {
-            a &= 0xFFFFFFFFL;
+        if (i.addrSize != 8) {
+            a &= i.addrSize == 4 ? 0xFFFFFFFFL : 0xFFFF;
         }
-        if (i.segment == Instruction.SEG_FS) {
-            a += cpu.fsBase;
-        } else if (i.segment == Instruction.SEG_GS) {
-            a += cpu.gsBase;
-        }
-        return a;
+        return segmented(i, a);
     }
 
-    long readE(Instruction i, int size) {
+    public long readE(Instruction i, int size) {
         return i.mod == 3 ? getReg(i.rm, size, i.hasRex()) : mem.read(ea(i), size);
     }
 
-    void writeE(Instruction i, int size, long v) {
+    public void writeE(Instruction i, int size, long v) {
         if (i.mod == 3) {
             setReg(i.rm, size, i.hasRex(), v);
         } else {
@@ -223,13 +225,25 @@ public final class Interpreter {
 
     // ---- stack
 
-    void push(long v, int size) {
+    public void push(long v, int size) {
+        if (cpu.stackSize != 8) {
+            long sp = (r[RSP] - size) & mask(cpu.stackSize);
+            mem.write(cpu.segBase[Instruction.SEG_SS] + sp, size, v);
+            setReg(RSP, cpu.stackSize, true, sp);
+            return;
+        }
         long sp = r[RSP] - size;
         mem.write(sp, size, v);
         r[RSP] = sp;
     }
 
-    long pop(int size) {
+    public long pop(int size) {
+        if (cpu.stackSize != 8) {
+            long sp = r[RSP] & mask(cpu.stackSize);
+            long v = mem.read(cpu.segBase[Instruction.SEG_SS] + sp, size);
+            setReg(RSP, cpu.stackSize, true, sp + size);
+            return v;
+        }
         long v = mem.read(r[RSP], size);
         r[RSP] += size;
         return v;
@@ -398,11 +412,7 @@ public final class Interpreter {
             }
             case PUSHF -> push(cpu.rflags & 0xFCFFFF, size);
             case POPF -> {
-                long m = STATUS | DF | 0x40000 | 0x200000;
-                if (size == 2) {
-                    m &= 0xFFFF;
-                }
-                cpu.rflags = (cpu.rflags & ~m) | (pop(size) & m) | 2;
+                return privileged.execute(i);
             }
             case SAHF -> cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
             case LAHF -> setReg(4, 1, false, (cpu.rflags & 0xD5) | 2);
@@ -411,21 +421,21 @@ public final class Interpreter {
                 setReg(CpuState.RBP, size, true, pop(size));
             }
             case CALL -> {
-                push(cpu.rip, 8);
-                cpu.rip = i.next() + i.imm;
+                push(cpu.rip, size);
+                cpu.rip = (i.next() + i.imm) & mask(size);
             }
             case CALL_E -> {
-                long target = readE(i, 8);
-                push(cpu.rip, 8);
+                long target = readE(i, size);
+                push(cpu.rip, size);
                 cpu.rip = target;
             }
-            case RET -> cpu.rip = pop(8);
+            case RET -> cpu.rip = pop(size);
             case RET_IMM -> {
-                cpu.rip = pop(8);
-                r[RSP] += i.imm;
+                cpu.rip = pop(size);
+                setReg(RSP, cpu.stackSize, true, r[RSP] + i.imm);
             }
-            case JMP -> cpu.rip = i.next() + i.imm;
-            case JMP_E -> cpu.rip = readE(i, 8);
+            case JMP -> cpu.rip = (i.next() + i.imm) & mask(size);
+            case JMP_E -> cpu.rip = readE(i, size);
             case JCC -> {
                 if (condition(i.condition())) {
                     cpu.rip = i.next() + i.imm;
@@ -492,19 +502,12 @@ public final class Interpreter {
                 cpu.mxcsr = v;
             }
             case STMXCSR -> mem.write32(ea(i), cpu.mxcsr);
-            case HLT -> throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
-            case INT3 -> throw new GuestFault(GuestFault.Kind.BREAKPOINT, i.address, false);
             case UD, UD2 -> throw ud(i);
-            case SYSCALL -> {
-                r[RCX] = cpu.rip;
-                r[11] = cpu.rflags;
-                return ExecStatus.SYSCALL;
-            }
-            case CPUID -> Cpuid.execute(r);
-            case RDTSC -> {
-                long t = System.nanoTime();
-                r[RAX] = t & 0xFFFFFFFFL;
-                r[RDX] = t >>> 32;
+            case HLT, INT3, SYSCALL, CPUID, RDTSC, CLI, STI, IN, OUT, INS, OUTS, INT, INTO, INT1, IRET, GROUP6, GROUP7,
+                 MOV_FROM_CR, MOV_TO_CR, MOV_FROM_DR, MOV_TO_DR, RDMSR, WRMSR, SYSRET, CLTS, WBINVD, MOV_FROM_SREG,
+                 MOV_TO_SREG, PUSH_SREG, POP_SREG, LOAD_FAR_POINTER, JMP_FAR, CALL_FAR, JMP_FAR_E, CALL_FAR_E, RETF,
+                 LAR, LSL -> {
+                return privileged.execute(i);
             }
             case RDRAND -> {
                 writeE(i, size, java.util.concurrent.ThreadLocalRandom.current().nextLong());
@@ -526,10 +529,11 @@ public final class Interpreter {
     }
 
     private long segmented(Instruction i, long a) {
-        if (i.segment == Instruction.SEG_FS) {
-            return a + cpu.fsBase;
+        int s = i.segment;
+        if (s == Instruction.SEG_NONE) {
+            return a;
         }
-        return i.segment == Instruction.SEG_GS ? a + cpu.gsBase : a;
+        return a + (s == Instruction.SEG_FS ? cpu.fsBase : s == Instruction.SEG_GS ? cpu.gsBase : cpu.segBase[s]);
     }
 
     private void mulDiv1(Instruction i, Op op, int size) {

@@ -3,7 +3,7 @@ package io.hvx.cpu.interp;
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * MMX: the no-prefix 0F forms on MM0..7, which are the x87 significands. Every MMX instruction sets TOP to
@@ -12,11 +12,11 @@ import io.hvx.cpu.memory.GuestMemory;
  */
 final class Mmx {
     private final CpuState cpu;
-    private final GuestMemory mem;
+    private final LinearMemory mem;
     private final Interpreter in;
     private final long[] mm;
 
-    Mmx(CpuState cpu, GuestMemory mem, Interpreter in) {
+    Mmx(CpuState cpu, LinearMemory mem, Interpreter in) {
         this.cpu = cpu;
         this.mem = mem;
         this.in = in;

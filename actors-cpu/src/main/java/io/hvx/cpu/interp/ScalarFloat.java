@@ -3,7 +3,7 @@ package io.hvx.cpu.interp;
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * Scalar SSE/SSE2 arithmetic (ADDSD/MULSS/..., CMPSS/SD, CVT*, (U)COMISS/SD) through {@link SseFp}, so the
@@ -29,7 +29,7 @@ final class ScalarFloat {
         return arithOp(opcode);
     }
 
-    static void execute(CpuState cpu, GuestMemory mem, Interpreter in, SseFp fp, Instruction i, boolean p66,
+    static void execute(CpuState cpu, LinearMemory mem, Interpreter in, SseFp fp, Instruction i, boolean p66,
                         boolean f3, boolean f2) {
         long[] x = cpu.xmm;
         int d = i.reg * 2;

@@ -3,7 +3,7 @@ package io.hvx.cpu.interp;
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * The SSE/SSE2 integer and move subset that static glibc and busybox use; XMM registers are pairs of
@@ -12,7 +12,7 @@ import io.hvx.cpu.memory.GuestMemory;
 final class Sse {
     private final CpuState cpu;
     private final long[] x;
-    private final GuestMemory mem;
+    private final LinearMemory mem;
     private final Interpreter in;
     private final SseFp fp;
     private final PackedSse packed;
@@ -22,7 +22,7 @@ final class Sse {
     private long srcLo;
     private long srcHi;
 
-    Sse(CpuState cpu, GuestMemory mem, Interpreter in) {
+    Sse(CpuState cpu, LinearMemory mem, Interpreter in) {
         this.cpu = cpu;
         this.x = cpu.xmm;
         this.mem = mem;

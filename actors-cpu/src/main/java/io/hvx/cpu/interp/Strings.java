@@ -9,14 +9,14 @@ import static io.hvx.cpu.interp.CpuState.ZF;
 
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.decode.Op;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /** MOVS/CMPS/STOS/LODS/SCAS with REP/REPE/REPNE; registers advance per element so a fault is precise. */
 final class Strings {
     private Strings() {
     }
 
-    static void execute(Interpreter in, CpuState cpu, GuestMemory mem, Instruction i) {
+    static void execute(Interpreter in, CpuState cpu, LinearMemory mem, Instruction i) {
         long[] r = cpu.regs;
         int size = i.opSize;
         long am = Interpreter.mask(i.addrSize);
@@ -24,7 +24,10 @@ final class Strings {
         boolean rep = (i.prefixes & (Instruction.P_REP | Instruction.P_REPNE)) != 0;
         boolean compares = i.op == Op.CMPS || i.op == Op.SCAS;
         boolean repe = (i.prefixes & Instruction.P_REP) != 0;
-        long seg = i.segment == Instruction.SEG_FS ? cpu.fsBase : i.segment == Instruction.SEG_GS ? cpu.gsBase : 0;
+        long seg = i.segment == Instruction.SEG_NONE ? 0 : i.segment == Instruction.SEG_FS ? cpu.fsBase
+                : i.segment == Instruction.SEG_GS ? cpu.gsBase : cpu.segBase[i.segment];
+        // the destination is always ES:rDI; ES has base zero in 64-bit mode
+        long dseg = cpu.stackSize == 8 ? 0 : cpu.segBase[Instruction.SEG_ES];
         while (true) {
             if (rep && (r[RCX] & am) == 0) {
                 return;
@@ -33,12 +36,12 @@ final class Strings {
             long di = r[RDI] & am;
             switch (i.op) {
                 case MOVS -> {
-                    mem.write(di, size, mem.read(seg + si, size));
+                    mem.write(dseg + di, size, mem.read(seg + si, size));
                     advance(r, RSI, step, i.addrSize);
                     advance(r, RDI, step, i.addrSize);
                 }
                 case STOS -> {
-                    mem.write(di, size, r[RAX]);
+                    mem.write(dseg + di, size, r[RAX]);
                     advance(r, RDI, step, i.addrSize);
                 }
                 case LODS -> {
@@ -47,13 +50,13 @@ final class Strings {
                 }
                 case CMPS -> {
                     long a = mem.read(seg + si, size);
-                    long b = mem.read(di, size);
+                    long b = mem.read(dseg + di, size);
                     in.compare(a, b, size);
                     advance(r, RSI, step, i.addrSize);
                     advance(r, RDI, step, i.addrSize);
                 }
                 default -> { // SCAS
-                    long b = mem.read(di, size);
+                    long b = mem.read(dseg + di, size);
                     in.compare(r[RAX], b, size);
                     advance(r, RDI, step, i.addrSize);
                 }

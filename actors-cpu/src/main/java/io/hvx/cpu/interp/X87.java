@@ -2,7 +2,7 @@ package io.hvx.cpu.interp;
 
 import io.hvx.cpu.decode.Instruction;
 import io.hvx.cpu.memory.GuestFault;
-import io.hvx.cpu.memory.GuestMemory;
+import io.hvx.cpu.memory.LinearMemory;
 
 /**
  * The x87 FPU (opcodes D8..DF): the register stack, tags, control and status words, with arithmetic in
@@ -16,13 +16,13 @@ final class X87 {
     private static final int KEEP_C1 = -1;
 
     private final CpuState cpu;
-    private final GuestMemory mem;
+    private final LinearMemory mem;
     private final Interpreter in;
     private final Float80 f = new Float80();
     private final long[] mant;
     private final int[] exp;
 
-    X87(CpuState cpu, GuestMemory mem, Interpreter in) {
+    X87(CpuState cpu, LinearMemory mem, Interpreter in) {
         this.cpu = cpu;
         this.mem = mem;
         this.in = in;

@@ -1,6 +1,5 @@
 package io.hvx.cpu.memory;
 
-import io.hvx.cpu.decode.ByteSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,7 +8,7 @@ import java.lang.foreign.ValueLayout;
  * A sparse 48-bit guest address space of 4 KiB off-heap pages with read/write/execute permissions.
  * Writes to pages that hold decoded code are reported to a listener so cached translations can be dropped.
  */
-public final class GuestMemory implements ByteSource, AutoCloseable {
+public final class GuestMemory implements LinearMemory, AutoCloseable {
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
     public static final int READ = 1;
