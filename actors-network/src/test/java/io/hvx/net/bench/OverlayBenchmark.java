@@ -26,10 +26,14 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * kernel has no gretap) and (3) hSwitch: TAP vPorts on two switches joined by the encrypted Aeron
  * tunnel on loopback. Prints the figures and the ratios. Needs root, iproute2, iputils-ping, iperf3.
  *
- * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield].
+ * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
+ * [offload|no-offload: TAP GSO/checksum offloads, default offload].
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
+
+  private static final OverlaySettings SETTINGS = new OverlaySettings(OverlaySettings.defaults().streamId(),
+      Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()), OverlaySettings.defaults().termLength());
 
   private OverlayBenchmark() {}
 
@@ -39,17 +43,18 @@ public final class OverlayBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     String idle = args.length > 1 ? args[1] : "yield";
+    boolean offloads = !(args.length > 2 && "no-offload".equals(args[2]));
     String reason = Netns.unavailableReason("ip", "ping", "iperf3");
     if (reason != null) {
       System.err.println("cannot run the network benchmark: " + reason);
       System.exit(2);
     }
-    System.out.printf("date %s, host %s, %d cpus, %s, iperf3 %d s, hSwitch idle=%s%n", Instant.now(),
+    System.out.printf("date %s, host %s, %d cpus, %s, iperf3 %d s, hSwitch idle=%s offloads=%s%n", Instant.now(),
         InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.name") + " " + Runtime.version(), seconds, idle);
+        System.getProperty("java.vm.name") + " " + Runtime.version(), seconds, idle, offloads);
     Figures veth = measureVeth(seconds);
     Figures vxlan = measureVxlan(seconds);
-    Figures hswitch = measureHSwitch(seconds, idle);
+    Figures hswitch = measureHSwitch(seconds, idle, offloads);
     for (Figures f : new Figures[] {veth, vxlan, hswitch}) {
       System.out.printf(Locale.ROOT, "%-28s %8.3f Gbit/s   ping avg %.3f ms%n", f.path(), f.gbits(), f.rttAvgMs());
     }
@@ -95,7 +100,7 @@ public final class OverlayBenchmark {
     netns.must("ip", "-n", ns, "link", "set", "vx0", "up");
   }
 
-  private static Figures measureHSwitch(int seconds, String idleName) throws Exception {
+  private static Figures measureHSwitch(int seconds, String idleName, boolean offloads) throws Exception {
     IdleStrategy idle = "frugal".equals(idleName) ? HSwitch.frugalIdleStrategy() : new YieldingIdleStrategy();
     IdleStrategy driverIdle = "frugal".equals(idleName)
         ? new BackoffIdleStrategy(10, 20, 1_000, 100_000) : new YieldingIdleStrategy();
@@ -106,11 +111,11 @@ public final class OverlayBenchmark {
       String a = netns.add("hvxbha" + t);
       String b = netns.add("hvxbhb" + t);
       HSwitch switchA = HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
+          SETTINGS, Duration.ofMinutes(5), idle);
       HSwitch switchB = HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
-      TapPort tapA = new TapPort(TapDevice.open("hvxha" + t), switchA.counters());
-      TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t), switchB.counters());
+          SETTINGS, Duration.ofMinutes(5), idle);
+      TapPort tapA = new TapPort(TapDevice.open("hvxha" + t, offloads), switchA.counters());
+      TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t, offloads), switchB.counters());
       try {
         netns.configure(a, tapA.device().name(), "10.235.1.1/24");
         netns.configure(b, tapB.device().name(), "10.235.1.2/24");
@@ -121,6 +126,8 @@ public final class OverlayBenchmark {
         Await.until("tunnels", Duration.ofSeconds(10), () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
         Figures figures = measure(netns, "hSwitch (TAP+AES-GCM+Aeron)", a, b, "10.235.1.2", seconds);
         System.out.println("hSwitch drops: A " + drops(switchA) + ", B " + drops(switchB));
+        System.out.println("hSwitch A: " + switchA.counters().snapshot());
+        System.out.println("hSwitch B: " + switchB.counters().snapshot());
         return figures;
       } finally {
         switchA.close();
