@@ -9,6 +9,7 @@ import io.hvx.net.services.NetworkServices;
 import io.hvx.net.services.ServicePorts;
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * The forwarding core of one node's switch: learns source MACs per logical network, sends unicast to
@@ -114,9 +115,8 @@ public final class L2Switch implements ServicePorts {
 
   /**
    * Switches one frame that may be a GSO frame ({@code offload} not {@link Offload#NONE}): such a
-   * frame may be up to 64 KiB long, is forwarded whole to a sink that can take it, and never goes
-   * through the router, DHCP or DNS (it is TCP data between two hosts of one subnet or a routed one,
-   * which the router can only take segmented: a counted drop).
+   * frame may be up to 64 KiB long, is forwarded whole to a sink that can take it, bypasses DHCP and
+   * DNS (it is TCP data) and, addressed to the router, is routed in place.
    */
   public void onFrame(int ingressId, int networkId, DirectBuffer buffer, int offset, int length, long now,
       long offload) {
@@ -150,6 +150,11 @@ public final class L2Switch implements ServicePorts {
     }
     long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
     if (offload != Offload.NONE) {
+      if (destination == NetworkServices.ROUTER_MAC && !fromTunnel && services != null
+          && buffer instanceof MutableDirectBuffer frame) {
+        services.routeOffloaded(networkId, frame, offset, length, offload, now);
+        return;
+      }
       if (destination == NetworkServices.ROUTER_MAC || MacAddress.isGroup(destination)) {
         counters.increment(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES);
         return;
@@ -213,6 +218,20 @@ public final class L2Switch implements ServicePorts {
       if (egress.kind() == PortKind.TUNNEL || egress.networkId() == networkId) {
         send(egress, networkId, buffer, offset, length);
       }
+    }
+  }
+
+  @Override
+  public void emitOffloaded(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    int egressId = MacAddress.isGroup(destination) ? -1 : macTable.lookup(networkId, destination, now);
+    if (egressId < 0) {
+      counters.increment(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES);
+      return;
+    }
+    counters.increment(Counter.SWITCH_UNICAST_FRAMES);
+    if (!ports[egressId].sink().transmitOffloaded(networkId, buffer, offset, length, offload)) {
+      counters.increment(Counter.SWITCH_PORT_TX_DROPS);
     }
   }
 

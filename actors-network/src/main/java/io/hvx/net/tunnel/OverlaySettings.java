@@ -5,7 +5,7 @@ package io.hvx.net.tunnel;
  * Ethernet frame plus GRE, offload, the overlay header and the AEAD tag (1570 bytes) travels as one
  * Aeron frame; GSO frames (up to 64 KiB) are fragmented by Aeron and reassembled by the receiver.
  */
-public record OverlaySettings(int streamId, int mtu, int termLength) {
+public record OverlaySettings(int streamId, int mtu, int termLength, int receiverWindow) {
   /** Sealed message of a full 1500-MTU frame: header 24 + GRE 8 + offload 8 + Ethernet 1514 + tag 16. */
   public static final int MTU_MESSAGE = 24 + 8 + 8 + 1514 + 16;
   /** Largest sealed message: a GSO frame of 64 KiB. */
@@ -25,12 +25,13 @@ public record OverlaySettings(int streamId, int mtu, int termLength) {
   }
 
   public static OverlaySettings defaults() {
-    return new OverlaySettings(0x4856, 2048, 4 * 1024 * 1024);
+    return new OverlaySettings(0x4856, 2048, 4 * 1024 * 1024, 0);
   }
 
   String channel(String endpoint) {
     // The receiver window stays at Aeron's default (128 KiB): a larger one needs an SO_RCVBUF as large,
     // which Linux's default net.core.rmem_max (208 KiB) refuses; 1 MiB gained nothing measurable here.
-    return "aeron:udp?endpoint=" + endpoint + "|mtu=" + mtu + "|term-length=" + termLength;
+    return "aeron:udp?endpoint=" + endpoint + "|mtu=" + mtu + "|term-length=" + termLength
+        + (receiverWindow > 0 ? "|rcv-wnd=" + receiverWindow + "|so-rcvbuf=" + receiverWindow : "");
   }
 }
