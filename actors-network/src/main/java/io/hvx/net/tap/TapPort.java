@@ -23,7 +23,6 @@ public final class TapPort implements FrameSink, AutoCloseable {
   // still read whole and counted by the switch.
   private static final int RX_BUFFER = Offload.VIRTIO_HEADER_LENGTH + Offload.MAX_FRAME_LENGTH;
   private static final int TX_BUFFER = RX_BUFFER;
-  private static final long RING_FULL_WAIT_NANOS = 1_000_000;
 
   private final TapDevice device;
   private final Counters counters;
@@ -103,7 +102,7 @@ public final class TapPort implements FrameSink, AutoCloseable {
             break;
           }
           counters.increment(Counter.TAP_RX_FRAMES);
-          if (!forward(rxBuffer, (int) n)) {
+          if (!offer(rxBuffer, (int) n)) {
             counters.increment(Counter.TAP_RX_QUEUE_FULL);
           }
         }
@@ -115,54 +114,32 @@ public final class TapPort implements FrameSink, AutoCloseable {
     }
   }
 
-  /**
-   * Hands one read frame to the switch: plain, with its checksum completed, or as a GSO frame. While
-   * the switch's ring is full it yields to the switch thread for at most about a millisecond before
-   * the drop: a GSO frame is up to 45 segments, whose loss TCP pays for far longer than the wait.
-   */
-  private boolean forward(UnsafeBuffer rxBuffer, int n) {
-    int offset = 0;
-    int length = n;
-    boolean offloaded = false;
-    if (device.offloads()) {
-      int header = Offload.VIRTIO_HEADER_LENGTH;
-      if (n < header) {
+  /** Hands one read frame to the switch: plain, with its checksum completed, or as a GSO frame. */
+  private boolean offer(UnsafeBuffer rxBuffer, int n) {
+    if (!device.offloads()) {
+      return ring.offer(rxBuffer, 0, n);
+    }
+    int header = Offload.VIRTIO_HEADER_LENGTH;
+    if (n < header) {
+      counters.increment(Counter.TAP_RX_ERRORS);
+      return true;
+    }
+    long offload = Offload.readVirtioHeader(rxBuffer, 0);
+    int length = n - header;
+    if (Offload.gsoType(offload) == Offload.GSO_NONE) {
+      // Only GSO frames travel with their offload; a small frame gets its checksum here, so that the
+      // router, DHCP, DNS and every other sink see a complete frame.
+      if ((Offload.flags(offload) & Offload.NEEDS_CSUM) != 0
+          && !Offload.completeChecksum(rxBuffer, header, length, offload)) {
         counters.increment(Counter.TAP_RX_ERRORS);
         return true;
       }
-      long offload = Offload.readVirtioHeader(rxBuffer, 0);
-      offset = header;
-      length = n - header;
-      if (Offload.gsoType(offload) == Offload.GSO_NONE) {
-        // Only GSO frames travel with their offload; a small frame gets its checksum here, so that the
-        // router, DHCP, DNS and every other sink see a complete frame.
-        if ((Offload.flags(offload) & Offload.NEEDS_CSUM) != 0
-            && !Offload.completeChecksum(rxBuffer, offset, length, offload)) {
-          counters.increment(Counter.TAP_RX_ERRORS);
-          return true;
-        }
-      } else {
-        // The packed offload goes in the 8 bytes in front of the frame (the used part of the virtio header).
-        counters.increment(Counter.TAP_RX_OFFLOADED_FRAMES);
-        rxBuffer.putLong(offset - Long.BYTES, offload);
-        offloaded = true;
-      }
+      return ring.offer(rxBuffer, header, length);
     }
-    if (offer(rxBuffer, offset, length, offloaded)) {
-      return true;
-    }
-    long deadline = System.nanoTime() + RING_FULL_WAIT_NANOS;
-    while (running && System.nanoTime() - deadline < 0) {
-      Thread.yield();
-      if (offer(rxBuffer, offset, length, offloaded)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private boolean offer(UnsafeBuffer rxBuffer, int offset, int length, boolean offloaded) {
-    return offloaded ? ring.offerOffloaded(rxBuffer, offset, length) : ring.offer(rxBuffer, offset, length);
+    // The packed offload goes in the 8 bytes in front of the frame (the used part of the virtio header).
+    counters.increment(Counter.TAP_RX_OFFLOADED_FRAMES);
+    rxBuffer.putLong(header - Long.BYTES, offload);
+    return ring.offerOffloaded(rxBuffer, header, length);
   }
 
   @Override
