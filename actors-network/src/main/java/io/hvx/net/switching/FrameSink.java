@@ -11,4 +11,12 @@ public interface FrameSink {
    * @return false when the frame could not be taken (the switch counts the drop)
    */
   boolean transmit(int networkId, DirectBuffer buffer, int offset, int length);
+
+  /**
+   * Takes one GSO frame (up to 64 KiB, segmented by whoever finally receives it) with its packed
+   * {@link io.hvx.net.frame.Offload}. A sink that cannot segment refuses it, which the switch counts.
+   */
+  default boolean transmitOffloaded(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    return false;
+  }
 }

@@ -12,6 +12,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  */
 public final class IngressRing {
   static final int FRAME_MESSAGE = 1;
+  /** A GSO frame: its packed offload (8 bytes, native order) followed by the frame. */
+  static final int OFFLOADED_FRAME_MESSAGE = 2;
 
   private final int portId;
   private final int networkId;
@@ -35,6 +37,14 @@ public final class IngressRing {
   /** Queues one frame for the switch; false when the ring is full (the caller counts the drop). */
   public boolean offer(DirectBuffer buffer, int offset, int length) {
     return ring.write(FRAME_MESSAGE, buffer, offset, length);
+  }
+
+  /**
+   * Queues one GSO frame whose packed offload the caller wrote in the 8 bytes before {@code offset}
+   * (so that no copy is needed); false when the ring is full.
+   */
+  public boolean offerOffloaded(DirectBuffer buffer, int offset, int length) {
+    return ring.write(OFFLOADED_FRAME_MESSAGE, buffer, offset - Long.BYTES, length + Long.BYTES);
   }
 
   ManyToOneRingBuffer ring() {

@@ -2,12 +2,14 @@ package io.hvx.net.switching;
 
 import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.MacAddress;
+import io.hvx.net.frame.Offload;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.services.NetworkServices;
 import io.hvx.net.services.ServicePorts;
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * The forwarding core of one node's switch: learns source MACs per logical network, sends unicast to
@@ -108,13 +110,23 @@ public final class L2Switch implements ServicePorts {
    * Every frame ends forwarded, flooded or as a counted drop.
    */
   public void onFrame(int ingressId, int networkId, DirectBuffer buffer, int offset, int length, long now) {
+    onFrame(ingressId, networkId, buffer, offset, length, now, Offload.NONE);
+  }
+
+  /**
+   * Switches one frame that may be a GSO frame ({@code offload} not {@link Offload#NONE}): such a
+   * frame may be up to 64 KiB long, is forwarded whole to a sink that can take it, bypasses DHCP and
+   * DNS (it is TCP data) and, addressed to the router, is routed in place.
+   */
+  public void onFrame(int ingressId, int networkId, DirectBuffer buffer, int offset, int length, long now,
+      long offload) {
     counters.increment(Counter.SWITCH_RX_FRAMES);
     this.now = now;
     if (length < EthernetFrame.HEADER_LENGTH) {
       counters.increment(Counter.SWITCH_RUNT_FRAMES);
       return;
     }
-    if (length > EthernetFrame.MAX_LENGTH) {
+    if (length > (offload == Offload.NONE ? EthernetFrame.MAX_LENGTH : Offload.MAX_FRAME_LENGTH)) {
       counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
       return;
     }
@@ -136,10 +148,20 @@ public final class L2Switch implements ServicePorts {
     if (source != NetworkServices.ROUTER_MAC && !macTable.learn(networkId, source, ingressId, now)) {
       counters.increment(Counter.SWITCH_MAC_TABLE_FULL);
     }
-    if (services != null && services.intercept(ingress, networkId, buffer, offset, length, now)) {
+    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    if (offload != Offload.NONE) {
+      if (destination == NetworkServices.ROUTER_MAC && !fromTunnel && services != null
+          && buffer instanceof MutableDirectBuffer frame) {
+        services.routeOffloaded(networkId, frame, offset, length, offload, now);
+        return;
+      }
+      if (destination == NetworkServices.ROUTER_MAC || MacAddress.isGroup(destination)) {
+        counters.increment(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES);
+        return;
+      }
+    } else if (services != null && services.intercept(ingress, networkId, buffer, offset, length, now)) {
       return;
     }
-    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
     if (!MacAddress.isGroup(destination)) {
       int egressId = macTable.lookup(networkId, destination, now);
       if (egressId >= 0) {
@@ -149,9 +171,18 @@ public final class L2Switch implements ServicePorts {
           return;
         }
         counters.increment(Counter.SWITCH_UNICAST_FRAMES);
-        send(egress, networkId, buffer, offset, length);
+        if (offload == Offload.NONE) {
+          send(egress, networkId, buffer, offset, length);
+        } else if (!egress.sink().transmitOffloaded(networkId, buffer, offset, length, offload)) {
+          counters.increment(Counter.SWITCH_PORT_TX_DROPS);
+        }
         return;
       }
+    }
+    if (offload != Offload.NONE) {
+      // Unknown unicast is flooded segment-sized only; a GSO frame waits for the MAC to be learned.
+      counters.increment(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES);
+      return;
     }
     if (!fromTunnel && !takeFloodCredit(ingressId, now)) {
       counters.increment(Counter.SWITCH_FLOOD_RATE_LIMITED_FRAMES);
@@ -187,6 +218,20 @@ public final class L2Switch implements ServicePorts {
       if (egress.kind() == PortKind.TUNNEL || egress.networkId() == networkId) {
         send(egress, networkId, buffer, offset, length);
       }
+    }
+  }
+
+  @Override
+  public void emitOffloaded(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    long destination = EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET);
+    int egressId = MacAddress.isGroup(destination) ? -1 : macTable.lookup(networkId, destination, now);
+    if (egressId < 0) {
+      counters.increment(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES);
+      return;
+    }
+    counters.increment(Counter.SWITCH_UNICAST_FRAMES);
+    if (!ports[egressId].sink().transmitOffloaded(networkId, buffer, offset, length, offload)) {
+      counters.increment(Counter.SWITCH_PORT_TX_DROPS);
     }
   }
 

@@ -95,7 +95,12 @@ public final class SwitchAgent implements Agent {
   }
 
   private void onRingFrame(int type, MutableDirectBuffer buffer, int index, int length) {
-    core.onFrame(current.portId(), current.networkId(), buffer, index, length, now);
+    if (type == IngressRing.OFFLOADED_FRAME_MESSAGE) {
+      core.onFrame(current.portId(), current.networkId(), buffer, index + Long.BYTES, length - Long.BYTES, now,
+          buffer.getLong(index));
+    } else {
+      core.onFrame(current.portId(), current.networkId(), buffer, index, length, now);
+    }
   }
 
   @Override

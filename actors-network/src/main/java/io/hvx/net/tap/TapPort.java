@@ -1,5 +1,7 @@
 package io.hvx.net.tap;
 
+import io.hvx.net.frame.EthernetFrame;
+import io.hvx.net.frame.Offload;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
@@ -17,13 +19,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class TapPort implements FrameSink, AutoCloseable {
   private static final int POLL_MILLIS = 100;
-  // Larger than any frame of a 1500-byte MTU so that an oversized frame is read whole and counted.
-  private static final int RX_BUFFER = 65536;
+  // Room for a virtio-net header and the largest GSO frame; without offloads an oversized frame is
+  // still read whole and counted by the switch.
+  private static final int RX_BUFFER = Offload.VIRTIO_HEADER_LENGTH + Offload.MAX_FRAME_LENGTH;
+  private static final int TX_BUFFER = RX_BUFFER;
 
   private final TapDevice device;
   private final Counters counters;
   private final Arena arena = Arena.ofShared();
-  private final MemorySegment txSegment = arena.allocate(2048, 64);
+  private final MemorySegment txSegment = arena.allocate(TX_BUFFER, 64);
   private final UnsafeBuffer txBuffer = new UnsafeBuffer(txSegment.address(), (int) txSegment.byteSize());
   private final MemorySegment txState = LibC.captureState(arena);
   private final Thread reader;
@@ -51,12 +55,28 @@ public final class TapPort implements FrameSink, AutoCloseable {
 
   @Override
   public boolean transmit(int networkId, DirectBuffer buffer, int offset, int length) {
-    if (length > txSegment.byteSize()) {
+    return write(buffer, offset, length, Offload.NONE);
+  }
+
+  @Override
+  public boolean transmitOffloaded(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    if (!device.offloads()) {
+      return false;
+    }
+    return write(buffer, offset, length, offload);
+  }
+
+  private boolean write(DirectBuffer buffer, int offset, int length, long offload) {
+    int header = device.offloads() ? Offload.VIRTIO_HEADER_LENGTH : 0;
+    if (header + length > TX_BUFFER || (header == 0 && length > EthernetFrame.MAX_LENGTH)) {
       counters.increment(Counter.TAP_TX_DROPS);
       return true;
     }
-    txBuffer.putBytes(0, buffer, offset, length);
-    if (device.write(txState, txSegment, length)) {
+    if (header > 0) {
+      Offload.writeVirtioHeader(txBuffer, 0, offload);
+    }
+    txBuffer.putBytes(header, buffer, offset, length);
+    if (device.write(txState, txSegment, header + length)) {
       counters.increment(Counter.TAP_TX_FRAMES);
     } else {
       counters.increment(Counter.TAP_TX_DROPS);
@@ -82,7 +102,7 @@ public final class TapPort implements FrameSink, AutoCloseable {
             break;
           }
           counters.increment(Counter.TAP_RX_FRAMES);
-          if (!ring.offer(rxBuffer, 0, (int) n)) {
+          if (!offer(rxBuffer, (int) n)) {
             counters.increment(Counter.TAP_RX_QUEUE_FULL);
           }
         }
@@ -92,6 +112,34 @@ public final class TapPort implements FrameSink, AutoCloseable {
       counters.increment(Counter.TAP_RX_ERRORS);
       System.err.println("TAP " + device.name() + " reader stopped: " + e);
     }
+  }
+
+  /** Hands one read frame to the switch: plain, with its checksum completed, or as a GSO frame. */
+  private boolean offer(UnsafeBuffer rxBuffer, int n) {
+    if (!device.offloads()) {
+      return ring.offer(rxBuffer, 0, n);
+    }
+    int header = Offload.VIRTIO_HEADER_LENGTH;
+    if (n < header) {
+      counters.increment(Counter.TAP_RX_ERRORS);
+      return true;
+    }
+    long offload = Offload.readVirtioHeader(rxBuffer, 0);
+    int length = n - header;
+    if (Offload.gsoType(offload) == Offload.GSO_NONE) {
+      // Only GSO frames travel with their offload; a small frame gets its checksum here, so that the
+      // router, DHCP, DNS and every other sink see a complete frame.
+      if ((Offload.flags(offload) & Offload.NEEDS_CSUM) != 0
+          && !Offload.completeChecksum(rxBuffer, header, length, offload)) {
+        counters.increment(Counter.TAP_RX_ERRORS);
+        return true;
+      }
+      return ring.offer(rxBuffer, header, length);
+    }
+    // The packed offload goes in the 8 bytes in front of the frame (the used part of the virtio header).
+    counters.increment(Counter.TAP_RX_OFFLOADED_FRAMES);
+    rxBuffer.putLong(header - Long.BYTES, offload);
+    return ring.offerOffloaded(rxBuffer, header, length);
   }
 
   @Override

@@ -3,8 +3,8 @@ package io.hvx.net.tunnel;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
+import io.aeron.FragmentAssembler;
 import io.aeron.logbuffer.FragmentHandler;
-import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import io.hvx.net.crypto.FrameCipher;
 import io.hvx.net.crypto.PeerKeys;
@@ -15,6 +15,7 @@ import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.L2Switch;
+import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import javax.crypto.SecretKey;
 import org.agrona.DirectBuffer;
@@ -29,8 +30,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class Overlay implements IngressSource, AutoCloseable {
   private static final int BATCH = 64;
-  private static final int MIN_MESSAGE =
-      OverlayHeader.LENGTH + GreHeader.LENGTH + EthernetFrame.HEADER_LENGTH + FrameCipher.TAG_LENGTH;
+  private static final int MIN_MESSAGE = OverlayHeader.LENGTH + GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH
+      + EthernetFrame.HEADER_LENGTH + FrameCipher.TAG_LENGTH;
+  private static final int FRAME_OFFSET = GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH;
 
   private final int selfId;
   private final long session;
@@ -47,7 +49,9 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
   private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
   private final GreHeader gre = new GreHeader();
-  private final FragmentHandler handler = this::onMessage;
+  // Reassembles GSO messages that Aeron fragmented; its buffer is allocated once and grows at most to
+  // the largest message.
+  private final FragmentHandler handler = new FragmentAssembler(this::onMessage, OverlaySettings.MAX_MESSAGE);
   private L2Switch target;
   private long now;
 
@@ -90,8 +94,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
   }
 
   private void onMessage(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
-    if ((aeronHeader.flags() & FrameDescriptor.UNFRAGMENTED) != FrameDescriptor.UNFRAGMENTED
-        || length < MIN_MESSAGE || length > OverlaySettings.MAX_MESSAGE
+    if (length < MIN_MESSAGE || length > OverlaySettings.MAX_MESSAGE
         || OverlayHeader.version(buffer, offset) != OverlayHeader.VERSION) {
       counters.increment(Counter.OVERLAY_MALFORMED_FRAMES);
       return;
@@ -135,12 +138,13 @@ public final class Overlay implements IngressSource, AutoCloseable {
     }
     peer.window.accept(sequence);
     gre.wrap(plainBuffer, 0);
-    if (plainLength < GreHeader.LENGTH + EthernetFrame.HEADER_LENGTH || !gre.isKeyedEthernet()) {
+    if (plainLength < FRAME_OFFSET + EthernetFrame.HEADER_LENGTH || !gre.isKeyedEthernet()) {
       counters.increment(Counter.OVERLAY_MALFORMED_FRAMES);
       return;
     }
     counters.increment(Counter.OVERLAY_RX_FRAMES);
-    target.onFrame(peer.portId, gre.key(), plainBuffer, GreHeader.LENGTH, plainLength - GreHeader.LENGTH, now);
+    long offload = plainBuffer.getLong(GreHeader.LENGTH, ByteOrder.BIG_ENDIAN);
+    target.onFrame(peer.portId, gre.key(), plainBuffer, FRAME_OFFSET, plainLength - FRAME_OFFSET, now, offload);
   }
 
   @Override

@@ -24,7 +24,8 @@ import org.agrona.MutableDirectBuffer;
  * +                                                               +
  * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  encrypted: GRE header (8) + Ethernet frame (14..1514)  ...   |
+ * |  encrypted: GRE header (8) + offload (8, packed, big-endian)   |
+ * |            + Ethernet frame (14..1514, or up to 64 KiB GSO)   |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                 AEAD tag (16 octets)                          |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -36,7 +37,9 @@ public final class OverlayHeader {
   public static final int SESSION_OFFSET = 8;
   public static final int SEQUENCE_OFFSET = 16;
   public static final int LENGTH = 24;
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+  /** The packed {@link io.hvx.net.frame.Offload} that follows the GRE header inside the ciphertext. */
+  public static final int OFFLOAD_LENGTH = 8;
 
   private MutableDirectBuffer buffer;
 

@@ -1,11 +1,14 @@
 package io.hvx.net.tunnel;
 
 import io.hvx.net.crypto.FrameCipher;
+import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.GreHeader;
+import io.hvx.net.frame.Offload;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
 import io.aeron.ExclusivePublication;
+import java.nio.ByteOrder;
 import javax.crypto.SecretKey;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -56,16 +59,30 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
     return sealedLength > 0 && offer(sealedLength);
   }
 
+  @Override
+  public boolean transmitOffloaded(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    // One GSO frame becomes one sealed message; Aeron fragments it and the peer reassembles it.
+    int sealedLength = seal(networkId, buffer, offset, length, offload);
+    return sealedLength > 0 && offer(sealedLength);
+  }
+
   /** Seals one frame into {@link #sealedBuffer()}; returns the message length, or -1 when it is too long. */
   public int seal(int networkId, DirectBuffer buffer, int offset, int length) {
-    if (length + GreHeader.LENGTH + OverlayHeader.LENGTH + FrameCipher.TAG_LENGTH > OverlaySettings.MAX_MESSAGE) {
+    return seal(networkId, buffer, offset, length, Offload.NONE);
+  }
+
+  private int seal(int networkId, DirectBuffer buffer, int offset, int length, long offload) {
+    int plainLength = GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH + length;
+    if (plainLength + OverlayHeader.LENGTH + FrameCipher.TAG_LENGTH > OverlaySettings.MAX_MESSAGE
+        || (offload == Offload.NONE && length > EthernetFrame.MAX_LENGTH)) {
       counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
       return -1;
     }
     gre.wrap(plainBuffer, 0).writeKeyedEthernet(networkId);
-    buffer.getBytes(offset, plain, GreHeader.LENGTH, length);
+    plainBuffer.putLong(GreHeader.LENGTH, offload, ByteOrder.BIG_ENDIAN);
+    buffer.getBytes(offset, plain, GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH, length);
     header.write(selfId, session, ++sequence);
-    int cipherLength = cipher.seal(key, selfId, sequence, plain, GreHeader.LENGTH + length, sealed, OverlayHeader.LENGTH);
+    int cipherLength = cipher.seal(key, selfId, sequence, plain, plainLength, sealed, OverlayHeader.LENGTH);
     return OverlayHeader.LENGTH + cipherLength;
   }
 

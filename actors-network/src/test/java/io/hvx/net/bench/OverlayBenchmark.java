@@ -2,6 +2,7 @@ package io.hvx.net.bench;
 
 import io.hvx.net.HSwitch;
 import io.hvx.net.crypto.PeerKeys;
+import io.hvx.net.metrics.Counter;
 import io.hvx.net.tap.TapDevice;
 import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
@@ -26,36 +27,46 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * kernel has no gretap) and (3) hSwitch: TAP vPorts on two switches joined by the encrypted Aeron
  * tunnel on loopback. Prints the figures and the ratios. Needs root, iproute2, iputils-ping, iperf3.
  *
- * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield].
+ * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
+ * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
+ * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's 2048) and {@code hvx.bench.window}
+ * (receiver window and socket buffer, default Aeron's) try other channel settings.
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
 
+  private static final OverlaySettings SETTINGS = new OverlaySettings(OverlaySettings.defaults().streamId(),
+      Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()), OverlaySettings.defaults().termLength(),
+      Integer.getInteger("hvx.bench.window", 0));
+
   private OverlayBenchmark() {}
 
   /** One measured path. */
-  record Figures(String path, double gbits, double rttAvgMs) {}
+  record Figures(String path, double gbits, double rttMinMs, double rttAvgMs) {}
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     String idle = args.length > 1 ? args[1] : "yield";
+    boolean offloads = !(args.length > 2 && "no-offload".equals(args[2]));
     String reason = Netns.unavailableReason("ip", "ping", "iperf3");
     if (reason != null) {
       System.err.println("cannot run the network benchmark: " + reason);
       System.exit(2);
     }
-    System.out.printf("date %s, host %s, %d cpus, %s, iperf3 %d s, hSwitch idle=%s%n", Instant.now(),
+    System.out.printf("date %s, host %s, %d cpus, %s, iperf3 %d s, hSwitch idle=%s offloads=%s%n", Instant.now(),
         InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.name") + " " + Runtime.version(), seconds, idle);
+        System.getProperty("java.vm.name") + " " + Runtime.version(), seconds, idle, offloads);
     Figures veth = measureVeth(seconds);
     Figures vxlan = measureVxlan(seconds);
-    Figures hswitch = measureHSwitch(seconds, idle);
+    Figures hswitch = measureHSwitch(seconds, idle, offloads);
     for (Figures f : new Figures[] {veth, vxlan, hswitch}) {
-      System.out.printf(Locale.ROOT, "%-28s %8.3f Gbit/s   ping avg %.3f ms%n", f.path(), f.gbits(), f.rttAvgMs());
+      System.out.printf(Locale.ROOT, "%-28s %8.3f Gbit/s   ping min %.3f avg %.3f ms%n", f.path(), f.gbits(),
+          f.rttMinMs(), f.rttAvgMs());
     }
     System.out.printf(Locale.ROOT, "hSwitch / VXLAN throughput ratio: %.4f%n", hswitch.gbits() / vxlan.gbits());
-    System.out.printf(Locale.ROOT, "RTT added by hSwitch over veth: %.1f us (VXLAN adds %.1f us)%n",
-        (hswitch.rttAvgMs() - veth.rttAvgMs()) * 1000, (vxlan.rttAvgMs() - veth.rttAvgMs()) * 1000);
+    System.out.printf(Locale.ROOT, "RTT added by hSwitch over veth: min %.1f us, avg %.1f us (VXLAN adds %.1f, %.1f us)%n",
+        (hswitch.rttMinMs() - veth.rttMinMs()) * 1000, (hswitch.rttAvgMs() - veth.rttAvgMs()) * 1000,
+        (vxlan.rttMinMs() - veth.rttMinMs()) * 1000, (vxlan.rttAvgMs() - veth.rttAvgMs()) * 1000);
   }
 
   private static String tag() {
@@ -95,7 +106,7 @@ public final class OverlayBenchmark {
     netns.must("ip", "-n", ns, "link", "set", "vx0", "up");
   }
 
-  private static Figures measureHSwitch(int seconds, String idleName) throws Exception {
+  private static Figures measureHSwitch(int seconds, String idleName, boolean offloads) throws Exception {
     IdleStrategy idle = "frugal".equals(idleName) ? HSwitch.frugalIdleStrategy() : new YieldingIdleStrategy();
     IdleStrategy driverIdle = "frugal".equals(idleName)
         ? new BackoffIdleStrategy(10, 20, 1_000, 100_000) : new YieldingIdleStrategy();
@@ -106,11 +117,11 @@ public final class OverlayBenchmark {
       String a = netns.add("hvxbha" + t);
       String b = netns.add("hvxbhb" + t);
       HSwitch switchA = HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
+          SETTINGS, Duration.ofMinutes(5), idle);
       HSwitch switchB = HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          OverlaySettings.defaults(), Duration.ofMinutes(5), idle);
-      TapPort tapA = new TapPort(TapDevice.open("hvxha" + t), switchA.counters());
-      TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t), switchB.counters());
+          SETTINGS, Duration.ofMinutes(5), idle);
+      TapPort tapA = new TapPort(TapDevice.open("hvxha" + t, offloads), switchA.counters());
+      TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t, offloads), switchB.counters());
       try {
         netns.configure(a, tapA.device().name(), "10.235.1.1/24");
         netns.configure(b, tapB.device().name(), "10.235.1.2/24");
@@ -121,6 +132,9 @@ public final class OverlayBenchmark {
         Await.until("tunnels", Duration.ofSeconds(10), () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
         Figures figures = measure(netns, "hSwitch (TAP+AES-GCM+Aeron)", a, b, "10.235.1.2", seconds);
         System.out.println("hSwitch drops: A " + drops(switchA) + ", B " + drops(switchB));
+        System.out.printf("hSwitch A: %d frames read from the TAP, %d of them GSO frames; %d sealed messages%n",
+            switchA.counters().get(Counter.TAP_RX_FRAMES), switchA.counters().get(Counter.TAP_RX_OFFLOADED_FRAMES),
+            switchA.counters().get(Counter.OVERLAY_TX_FRAMES));
         return figures;
       } finally {
         switchA.close();
@@ -169,8 +183,10 @@ public final class OverlayBenchmark {
     // Ping after iperf3, so that hSwitch's data path is JIT-compiled when its latency is measured.
     Netns.Result ping = netns.run(60, "ip", "netns", "exec", a, "ping", "-q", "-c", "50", "-i", "0.02", addressB);
     Matcher rtt = RTT.matcher(ping.output());
-    double rttAvg = rtt.find() ? Double.parseDouble(rtt.group(2)) : Double.NaN;
+    boolean found = rtt.find();
+    double rttMin = found ? Double.parseDouble(rtt.group(1)) : Double.NaN;
+    double rttAvg = found ? Double.parseDouble(rtt.group(2)) : Double.NaN;
     System.out.println(path + " ping: " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
-    return new Figures(path, gbits, rttAvg);
+    return new Figures(path, gbits, rttMin, rttAvg);
   }
 }

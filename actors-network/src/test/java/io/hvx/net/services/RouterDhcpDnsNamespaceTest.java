@@ -9,6 +9,9 @@ import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.logical.NetworkDefinition;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.tap.TapDevice;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
 import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
@@ -90,7 +93,9 @@ class RouterDhcpDnsNamespaceTest {
   }
 
   private String attach(HSwitch hswitch, int portId, int networkId, String name) {
-    TapPort tap = new TapPort(TapDevice.open(name), hswitch.counters());
+    // With offloads, as nodes open them: DHCP, DNS and routing must work on frames with partial checksums
+    // and on 64 KiB GSO frames.
+    TapPort tap = new TapPort(TapDevice.open(name, true), hswitch.counters());
     tap.start(sink -> hswitch.attachLocal(portId, networkId, sink));
     taps.add(tap);
     return tap.device().name();
@@ -146,6 +151,32 @@ class RouterDhcpDnsNamespaceTest {
     assertTrue(ping.ok(), ping.output());
     assertTrue(ping.output().contains("ttl=63"), "one router hop: " + ping.output());
     assertTrue(switchA.counters().get(Counter.ROUTER_ROUTED_FRAMES) >= 3);
+  }
+
+  @Test
+  void tcp_is_routed_between_subnets_as_gso_frames() throws Exception {
+    Assumptions.assumeTrue(Netns.unavailableReason("iperf3") == null,
+        () -> "skipping routed iperf3: " + Netns.unavailableReason("iperf3"));
+    netns.exec(nsA, 10, "ping", "-c", "2", "-i", "0.3", "-W", "1", prefix + "2.10");
+    long routedBefore = switchA.counters().get(Counter.ROUTER_ROUTED_FRAMES);
+    Process server = netns.start("ip", "netns", "exec", nsRouted, "iperf3", "-s", "-1", "-B", prefix + "2.10");
+    try {
+      Thread.sleep(500);
+      Netns.Result client = netns.exec(nsA, 30, "iperf3", "-c", prefix + "2.10", "-t", "2", "-f", "m");
+      String report = client.output() + "\nA: " + switchA.counters().snapshot() + "\nB: " + switchB.counters().snapshot();
+      assertTrue(client.ok(), report);
+      Matcher receiver = Pattern.compile("([0-9.]+) Mbits/sec\\s+receiver").matcher(client.output());
+      assertTrue(receiver.find(), report);
+      assertTrue(Double.parseDouble(receiver.group(1)) > 1.0, report);
+    } finally {
+      server.destroy();
+      server.waitFor(5, TimeUnit.SECONDS);
+    }
+    String counters = switchA.counters().snapshot().toString();
+    assertTrue(switchA.counters().get(Counter.TAP_RX_OFFLOADED_FRAMES) > 0, counters);
+    assertTrue(switchA.counters().get(Counter.ROUTER_ROUTED_FRAMES) - routedBefore > 100, counters);
+    assertEquals(0, switchA.counters().get(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES), counters);
+    assertEquals(0, switchB.counters().get(Counter.TAP_TX_DROPS), switchB.counters().snapshot().toString());
   }
 
   @Test

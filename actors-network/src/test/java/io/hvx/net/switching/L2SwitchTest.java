@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.testing.RecordingSink;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -174,5 +175,51 @@ class L2SwitchTest {
     send(1, NET, frame(B, A, 2), 1);
     assertEquals(1, counters.get(Counter.SWITCH_FLOODED_FRAMES) - 1);
     assertTrue(port3.sent().stream().anyMatch(s -> s.marker() == 2));
+  }
+
+  @Test
+  void a_gso_frame_goes_whole_to_a_learned_port_that_takes_offloads_and_is_refused_elsewhere() {
+    long offload = 0x0022_0022_05A8_0101L;
+    long[] received = new long[2];
+    FrameSink offloading = new FrameSink() {
+      @Override
+      public boolean transmit(int networkId, DirectBuffer buffer, int offset, int length) {
+        return true;
+      }
+
+      @Override
+      public boolean transmitOffloaded(int networkId, DirectBuffer buffer, int offset, int length,
+          long frameOffload) {
+        received[0] = length;
+        received[1] = frameOffload;
+        return true;
+      }
+    };
+    core.addPort(VPort.local(5, NET, offloading));
+    UnsafeBuffer big = new UnsafeBuffer(new byte[20_000]);
+    send(5, NET, frame(BROADCAST, C, 1), 0);
+    send(2, NET, frame(BROADCAST, B, 1), 0);
+
+    core.onFrame(2, NET, swap(big, C, B), 0, big.capacity(), 1, offload);
+    assertEquals(20_000, received[0], "the whole GSO frame reached the port");
+    assertEquals(offload, received[1], "with its offload");
+
+    core.onFrame(5, NET, swap(big, B, C), 0, big.capacity(), 2, offload);
+    assertEquals(1, counters.get(Counter.SWITCH_PORT_TX_DROPS), "a port that cannot segment refuses it");
+
+    core.onFrame(5, NET, swap(big, "02:00:00:00:00:0d", C), 0, big.capacity(), 3, offload);
+    assertEquals(1, counters.get(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES), "a GSO frame is never flooded");
+    assertEquals(2, port3.sent().size(), "port 3 saw only the two broadcasts");
+  }
+
+  @Test
+  void a_frame_over_1514_bytes_without_offload_is_counted_oversized() {
+    core.onFrame(1, NET, new UnsafeBuffer(new byte[1515]), 0, 1515, 0);
+    assertEquals(1, counters.get(Counter.SWITCH_OVERSIZED_FRAMES));
+  }
+
+  private static UnsafeBuffer swap(UnsafeBuffer big, String destination, String source) {
+    big.putBytes(0, frame(destination, source, 1), 0, 12);
+    return big;
   }
 }

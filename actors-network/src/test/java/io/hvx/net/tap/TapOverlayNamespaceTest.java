@@ -39,6 +39,8 @@ class TapOverlayNamespaceTest {
   private HSwitch switchB;
   private TapPort tapA;
   private TapPort tapB;
+  private TapPort offloadA;
+  private TapPort offloadB;
   private String nsA;
   private String nsB;
 
@@ -83,6 +85,11 @@ class TapOverlayNamespaceTest {
     if (tapB != null) {
       tapB.close();
     }
+    for (TapPort tap : new TapPort[] {offloadA, offloadB}) {
+      if (tap != null) {
+        tap.close();
+      }
+    }
     if (aeron != null) {
       aeron.close();
     }
@@ -111,21 +118,53 @@ class TapOverlayNamespaceTest {
 
   @Test
   void iperf3_tcp_runs_between_the_namespaces_through_the_overlay() throws Exception {
+    iperf3(nsA, nsB, addressB);
+  }
+
+  @Test
+  void tcp_crosses_as_64k_gso_frames_between_taps_with_offloads() throws Exception {
+    String nsC = netns.add("hvxC" + suffix);
+    String nsD = netns.add("hvxD" + suffix);
+    String subnetD = "10.230." + ThreadLocalRandom.current().nextInt(1, 250);
+    offloadA = new TapPort(TapDevice.open("hvxc" + suffix, true), switchA.counters());
+    offloadB = new TapPort(TapDevice.open("hvxd" + suffix, true), switchB.counters());
+    netns.configure(nsC, offloadA.device().name(), subnetD + ".1/24");
+    netns.configure(nsD, offloadB.device().name(), subnetD + ".2/24");
+    offloadA.start(sink -> switchA.attachLocal(3, NET + 2, sink));
+    offloadB.start(sink -> switchB.attachLocal(3, NET + 2, sink));
+
+    Netns.Result ping = netns.run(30, "ip", "netns", "exec", nsC, "ping", "-c", "3", "-i", "0.2", "-W", "2",
+        subnetD + ".2");
+    assertTrue(ping.output().contains("3 received"), ping.output());
+    iperf3(nsC, nsD, subnetD + ".2");
+
+    // The sending kernel handed over TCP frames larger than the 1500-byte MTU, and both ends took them whole.
+    assertTrue(switchA.counters().get(Counter.TAP_RX_OFFLOADED_FRAMES) > 0, switchA.counters().snapshot().toString());
+    for (HSwitch s : new HSwitch[] {switchA, switchB}) {
+      assertEquals(0, s.counters().get(Counter.TAP_TX_DROPS), s.counters().snapshot().toString());
+      assertEquals(0, s.counters().get(Counter.TAP_RX_ERRORS), s.counters().snapshot().toString());
+      assertEquals(0, s.counters().get(Counter.SWITCH_PORT_TX_DROPS), s.counters().snapshot().toString());
+      assertEquals(0, s.counters().get(Counter.SWITCH_OFFLOAD_UNROUTABLE_FRAMES), s.counters().snapshot().toString());
+    }
+  }
+
+  private void iperf3(String client, String server, String serverAddress) throws Exception {
     Assumptions.assumeTrue(Netns.unavailableReason("iperf3") == null,
         () -> "skipping iperf3 through hSwitch: " + Netns.unavailableReason("iperf3"));
-    Process server = netns.start("ip", "netns", "exec", nsB, "iperf3", "-s", "-1", "-B", addressB);
+    Process process = netns.start("ip", "netns", "exec", server, "iperf3", "-s", "-1", "-B", serverAddress);
     try {
       Thread.sleep(500);
-      Netns.Result client = netns.run(30, "ip", "netns", "exec", nsA, "iperf3", "-c", addressB, "-t", "2", "-f", "m");
-      System.out.println(client.output());
-      assertTrue(client.ok(), "iperf3 failed: " + client.output());
-      Matcher receiver = Pattern.compile("([0-9.]+) Mbits/sec\\s+receiver").matcher(client.output());
-      assertTrue(receiver.find(), client.output());
+      Netns.Result clientResult = netns.run(30, "ip", "netns", "exec", client, "iperf3", "-c", serverAddress, "-t", "2",
+          "-f", "m");
+      System.out.println(clientResult.output());
+      assertTrue(clientResult.ok(), "iperf3 failed: " + clientResult.output());
+      Matcher receiver = Pattern.compile("([0-9.]+) Mbits/sec\\s+receiver").matcher(clientResult.output());
+      assertTrue(receiver.find(), clientResult.output());
       System.out.println("hSwitch iperf3 TCP: " + receiver.group(1) + " Mbit/s");
       assertTrue(Double.parseDouble(receiver.group(1)) > 1.0, "throughput above 1 Mbit/s");
     } finally {
-      server.destroy();
-      server.waitFor(5, TimeUnit.SECONDS);
+      process.destroy();
+      process.waitFor(5, TimeUnit.SECONDS);
     }
   }
 }
