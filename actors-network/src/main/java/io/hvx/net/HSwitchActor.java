@@ -297,6 +297,11 @@ public final class HSwitchActor {
       return Behaviors.same();
     }
     peerNodes.put(hello.from(), hello.nodeId());
+    // Answer a switch we have not greeted yet: a Hello of ours lost while a restarted peer's association
+    // was being set up would otherwise leave the tunnel open in one direction only.
+    if (greeted.add(hello.from())) {
+      hello.from().tell(new Hello(hswitch.nodeId(), hswitch.endpoint(), context.getSelf()));
+    }
     try {
       hswitch.addPeer(hello.nodeId(), hello.endpoint());
       context.getLog().info("tunnel to node {} at {} opened", hello.nodeId(), hello.endpoint());
