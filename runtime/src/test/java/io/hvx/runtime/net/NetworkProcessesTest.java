@@ -226,6 +226,10 @@ class NetworkProcessesTest {
     assertTrue(missingNs.exitCode() == 1 && missingNs.err().contains("no network namespace"), missingNs.err());
 
     String addressA = dhcp(nsA, "ta" + suffix, "alpha");
+    // Two new MACs asking two nodes within the lease replication delay can still be offered one address
+    // (a known gap, see the hSwitch section of docs/architecture.md): ask n2 once n1's lease has reached it.
+    eventually("n2 knows alpha's lease " + addressA, 20,
+        () -> hvx("n2", "net", "show", "blue").out().contains("\"" + addressA + "\""));
     String addressB = dhcp(nsB, "tb" + suffix, "beta");
     assertFalse(addressA.equals(addressB));
 
