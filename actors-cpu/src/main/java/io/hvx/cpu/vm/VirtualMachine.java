@@ -177,6 +177,11 @@ public final class VirtualMachine implements AutoCloseable {
         return sum;
     }
 
+    /** vCPU {@code index}'s RIP as last written by its thread (a racy read, for sampling profilers). */
+    public long rip(int index) {
+        return vcpus[index].cpu().rip;
+    }
+
     /** One line per vCPU: instructions retired, RIP, CR0 and the code mode, for diagnostics. */
     public String describeVcpus() {
         StringBuilder out = new StringBuilder();

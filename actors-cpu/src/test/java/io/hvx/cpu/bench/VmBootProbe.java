@@ -30,7 +30,9 @@ public final class VmBootProbe {
         long t0 = System.nanoTime();
         vm[0] = new VirtualMachine(config, b -> {
             System.out.write(b);
-            log.append((char) b);
+            synchronized (log) {
+                log.append((char) b);
+                log.notifyAll();
             if (marks[0] == 0 && log.indexOf("Linux version") >= 0) {
                 marks[0] = System.nanoTime() - t0;
                 marks[1] = vm[0].retired();
@@ -39,9 +41,38 @@ public final class VmBootProbe {
                 marks[2] = System.nanoTime() - t0;
                 marks[3] = vm[0].retired();
             }
+            }
+        });
+        // samples the vCPUs' RIPs; the 4 KiB code pages that hold most samples tell where boot time goes
+        java.util.Map<Long, Integer> pages = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                for (int i = 0; i < vm[0].vcpuCount(); i++) {
+                    pages.merge(vm[0].rip(i) & -4096L, 1, Integer::sum);
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
         });
         try (VirtualMachine machine = vm[0]) {
             machine.start();
+            if (System.getProperty("kallsyms") != null) {
+                synchronized (log) {
+                    while (marks[2] == 0) {
+                        log.wait(1000);
+                    }
+                }
+                sampler.interrupt();
+                StringBuilder grep = new StringBuilder("grep");
+                pages.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
+                    System.out.printf("%n--- page 0x%x: %d samples", e.getKey(), e.getValue());
+                    grep.append(" -e ^%x".formatted(e.getKey() >>> 12));
+                });
+                machine.type((grep + " /proc/kallsyms\n").getBytes(StandardCharsets.US_ASCII));
+            }
             VmOutcome outcome = machine.await(Duration.ofSeconds(seconds));
             System.out.flush();
             System.out.printf("%n--- outcome %s after %.1f s, %d instructions%n", outcome,
