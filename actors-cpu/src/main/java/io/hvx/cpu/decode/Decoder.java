@@ -112,7 +112,7 @@ public final class Decoder {
             } else if (out.addrSize == 2) {
                 p = decodeMemory16(src, p, rm, out);
             } else {
-                p = decodeMemory(src, p, rm, out);
+                p = decodeMemory(src, p, rm, out, mode == MODE_64);
             }
             if ((flags & OpcodeTable.GROUP) != 0) {
                 int r = (modrm >>> 3) & 7;
@@ -221,7 +221,7 @@ public final class Decoder {
         out.length = (int) (p - address);
     }
 
-    private static long decodeMemory(ByteSource src, long p, int rm, Instruction out) {
+    private static long decodeMemory(ByteSource src, long p, int rm, Instruction out, boolean longMode) {
         int rexB = (out.rex & 1) << 3;
         if (rm == 4) {
             int sib = src.fetch(p++);
@@ -236,7 +236,9 @@ public final class Decoder {
             }
             out.base = base | rexB;
         } else if (rm == 5 && out.mod == 0) {
-            out.ripRelative = true;
+            // RIP-relative only in 64-bit mode; 32-bit code addresses disp32 absolutely
+            out.ripRelative = longMode;
+            out.base = -1;
             out.disp = fetch32(src, p);
             return p + 4;
         } else {

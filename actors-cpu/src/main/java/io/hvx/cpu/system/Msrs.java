@@ -6,7 +6,7 @@ import io.hvx.cpu.mmu.Mmu;
 
 /** The model-specific registers Linux touches; any other index is #GP(0), which Linux's *_safe accessors expect. */
 final class Msrs {
-    static final int TSC = 0x10, PLATFORM_ID = 0x17, APIC_BASE = 0x1B, FEATURE_CONTROL = 0x3A, BIOS_SIGN_ID = 0x8B,
+    static final int TSC = 0x10, PLATFORM_ID = 0x17, APIC_BASE = 0x1B, FEATURE_CONTROL = 0x3A, TSC_ADJUST = 0x3B, BIOS_SIGN_ID = 0x8B,
             MTRR_CAP = 0xFE, ARCH_CAPABILITIES = 0x10A, SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175,
             SYSENTER_EIP = 0x176, MISC_ENABLE = 0x1A0, PAT = 0x277, MTRR_DEF_TYPE = 0x2FF, TSC_DEADLINE = 0x6E0;
     static final int EFER = 0xC0000080, STAR = 0xC0000081, LSTAR = 0xC0000082, CSTAR = 0xC0000083,
@@ -38,6 +38,7 @@ final class Msrs {
     long sysenterEsp;
     long sysenterEip;
     long tscDeadline;
+    long tscAdjust;
 
     Msrs(CpuState cpu, SystemState sys, Mmu mmu, Segments segments, Tsc tsc, TscDeadline deadline, boolean bsp) {
         this.cpu = cpu;
@@ -56,6 +57,7 @@ final class Msrs {
             case PLATFORM_ID, BIOS_SIGN_ID -> 0;
             case APIC_BASE -> apicBase;
             case FEATURE_CONTROL -> 1; // locked, VMX off
+            case TSC_ADJUST -> tscAdjust;
             case MTRR_CAP -> 0x508; // 8 variable ranges, fixed ranges, write-combining
             case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
             case SYSENTER_CS -> sysenterCs;
@@ -89,7 +91,14 @@ final class Msrs {
 
     void write(int index, long value) {
         switch (index) {
-            case TSC -> tsc.write(value);
+            case TSC -> {
+                tscAdjust += value - tsc.read(); // the SDM: a TSC write moves IA32_TSC_ADJUST by the same amount
+                tsc.write(value);
+            }
+            case TSC_ADJUST -> {
+                tsc.write(tsc.read() + value - tscAdjust);
+                tscAdjust = value;
+            }
             case BIOS_SIGN_ID -> { } // the microcode revision query writes 0 first
             case APIC_BASE -> apicBase = (apicBase & ~(1L << 11 | 0xFFFFF000L)) | (value & (1L << 11 | 0xFFFFF000L));
             case SYSENTER_CS -> sysenterCs = value;

@@ -65,7 +65,9 @@ public final class SystemCpuid {
             case 7 -> {
                 if (sub == 0) {
                     Cpuid.execute(isa);
-                    b = (int) isa[RBX];
+                    // TSC_ADJUST: with the invariant TSC it tells Linux the TSC needs no clocksource watchdog, which
+                    // on a slow software CPU would otherwise compare it with late jiffies and mark it unstable
+                    b = (int) isa[RBX] | 1 << 1;
                     c = (int) isa[RCX];
                     d = (int) isa[RDX] | 1 << 29; // IA32_ARCH_CAPABILITIES
                 }

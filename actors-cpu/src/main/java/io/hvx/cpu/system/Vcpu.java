@@ -182,7 +182,7 @@ public final class Vcpu {
             if (waitingForSipi) {
                 int vector = interrupts.takeStartupVector();
                 if (vector < 0) {
-                    LockSupport.parkNanos(this, HALT_POLL_NANOS);
+                    interrupts.awaitEvent(false, HALT_POLL_NANOS);
                     continue;
                 }
                 startReal(vector << 8, 0);
@@ -207,7 +207,7 @@ public final class Vcpu {
                     halted = false;
                     return new VcpuExit.Halted(cpu.rip);
                 }
-                LockSupport.parkNanos(this, HALT_POLL_NANOS);
+                interrupts.awaitEvent(true, HALT_POLL_NANOS);
                 continue;
             }
             int[] ran = this.ran;

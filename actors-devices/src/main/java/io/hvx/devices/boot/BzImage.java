@@ -95,6 +95,16 @@ public record BzImage(byte[] image, int setupSectors, int version, int loadFlags
         return image.length - kernelOffset();
     }
 
+    /** Where the compressed kernel starts, relative to {@link #kernelOffset()} (payload_offset). */
+    public int payloadOffset() {
+        return ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(KernelPayload.PAYLOAD_OFFSET);
+    }
+
+    /** The compressed kernel's length (payload_length). */
+    public int payloadLength() {
+        return ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(KernelPayload.PAYLOAD_LENGTH);
+    }
+
     /** The setup header bytes, from 0x1f1 to its end, as the zero page must carry them. */
     public int headerEnd() {
         return 0x202 + (image[0x201] & 0xff);

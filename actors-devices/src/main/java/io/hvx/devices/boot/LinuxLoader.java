@@ -46,8 +46,32 @@ public final class LinuxLoader {
      */
     public static BootState load(GuestRam ram, BzImage kernel, byte[] initrd, String cmdline, long rsdp)
             throws KernelImageException {
+        return load(ram, kernel, initrd, cmdline, rsdp, true);
+    }
+
+    /**
+     * As {@link #load(GuestRam, BzImage, byte[], String, long)}; with {@code decompressOnHost} the kernel's payload
+     * is decompressed here and its vmlinux entered at {@code startup_64} (see {@link KernelPayload}), unless the
+     * payload's format is unknown or the vmlinux is not linked at the load address, when the bzImage is entered.
+     */
+    public static BootState load(GuestRam ram, BzImage kernel, byte[] initrd, String cmdline, long rsdp,
+                                 boolean decompressOnHost) throws KernelImageException {
         long loadAddress = loadAddress(kernel);
+        ElfKernel vmlinux = null;
+        if (decompressOnHost) {
+            byte[] elf = KernelPayload.vmlinux(kernel).orElse(null);
+            if (elf != null) {
+                ElfKernel parsed = ElfKernel.parse(elf);
+                // a vmlinux linked elsewhere would need the decompressor's relocation pass
+                if (parsed.start() == loadAddress) {
+                    vmlinux = parsed;
+                }
+            }
+        }
         long footprint = Math.max(kernel.initSize(), kernel.kernelLength());
+        if (vmlinux != null) {
+            footprint = Math.max(footprint, vmlinux.end() - loadAddress);
+        }
         if (loadAddress + footprint > ram.lowEnd()) {
             throw new KernelImageException("the kernel needs %d MiB from 0x%x, more than the VM's %d MiB of RAM"
                 .formatted((footprint + (1 << 20) - 1) >> 20, loadAddress, ram.size() >> 20));
@@ -69,13 +93,25 @@ public final class LinuxLoader {
             }
             ram.write(initrdAddress, initrd);
         }
-        ram.write(loadAddress, kernel.image(), kernel.kernelOffset(), kernel.kernelLength());
+        long entry = loadAddress + 0x200;
+        if (vmlinux == null) {
+            ram.write(loadAddress, kernel.image(), kernel.kernelOffset(), kernel.kernelLength());
+        } else {
+            for (ElfKernel.Segment segment : vmlinux.segments()) {
+                ram.write(segment.physical(), vmlinux.file(), segment.offset(), segment.fileSize());
+                long tail = segment.memorySize() - segment.fileSize();
+                if (tail > 0) {
+                    ram.slice(segment.physical() + segment.fileSize(), tail).fill((byte) 0);
+                }
+            }
+            entry = vmlinux.entry();
+        }
         ram.write(Layout.CMDLINE, commandLine);
         ram.write(Layout.CMDLINE + commandLine.length, new byte[1]);
         writeZeroPage(ram, kernel, loadAddress, initrdAddress, initrd == null ? 0 : initrd.length, rsdp);
         writeGdt(ram);
         writePageTables(ram);
-        return new BootState(loadAddress + 0x200, Layout.ZERO_PAGE, Layout.BOOT_STACK_TOP, 0x2,
+        return new BootState(entry, Layout.ZERO_PAGE, Layout.BOOT_STACK_TOP, 0x2,
             BootState.CR0_PE | BootState.CR0_ET | BootState.CR0_PG, Layout.BOOT_PML4, BootState.CR4_PAE,
             BootState.EFER_LME | BootState.EFER_LMA, Layout.BOOT_GDT, 6 * 8 - 1, CODE_SELECTOR, DATA_SELECTOR,
             TSS_SELECTOR, CODE64_DESCRIPTOR, DATA_DESCRIPTOR, TSS_DESCRIPTOR);

@@ -1,5 +1,7 @@
 package io.hvx.devices.bus;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * What a vCPU asks its local interrupt controller at instruction boundaries.
  *
@@ -22,4 +24,12 @@ public interface InterruptSource {
 
     /** Returns and clears a pending startup IPI's vector, or -1 when none is pending. */
     int takeStartupVector();
+
+    /**
+     * Parks a halted vCPU's thread until something it should act on may have arrived, or {@code timeoutNanos}
+     * pass; with {@code interruptsEnabled} false only NMI, INIT and SIPI matter. Spurious returns are allowed.
+     */
+    default void awaitEvent(boolean interruptsEnabled, long timeoutNanos) {
+        LockSupport.parkNanos(this, timeoutNanos);
+    }
 }

@@ -182,7 +182,12 @@ public final class LocalApic implements InterruptSource, MmioDevice {
                 BITS.getAndBitwiseOr(irr, vector >>> 6, bit);
             }
             case DeliveryMode.NMI -> nmiPending = true;
-            case DeliveryMode.INIT -> initPending = true;
+            case DeliveryMode.INIT -> {
+                // an INIT discards an earlier startup IPI here, not when the vCPU gets to it: Linux sends INIT and
+                // both SIPIs within microseconds, before a parked vCPU thread wakes
+                startupVector = -1;
+                initPending = true;
+            }
             case DeliveryMode.STARTUP -> startupVector = vector & 0xff;
             default -> {
                 return; // SMI and ExtINT have no receiver in this machine
@@ -254,7 +259,6 @@ public final class LocalApic implements InterruptSource, MmioDevice {
             return false;
         }
         initPending = false;
-        startupVector = -1;
         reset();
         return true;
     }

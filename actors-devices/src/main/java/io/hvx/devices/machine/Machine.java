@@ -80,8 +80,14 @@ public final class Machine implements AutoCloseable {
 
     /** Writes the ACPI tables, loads the kernel, initramfs and command line, and returns the boot vCPU's state. */
     public BootState boot(byte[] kernel, byte[] initrd, String cmdline) throws KernelImageException {
+        return boot(kernel, initrd, cmdline, true);
+    }
+
+    /** As {@link #boot(byte[], byte[], String)}; {@code decompressOnHost} false enters the bzImage's own decompressor. */
+    public BootState boot(byte[] kernel, byte[] initrd, String cmdline, boolean decompressOnHost)
+            throws KernelImageException {
         long rsdp = AcpiTables.build(config.vcpus(), virtioSlots).writeTo(ram);
-        return LinuxLoader.load(ram, BzImage.parse(kernel), initrd, cmdline, rsdp);
+        return LinuxLoader.load(ram, BzImage.parse(kernel), initrd, cmdline, rsdp, decompressOnHost);
     }
 
     public GuestRam ram() {

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Boots the guest kit under the peer, {@code qemu-system-x86_64 -accel tcg -M microvm}, and prints the
- * time to the kit's banner and to the first shell prompt, then powers the guest off. hvx's own side
- * joins this program when the vCPU and VM land. Run (after building the kit with {@code hvx guest-kit}):
+ * time to the kit's banner and to the first shell prompt, then powers the guest off. actors-cpu's
+ * {@code VmBootBenchmark} runs it beside hvx's own boot. Run (after building the kit with {@code hvx guest-kit}):
  * <pre>
  * java -cp actors-devices/target/classes:actors-devices/target/test-classes io.hvx.devices.bench.QemuBootBenchmark [runs] [vcpus]
  * </pre>
@@ -44,7 +44,7 @@ public final class QemuBootBenchmark {
     }
 
     /** Returns seconds to the banner, to the prompt and to the process exit after {@code poweroff -f}. */
-    static double[] bootQemu(GuestKit.Kit kit, int vcpus) throws Exception {
+    public static double[] bootQemu(GuestKit.Kit kit, int vcpus) throws Exception {
         List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-M",
             "microvm,isa-serial=on,rtc=on", "-cpu", "max", "-m", "256", "-smp", Integer.toString(vcpus),
             "-nographic", "-no-reboot", "-kernel", kit.kernel().toString(), "-initrd", kit.initrd().toString(),

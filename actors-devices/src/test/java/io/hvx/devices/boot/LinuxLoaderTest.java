@@ -2,6 +2,7 @@ package io.hvx.devices.boot;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,8 +126,13 @@ class LinuxLoaderTest {
         byte[] initrd = Files.readAllBytes(kit.initrd());
         try (GuestRam ram = GuestRam.allocate(256L << 20)) {
             long rsdp = AcpiTables.build(2, List.of()).writeTo(ram);
+            BootState viaDecompressor = LinuxLoader.load(ram, kernel, initrd, "console=ttyS0", rsdp, false);
+            assertEquals(0x100_0200L, viaDecompressor.rip(), "the bzImage's 64-bit entry is 0x200 past its start");
             BootState state = LinuxLoader.load(ram, kernel, initrd, "console=ttyS0", rsdp);
-            assertEquals(0x100_0200L, state.rip());
+            // Debian links startup_64 at LOAD_PHYSICAL_ADDR (16 MiB); the decompressor's own code is gone from there
+            assertEquals(0x100_0000L, state.rip());
+            assertFalse(Arrays.equals(Arrays.copyOfRange(kernel.image(), kernel.kernelOffset(), kernel.kernelOffset() + 512),
+                ram.read(0x100_0000L, 512)), "vmlinux, not the compressed kernel, sits at 16 MiB");
             long initrdAt = Integer.toUnsignedLong(ram.getInt(ZERO_PAGE + 0x218));
             assertArrayEquals(Arrays.copyOf(initrd, 6), ram.read(initrdAt, 6), "cpio magic 070701 at the initrd address");
             assertTrue(initrdAt >= 0x100_0000L + kernel.initSize());
