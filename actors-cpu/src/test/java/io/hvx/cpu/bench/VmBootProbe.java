@@ -66,8 +66,8 @@ public final class VmBootProbe {
                     }
                 }
                 sampler.interrupt();
-                StringBuilder grep = new StringBuilder("grep");
-                pages.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
+                StringBuilder grep = new StringBuilder("echo 0 > /proc/sys/kernel/kptr_restrict; grep");
+                pages.entrySet().stream().filter(e -> e.getKey() != 0).sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
                     System.out.printf("%n--- page 0x%x: %d samples", e.getKey(), e.getValue());
                     grep.append(" -e ^%x".formatted(e.getKey() >>> 12));
                 });
