@@ -23,7 +23,7 @@ public final class VmBootProbe {
         boolean decompress = !(args.length > 2 && args[2].equals("bzimage"));
         GuestKit.Kit kit = new GuestKit(GuestKit.defaultCacheDir(), System.err).build(false);
         VmConfig config = new VmConfig(vcpus, 256L << 20, Files.readAllBytes(kit.kernel()),
-                Files.readAllBytes(kit.initrd()), "console=ttyS0 nokaslr panic=-1", decompress);
+                Files.readAllBytes(kit.initrd()), "console=ttyS0 panic=-1", decompress);
         StringBuilder log = new StringBuilder();
         long[] marks = new long[4];
         VirtualMachine[] vm = new VirtualMachine[1];
