@@ -23,7 +23,7 @@ public final class VmBootProbe {
         boolean decompress = !(args.length > 2 && args[2].equals("bzimage"));
         GuestKit.Kit kit = new GuestKit(GuestKit.defaultCacheDir(), System.err).build(false);
         VmConfig config = new VmConfig(vcpus, 256L << 20, Files.readAllBytes(kit.kernel()),
-                Files.readAllBytes(kit.initrd()), "console=ttyS0 nokaslr panic=-1", decompress);
+                Files.readAllBytes(kit.initrd()), "console=ttyS0 panic=-1", decompress);
         StringBuilder log = new StringBuilder();
         long[] marks = new long[4];
         VirtualMachine[] vm = new VirtualMachine[1];
@@ -66,8 +66,8 @@ public final class VmBootProbe {
                     }
                 }
                 sampler.interrupt();
-                StringBuilder grep = new StringBuilder("grep");
-                pages.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
+                StringBuilder grep = new StringBuilder("echo 0 > /proc/sys/kernel/kptr_restrict; grep");
+                pages.entrySet().stream().filter(e -> e.getKey() != 0).sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
                     System.out.printf("%n--- page 0x%x: %d samples", e.getKey(), e.getValue());
                     grep.append(" -e ^%x".formatted(e.getKey() >>> 12));
                 });
