@@ -1,5 +1,6 @@
 package io.hvx.storage.qcow2;
 
+import io.hvx.storage.image.ImageChannels;
 import static io.hvx.storage.qcow2.ImageFile.alignUp;
 import static io.hvx.storage.qcow2.ImageFile.ceilDiv;
 import static io.hvx.storage.qcow2.ImageFile.fillZero;
@@ -174,14 +175,7 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
 
     /** Opens an image; backing files are opened read-only, with loops in the chain refused. */
     public static Qcow2Image open(Path path, boolean readOnly, Set<Path> chain) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            return new Qcow2Image(path, ch, readOnly, chain);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ImageChannels.open(path, readOnly, ch -> new Qcow2Image(path, ch, readOnly, chain));
     }
 
     public static Qcow2Image open(Path path, boolean readOnly) throws IOException {

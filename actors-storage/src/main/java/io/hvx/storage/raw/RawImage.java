@@ -1,5 +1,6 @@
 package io.hvx.storage.raw;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
@@ -27,9 +28,7 @@ public final class RawImage implements BlockDevice {
     }
 
     public static RawImage open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new RawImage(path, ch, ch.size(), readOnly);
+        return ImageChannels.open(path, readOnly, ch -> new RawImage(path, ch, ch.size(), readOnly));
     }
 
     /** Creates a sparse file of the given size; it reads as zeros. */

@@ -1,5 +1,6 @@
 package io.hvx.storage.vdi;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
@@ -110,14 +111,7 @@ public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkab
     }
 
     public static VdiImage open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            return new VdiImage(path, ch, readOnly);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ImageChannels.open(path, readOnly, ch -> new VdiImage(path, ch, readOnly));
     }
 
     /** Creates a VDI with 1 MiB blocks (the only size qemu reads); fixed images map every block up front. */

@@ -1,5 +1,6 @@
 package io.hvx.storage.vhd;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.image.ImageOpener;
@@ -143,14 +144,7 @@ public final class VhdImage implements BlockDevice {
 
     /** Opens a VHD; a differencing disk's parent is opened read-only, refusing loops in the chain. */
     public static VhdImage open(Path path, boolean readOnly, Set<Path> chain) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            return new VhdImage(path, ch, readOnly, chain);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ImageChannels.open(path, readOnly, ch -> new VhdImage(path, ch, readOnly, chain));
     }
 
     public static VhdImage open(Path path) throws IOException {

@@ -1,5 +1,6 @@
 package io.hvx.storage.vhdx;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
@@ -160,14 +161,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
     }
 
     public static VhdxImage open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            return new VhdxImage(path, ch, readOnly);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ImageChannels.open(path, readOnly, ch -> new VhdxImage(path, ch, readOnly));
     }
 
     /** Creates a dynamic or fixed VHDX with 512-byte logical sectors, 4 KiB physical ones and 32 MiB blocks. */

@@ -1,5 +1,6 @@
 package io.hvx.storage.vmdk;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
@@ -25,9 +26,8 @@ final class FlatExtent implements BlockDevice {
     }
 
     static FlatExtent open(Path path, long offsetSectors, long sectors, boolean readOnly) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new FlatExtent(path, ch, offsetSectors * 512, sectors * 512, readOnly);
+        return ImageChannels.open(path, readOnly,
+                ch -> new FlatExtent(path, ch, offsetSectors * 512, sectors * 512, readOnly));
     }
 
     /** Creates the extent file, sparse, exactly as long as the extent. */

@@ -1,5 +1,6 @@
 package io.hvx.storage.vmdk;
 
+import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
@@ -123,14 +124,7 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
     }
 
     public static VmdkSparseImage open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            return new VmdkSparseImage(path, ch, readOnly);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ImageChannels.open(path, readOnly, ch -> new VmdkSparseImage(path, ch, readOnly));
     }
 
     /**
