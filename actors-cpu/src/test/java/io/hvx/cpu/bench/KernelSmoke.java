@@ -6,7 +6,6 @@ import io.hvx.cpu.system.TscDeadline;
 import io.hvx.cpu.system.Tsc;
 import io.hvx.cpu.system.Vcpu;
 import io.hvx.cpu.system.VcpuExit;
-import io.hvx.devices.bus.InterruptSource;
 import io.hvx.devices.bus.IoBus;
 import io.hvx.devices.bus.PortDevice;
 import java.lang.foreign.Arena;
@@ -73,33 +72,7 @@ public final class KernelSmoke {
             zp.putLong(0x2E4, 0x100000).putLong(0x2EC, ramSize - 0x100000).putInt(0x2F4, 1);
             mem.load(0x7000, zp.array());
             BootState boot = BootState.linux64(mem, 0x80000, 0x100000 + 0x200, 0x7000);
-            InterruptSource none = new InterruptSource() {
-                @Override
-                public boolean hasPendingInterrupt() {
-                    return false;
-                }
-
-                @Override
-                public int acknowledgeInterrupt() {
-                    return -1;
-                }
-
-                @Override
-                public boolean takeNmi() {
-                    return false;
-                }
-
-                @Override
-                public boolean takeInit() {
-                    return false;
-                }
-
-                @Override
-                public int takeStartupVector() {
-                    return -1;
-                }
-            };
-            Vcpu vcpu = new Vcpu(mem, none, TscDeadline.NONE, new Tsc(System.nanoTime()), 0, 1, boot);
+            Vcpu vcpu = new Vcpu(mem, SystemModeBenchmark.NO_INTERRUPTS, TscDeadline.NONE, new Tsc(System.nanoTime()), 0, 1, boot);
             cpu[0] = vcpu;
             long t0 = System.nanoTime();
             VcpuExit exit;

@@ -19,7 +19,8 @@ import java.lang.foreign.Arena;
  * not a test: see docs/benchmarks.md.
  */
 public final class SystemModeBenchmark {
-    private static final InterruptSource NO_INTERRUPTS = new InterruptSource() {
+    /** A vCPU without an interrupt controller: nothing is ever pending. */
+    static final InterruptSource NO_INTERRUPTS = new InterruptSource() {
         @Override
         public boolean hasPendingInterrupt() {
             return false;
