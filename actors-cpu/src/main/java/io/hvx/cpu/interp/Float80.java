@@ -736,26 +736,7 @@ final class Float80 {
 
     /** Converts a double exactly; a signaling NaN is quieted (with IE) only when {@code quiet}. */
     void fromDouble(long bits, boolean quiet) {
-        int s = (int) (bits >>> 48) & 0x8000;
-        int e = (int) (bits >>> 52) & 0x7FF;
-        long f = bits & 0xFFFFFFFFFFFFFL;
-        if (e == 0x7FF) {
-            boolean signaling = f != 0 && (f & 0x8000000000000L) == 0;
-            if (signaling && quiet) {
-                exc |= IE;
-            }
-            result(s | 0x7FFF, MSB | (f << 11) | (f != 0 && quiet ? 0x4000000000000000L : 0));
-        } else if (e == 0) {
-            if (f == 0) {
-                result(s, 0);
-            } else {
-                exc |= DE;
-                int lz = Long.numberOfLeadingZeros(f);
-                result(s | (BIAS - 1022 - (lz - 11)), f << lz);
-            }
-        } else {
-            result(s | (e - 1023 + BIAS), MSB | (f << 11));
-        }
+        fromBinary((int) (bits >>> 48) & 0x8000, (int) (bits >>> 52) & 0x7FF, bits & 0xFFFFFFFFFFFFFL, 52, 1023, quiet);
     }
 
     /** Loads a float exactly (SNaN quieted with IE, denormal with DE). */
@@ -765,25 +746,32 @@ final class Float80 {
 
     /** Converts a float exactly; a signaling NaN is quieted (with IE) only when {@code quiet}. */
     void fromFloat(int bits, boolean quiet) {
-        int s = (bits >>> 16) & 0x8000;
-        int e = (bits >>> 23) & 0xFF;
-        long f = bits & 0x7FFFFFL;
-        if (e == 0xFF) {
-            boolean signaling = f != 0 && (f & 0x400000L) == 0;
+        fromBinary((bits >>> 16) & 0x8000, (bits >>> 23) & 0xFF, bits & 0x7FFFFFL, 23, 127, quiet);
+    }
+
+    /**
+     * Widens an IEEE binary value (sign already at bit 15, biased exponent, fraction of {@code fractionBits})
+     * exactly; a signaling NaN is quieted (with IE) only when {@code quiet}, a denormal raises DE.
+     */
+    private void fromBinary(int sign, int exponent, long fraction, int fractionBits, int bias, boolean quiet) {
+        int shift = 63 - fractionBits;
+        int maxExponent = 2 * bias + 1;
+        if (exponent == maxExponent) {
+            boolean signaling = fraction != 0 && (fraction & (1L << (fractionBits - 1))) == 0;
             if (signaling && quiet) {
                 exc |= IE;
             }
-            result(s | 0x7FFF, MSB | (f << 40) | (f != 0 && quiet ? 0x4000000000000000L : 0));
-        } else if (e == 0) {
-            if (f == 0) {
-                result(s, 0);
+            result(sign | 0x7FFF, MSB | (fraction << shift) | (fraction != 0 && quiet ? 0x4000000000000000L : 0));
+        } else if (exponent == 0) {
+            if (fraction == 0) {
+                result(sign, 0);
             } else {
                 exc |= DE;
-                int lz = Long.numberOfLeadingZeros(f);
-                result(s | (BIAS - 126 - (lz - 40)), f << lz);
+                int lz = Long.numberOfLeadingZeros(fraction);
+                result(sign | (BIAS - (bias - 1) - (lz - shift)), fraction << lz);
             }
         } else {
-            result(s | (e - 127 + BIAS), MSB | (f << 40));
+            result(sign | (exponent - bias + BIAS), MSB | (fraction << shift));
         }
     }
 
