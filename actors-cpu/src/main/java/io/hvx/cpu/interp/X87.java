@@ -169,20 +169,7 @@ final class X87 {
                         f.fromFloat(v);
                         loadConverted();
                     }
-                    case 2, 3 -> {
-                        if (empty(0)) {
-                            underflow();
-                            mem.write32(a, 0xFFC00000);
-                        } else {
-                            begin();
-                            int v = f.toFloat(se(0), m(0));
-                            mem.write32(a, v);
-                            raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
-                        }
-                        if (reg == 3) {
-                            pop();
-                        }
-                    }
+                    case 2, 3 -> storeReal(a, false, reg == 3);
                     case 4 -> loadEnvironment(a);
                     case 5 -> cpu.fcw = mem.read16(a);
                     case 6 -> {
@@ -230,20 +217,7 @@ final class X87 {
                         loadConverted();
                     }
                     case 1 -> storeInteger(a, 8, true, true);
-                    case 2, 3 -> {
-                        if (empty(0)) {
-                            underflow();
-                            mem.write64(a, 0xFFF8000000000000L);
-                        } else {
-                            begin();
-                            long v = f.toDouble(se(0), m(0));
-                            mem.write64(a, v);
-                            raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
-                        }
-                        if (reg == 3) {
-                            pop();
-                        }
-                    }
+                    case 2, 3 -> storeReal(a, true, reg == 3);
                     case 4 -> restoreState(a);
                     case 6 -> {
                         saveState(a);
@@ -311,6 +285,29 @@ final class X87 {
         mem.read16(a + 8); // fault before any byte is written
         mem.write16(a + 8, se);
         mem.write64(a, m);
+    }
+
+    /** FST/FSTP m32 or m64: rounds ST(0) under the control word; an empty ST(0) stores the indefinite NaN. */
+    private void storeReal(long a, boolean m64, boolean popAfter) {
+        if (empty(0)) {
+            underflow();
+            if (m64) {
+                mem.write64(a, 0xFFF8000000000000L);
+            } else {
+                mem.write32(a, 0xFFC00000);
+            }
+        } else {
+            begin();
+            if (m64) {
+                mem.write64(a, f.toDouble(se(0), m(0)));
+            } else {
+                mem.write32(a, f.toFloat(se(0), m(0)));
+            }
+            raise(f.exc, f.roundedUp && (f.exc & Float80.PE) != 0 ? SW_C1 : 0);
+        }
+        if (popAfter) {
+            pop();
+        }
     }
 
     private void storeInteger(long a, int bytes, boolean truncate, boolean popAfter) {
