@@ -18,6 +18,7 @@ import io.hvx.storage.volume.VolumeSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -50,11 +51,21 @@ public final class NodeStorage implements AutoCloseable {
                 : section.path("path");
     }
 
+    /** A node's storage settings, read and checked once, before anything starts. */
+    public record Settings(StoreSettings store, CacheSettings cache, NbdSettings nbd, List<VolumeSpec> volumes,
+            Path snapshots) {
+        /** Reads hvx.storage.*; a bad value fails with a SettingsException naming the key. */
+        public static Settings from(Config config) {
+            return new Settings(StoreSettings.from(config), CacheSettings.from(config), NbdSettings.from(config),
+                    VolumeSpec.from(config), snapshotPath(config));
+        }
+    }
+
     /** Opens the store and cache, starts the cache shard actors and, when enabled, the NBD server. */
-    public static NodeStorage start(ActorSystem<?> system, Config config) throws IOException {
-        StoreSettings settings = StoreSettings.from(config);
-        CacheSettings cacheSettings = CacheSettings.from(config);
-        NbdSettings nbdSettings = NbdSettings.from(config);
+    public static NodeStorage start(ActorSystem<?> system, Settings nodeSettings) throws IOException {
+        StoreSettings settings = nodeSettings.store();
+        CacheSettings cacheSettings = nodeSettings.cache();
+        NbdSettings nbdSettings = nodeSettings.nbd();
         ImageStore store = ImageStore.open(settings);
         ChunkCache cache = null;
         try {
@@ -66,10 +77,10 @@ public final class NodeStorage implements AutoCloseable {
             } catch (Exception e) {
                 throw new StoreException("the image cache actors did not start: " + e.getMessage(), e);
             }
-            SnapshotStore snapshots = new SnapshotStore(snapshotPath(config));
+            SnapshotStore snapshots = new SnapshotStore(nodeSettings.snapshots());
             Map<String, BlockDevice> volumes = new LinkedHashMap<>();
             try {
-                for (VolumeSpec spec : VolumeSpec.from(config)) {
+                for (VolumeSpec spec : nodeSettings.volumes()) {
                     volumes.put(ImageName.check(spec.name()), spec.open(store.backend()));
                 }
             } catch (IOException | RuntimeException e) {

@@ -56,10 +56,7 @@ public final class HvxNode implements AutoCloseable {
   public static HvxNode start(Config config) throws NodeStartException {
     HvxSettings settings = HvxSettings.from(config);
     // Bad storage settings fail here, before anything starts, like bad hvx.* settings above.
-    io.hvx.storage.store.StoreSettings.from(config);
-    io.hvx.storage.cache.CacheSettings.from(config);
-    io.hvx.storage.nbd.NbdSettings.from(config);
-    io.hvx.storage.volume.VolumeSpec.from(config);
+    NodeStorage.Settings storageSettings = NodeStorage.Settings.from(config);
     String token;
     try {
       TokenStore.createPrivateDirectories(settings.node().dataDir());
@@ -107,7 +104,7 @@ public final class HvxNode implements AutoCloseable {
       }
       Guardian.Children actors = children.get();
       try {
-        images = NodeStorage.start(system, config);
+        images = NodeStorage.start(system, storageSettings);
       } catch (IOException e) {
         throw new NodeStartException("cannot start the node's storage: " + e.getMessage(), e);
       }
