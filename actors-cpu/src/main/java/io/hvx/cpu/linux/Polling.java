@@ -1,6 +1,7 @@
 package io.hvx.cpu.linux;
 
 import io.hvx.cpu.memory.GuestMemory;
+import java.util.function.IntSupplier;
 
 /** poll, ppoll, select and pselect6 over pipes, files and terminals. */
 final class Polling {
@@ -21,31 +22,17 @@ final class Polling {
         }
         int[] revents = new int[nfds];
         long old = swapMask(t, maskAddr, withMask);
-        long deadline = timeoutNs < 0 ? 0 : System.nanoTime() + timeoutNs;
-        int ready;
-        t.kernel.lock.lock();
-        try {
-            while (true) {
-                ready = 0;
-                for (int k = 0; k < nfds; k++) {
-                    OpenFile f = fds[k] < 0 ? null : t.fds.get(fds[k]);
-                    revents[k] = fds[k] < 0 ? 0 : f == null ? OpenFile.POLLNVAL : f.poll(events[k]);
-                    if (revents[k] != 0) {
-                        ready++;
-                    }
+        int ready = waitReady(t, timeoutNs, () -> {
+            int found = 0;
+            for (int k = 0; k < nfds; k++) {
+                OpenFile f = fds[k] < 0 ? null : t.fds.get(fds[k]);
+                revents[k] = fds[k] < 0 ? 0 : f == null ? OpenFile.POLLNVAL : f.poll(events[k]);
+                if (revents[k] != 0) {
+                    found++;
                 }
-                if (ready > 0 || timeoutNs == 0 || (deadline != 0 && System.nanoTime() - deadline >= 0)) {
-                    break;
-                }
-                if (t.signals.deliverable()) {
-                    ready = -Errno.EINTR;
-                    break;
-                }
-                t.kernel.await(deadline);
             }
-        } finally {
-            t.kernel.lock.unlock();
-        }
+            return found;
+        });
         restoreMask(t, old, ready == -Errno.EINTR);
         if (ready >= 0) {
             for (int k = 0; k < nfds; k++) {
@@ -68,45 +55,30 @@ final class Polling {
         long[] outR = new long[words];
         long[] outW = new long[words];
         long old = swapMask(t, maskAddr, maskAddr != 0);
-        long deadline = timeoutNs < 0 ? 0 : System.nanoTime() + timeoutNs;
-        int ready;
-        t.kernel.lock.lock();
-        try {
-            while (true) {
-                ready = 0;
-                for (int fd = 0; fd < nfds; fd++) {
-                    boolean wantR = (rd[fd >> 6] & (1L << fd)) != 0;
-                    boolean wantW = (wr[fd >> 6] & (1L << fd)) != 0;
-                    if (!wantR && !wantW) {
-                        continue;
-                    }
-                    OpenFile f = t.fds.get(fd);
-                    if (f == null) {
-                        ready = -Errno.EBADF;
-                        break;
-                    }
-                    int ev = f.poll(OpenFile.POLLIN | OpenFile.POLLOUT);
-                    if (wantR && (ev & (OpenFile.POLLIN | OpenFile.POLLHUP | OpenFile.POLLERR)) != 0) {
-                        outR[fd >> 6] |= 1L << fd;
-                        ready++;
-                    }
-                    if (wantW && (ev & (OpenFile.POLLOUT | OpenFile.POLLERR)) != 0) {
-                        outW[fd >> 6] |= 1L << fd;
-                        ready++;
-                    }
+        int ready = waitReady(t, timeoutNs, () -> {
+            int found = 0;
+            for (int fd = 0; fd < nfds; fd++) {
+                boolean wantR = (rd[fd >> 6] & (1L << fd)) != 0;
+                boolean wantW = (wr[fd >> 6] & (1L << fd)) != 0;
+                if (!wantR && !wantW) {
+                    continue;
                 }
-                if (ready != 0 || timeoutNs == 0 || (deadline != 0 && System.nanoTime() - deadline >= 0)) {
-                    break;
+                OpenFile f = t.fds.get(fd);
+                if (f == null) {
+                    return -Errno.EBADF;
                 }
-                if (t.signals.deliverable()) {
-                    ready = -Errno.EINTR;
-                    break;
+                int ev = f.poll(OpenFile.POLLIN | OpenFile.POLLOUT);
+                if (wantR && (ev & (OpenFile.POLLIN | OpenFile.POLLHUP | OpenFile.POLLERR)) != 0) {
+                    outR[fd >> 6] |= 1L << fd;
+                    found++;
                 }
-                t.kernel.await(deadline);
+                if (wantW && (ev & (OpenFile.POLLOUT | OpenFile.POLLERR)) != 0) {
+                    outW[fd >> 6] |= 1L << fd;
+                    found++;
+                }
             }
-        } finally {
-            t.kernel.lock.unlock();
-        }
+            return found;
+        });
         restoreMask(t, old, ready == -Errno.EINTR);
         if (ready >= 0) {
             put(mem, readAddr, outR);
@@ -114,6 +86,29 @@ final class Polling {
             put(mem, exceptAddr, new long[words]);
         }
         return ready;
+    }
+
+    /**
+     * Under the kernel lock, runs {@code scan} (ready count, or a negative errno) until it finds something,
+     * the timeout (ns, -1 forever, 0 once) passes, or a signal is deliverable (-EINTR).
+     */
+    private static int waitReady(Task t, long timeoutNs, IntSupplier scan) {
+        long deadline = timeoutNs < 0 ? 0 : System.nanoTime() + timeoutNs;
+        t.kernel.lock.lock();
+        try {
+            while (true) {
+                int ready = scan.getAsInt();
+                if (ready != 0 || timeoutNs == 0 || (deadline != 0 && System.nanoTime() - deadline >= 0)) {
+                    return ready;
+                }
+                if (t.signals.deliverable()) {
+                    return -Errno.EINTR;
+                }
+                t.kernel.await(deadline);
+            }
+        } finally {
+            t.kernel.lock.unlock();
+        }
     }
 
     private static long[] bits(GuestMemory mem, long addr, int words) {
