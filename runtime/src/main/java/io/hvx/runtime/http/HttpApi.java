@@ -49,6 +49,13 @@ public final class HttpApi extends AllDirectives {
   private final Duration timeout;
   private final Route extraHvxRoutes;
   private NetworkRoutes network;
+  private VmRoutes vms;
+
+  /** Adds the VM routes under /hvx/vms. */
+  public HttpApi withVms(ActorRef<io.hvx.runtime.vm.VmManager.Command> manager) {
+    this.vms = new VmRoutes(system, manager, nodeId, timeout);
+    return this;
+  }
 
   /** Adds the hSwitch routes; {@code registry} null answers them with 503 (the hSwitch is off). */
   public HttpApi withNetwork(org.apache.pekko.actor.typed.ActorRef<io.hvx.net.NetworkRegistry.Command> registry,
@@ -116,6 +123,7 @@ public final class HttpApi extends AllDirectives {
     Route networkRoutes = network == null ? reject() : network.routes();
     return concat(
         networkRoutes,
+        vms == null ? reject() : vms.routes(),
         path("version", () -> get(() -> complete(Json.ok(Map.of("version", HvxVersion.get(), "node", nodeId))))),
         pathPrefix("nodes", () -> concat(
             pathEnd(() -> get(this::listNodes)),
