@@ -1,0 +1,140 @@
+package io.hvx.runtime.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A VM's serial console on this terminal: guest output to {@code out}, {@code in} to the guest. Ctrl-] then q
+ * detaches. Piped input waits for the guest's first shell prompt, so that commands are not typed into the boot.
+ */
+final class ConsoleSession implements WebSocket.Listener {
+  /** How a session ended. */
+  enum End {
+    /** The node closed the console: the VM ended. */
+    VM_ENDED,
+    /** The user typed the escape sequence. */
+    DETACHED
+  }
+
+  static final int ESCAPE = 0x1d;
+
+  private final OutputStream out;
+  private final boolean waitForPrompt;
+  private final CompletableFuture<End> ended = new CompletableFuture<>();
+  private final CountDownLatch prompted = new CountDownLatch(1);
+  private byte[] lastBytes = new byte[0];
+
+  private ConsoleSession(OutputStream out, boolean waitForPrompt) {
+    this.out = out;
+    this.waitForPrompt = waitForPrompt;
+    if (!waitForPrompt) {
+      prompted.countDown();
+    }
+  }
+
+  /** Attaches to {@code path} (a console WebSocket) until the VM ends or the user detaches. */
+  static End attach(NodeClient client, String path, InputStream in, OutputStream out, boolean terminal) {
+    ConsoleSession session = new ConsoleSession(out, !terminal);
+    WebSocket socket = client.webSocket(path, session);
+    Thread input = Thread.ofPlatform().daemon().name("console-input").start(() -> session.pump(socket, in, terminal));
+    try {
+      return session.ended.join();
+    } finally {
+      input.interrupt();
+      socket.abort();
+    }
+  }
+
+  private void pump(WebSocket socket, InputStream in, boolean terminal) {
+    byte[] buffer = new byte[4096];
+    boolean escaped = false;
+    try {
+      prompted.await();
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        byte[] send = Arrays.copyOf(buffer, n);
+        if (terminal) {
+          int kept = 0;
+          for (int i = 0; i < n; i++) {
+            int b = buffer[i] & 0xff;
+            if (escaped) {
+              escaped = false;
+              if (b == 'q' || b == 'Q') {
+                ended.complete(End.DETACHED);
+                return;
+              }
+              send[kept++] = (byte) ESCAPE;
+            }
+            if (b == ESCAPE) {
+              escaped = true;
+            } else {
+              send[kept++] = (byte) b;
+            }
+          }
+          send = Arrays.copyOf(send, kept);
+        }
+        if (send.length > 0) {
+          // waiting for each send is the backpressure: the node takes the next message once the UART took this one
+          socket.sendBinary(ByteBuffer.wrap(send), true).join();
+        }
+      }
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      // stdin closed or the socket went away: the output side decides when the session ends
+    }
+  }
+
+  @Override
+  public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
+    byte[] bytes = new byte[data.remaining()];
+    data.get(bytes);
+    write(bytes);
+    socket.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+    write(data.toString().getBytes(StandardCharsets.UTF_8));
+    socket.request(1);
+    return null;
+  }
+
+  private void write(byte[] bytes) {
+    try {
+      out.write(bytes);
+      out.flush();
+    } catch (IOException e) {
+      ended.complete(End.DETACHED);
+    }
+    if (waitForPrompt && prompted.getCount() > 0) {
+      // a shell prompt ends with "# " or "$ "; keep one byte from the chunk before in case it was split there
+      byte[] tail = new byte[lastBytes.length + bytes.length];
+      System.arraycopy(lastBytes, 0, tail, 0, lastBytes.length);
+      System.arraycopy(bytes, 0, tail, lastBytes.length, bytes.length);
+      int n = tail.length;
+      if (n >= 2 && tail[n - 1] == ' ' && (tail[n - 2] == '#' || tail[n - 2] == '$')) {
+        prompted.countDown();
+      }
+      lastBytes = n == 0 ? lastBytes : new byte[] {tail[n - 1]};
+    }
+  }
+
+  @Override
+  public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+    ended.complete(End.VM_ENDED);
+    return null;
+  }
+
+  @Override
+  public void onError(WebSocket socket, Throwable error) {
+    ended.complete(End.VM_ENDED);
+  }
+}
