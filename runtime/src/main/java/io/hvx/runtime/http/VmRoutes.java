@@ -211,7 +211,10 @@ final class VmRoutes extends AllDirectives {
         AskPattern.ask(vms, replyTo -> new VmManager.Console(vm, replyTo), timeout, system.scheduler());
     return onSuccess(found, answer -> answer.console() == null
         ? extractRequest(request -> complete(rejected(answer.refusal(), request.getUri().path())))
-        : handleWebSocketMessages(consoleFlow(answer.console())));
+        : optionalHeaderValueByName("Upgrade", upgrade -> upgrade.filter("websocket"::equalsIgnoreCase).isPresent()
+            ? handleWebSocketMessages(consoleFlow(answer.console()))
+            : complete(Json.error(StatusCodes.BAD_REQUEST, "not_websocket", "the console is a WebSocket: connect with"
+                + " a WebSocket client (hvx vm console " + vm + ")"))));
   }
 
   /** Output from the ring (recent history first) and input into the UART, one message at a time. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -71,32 +72,32 @@ public final class VmManager {
   private final SelfUniqueAddress self;
   private final String nodeId;
   private final String nodeUrl;
-  private final ByteSink tap;
+  private final Function<VmSpec, ByteSink> taps;
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
   private final Map<String, VmConsole> consoles = new HashMap<>();
   private Map<String, VmSummary> replicated = Map.of();
 
   private VmManager(ActorContext<Command> context, ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator,
-      String nodeId, String nodeUrl, ByteSink tap) {
+      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
     this.context = context;
     this.replicator = replicator;
     this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.nodeId = nodeId;
     this.nodeUrl = nodeUrl;
-    this.tap = tap;
+    this.taps = taps;
   }
 
   public static Behavior<Command> create(String nodeId, String nodeUrl) {
-    return create(nodeId, nodeUrl, null);
+    return create(nodeId, nodeUrl, spec -> null);
   }
 
-  /** {@code tap} sees every VM's console output on the vCPU thread; tests use it to inject device faults. */
-  static Behavior<Command> create(String nodeId, String nodeUrl, ByteSink tap) {
+  /** {@code taps} gives a VM a second console sink on its vCPU thread (or null); tests inject device faults. */
+  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
     return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator) -> {
           replicator.subscribe(VMS, Replicated::new);
-          return new VmManager(context, replicator, nodeId, nodeUrl, tap).behavior();
+          return new VmManager(context, replicator, nodeId, nodeUrl, taps).behavior();
         }));
   }
 
@@ -154,7 +155,7 @@ public final class VmManager {
     ActorRef<VmSummary> listener = context.messageAdapter(VmSummary.class, Changed::new);
     // A failing VM actor stops (ChildFailed below records why); it never restarts into a half-built machine.
     ActorRef<VmActor.Command> actor = context.spawn(Behaviors.supervise(VmActor.create(summary, spec, listener, console,
-        tap)).onFailure(SupervisorStrategy.stop()), "vm-" + id);
+        taps.apply(spec))).onFailure(SupervisorStrategy.stop()), "vm-" + id);
     context.watch(actor);
     actors.put(id, actor);
     consoles.put(id, console);
