@@ -163,41 +163,26 @@ final class VmCommand {
     }
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start (boot) a VM.")
-  static final class Start extends OneVm {
+  /** start, pause, resume and stop: a POST to the action named like the command. */
+  abstract static class VmAction extends OneVm {
     @Override
     public Integer call() throws Exception {
-      print(connection.client().post(path(vm) + "/start", Map.of()));
+      print(connection.client().post(path(vm) + "/" + spec.name(), Map.of()));
       return ExitCodes.OK;
     }
   }
+
+  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start (boot) a VM.")
+  static final class Start extends VmAction {}
 
   @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a running VM's vCPUs.")
-  static final class Pause extends OneVm {
-    @Override
-    public Integer call() throws Exception {
-      print(connection.client().post(path(vm) + "/pause", Map.of()));
-      return ExitCodes.OK;
-    }
-  }
+  static final class Pause extends VmAction {}
 
   @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused VM.")
-  static final class Resume extends OneVm {
-    @Override
-    public Integer call() throws Exception {
-      print(connection.client().post(path(vm) + "/resume", Map.of()));
-      return ExitCodes.OK;
-    }
-  }
+  static final class Resume extends VmAction {}
 
   @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (pulls the plug).")
-  static final class Stop extends OneVm {
-    @Override
-    public Integer call() throws Exception {
-      print(connection.client().post(path(vm) + "/stop", Map.of()));
-      return ExitCodes.OK;
-    }
-  }
+  static final class Stop extends VmAction {}
 
   @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a stopped VM.")
   static final class Remove extends OneVm {

@@ -168,10 +168,18 @@ public final class VmManager {
     return Behaviors.same();
   }
 
+  /** The VM if this node runs it; otherwise tells {@code replyTo} where it is, or that there is none. */
+  private Optional<VmSummary> own(String idOrName, ActorRef<VmReply> replyTo) {
+    Optional<VmSummary> found = find(idOrName).filter(vm -> vm.node().equals(nodeId));
+    if (found.isEmpty()) {
+      replyTo.tell(missing(idOrName));
+    }
+    return found;
+  }
+
   private Behavior<Command> onAct(Act act) {
-    Optional<VmSummary> found = find(act.vm());
-    if (found.isEmpty() || !found.get().node().equals(nodeId)) {
-      act.replyTo().tell(missing(act.vm()));
+    Optional<VmSummary> found = own(act.vm(), act.replyTo());
+    if (found.isEmpty()) {
       return Behaviors.same();
     }
     ActorRef<VmActor.Command> actor = actors.get(found.get().id());
@@ -190,9 +198,8 @@ public final class VmManager {
   }
 
   private Behavior<Command> onDelete(Delete delete) {
-    Optional<VmSummary> found = find(delete.vm());
-    if (found.isEmpty() || !found.get().node().equals(nodeId)) {
-      delete.replyTo().tell(missing(delete.vm()));
+    Optional<VmSummary> found = own(delete.vm(), delete.replyTo());
+    if (found.isEmpty()) {
       return Behaviors.same();
     }
     VmSummary vm = found.get();

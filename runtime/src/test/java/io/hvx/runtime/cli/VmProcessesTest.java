@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hvx.devices.guestkit.GuestKit;
 import io.hvx.devices.guestkit.GuestKitException;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
 import io.hvx.runtime.vm.GuestKitFiles;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A real {@code hvx node start} process runs the guest kit on 2 software vCPUs: once driven over HTTP and the
@@ -89,21 +87,15 @@ class VmProcessesTest {
         System.getProperty("java.class.path")));
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run cli(String... args) {
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
+  /** Runs {@code hvx} in-process against the test's node. */
+  private static CliRun cli(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--data-dir", dataDir.toString()));
-    return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   private static JsonNode vm(String name) throws Exception {
-    Run show = cli("vm", "show", name, "-o", "json");
+    CliRun show = cli("vm", "show", name, "-o", "json");
     assertEquals(0, show.exitCode(), show.err());
     return Json.MAPPER.readTree(show.out());
   }
@@ -160,7 +152,7 @@ class VmProcessesTest {
       WebSocket socket = connect(http, id, viewer);
       Matcher prompt = viewer.await(Pattern.compile(Pattern.quote(GuestKit.PROMPT)), 0, BOOT_LIMIT);
 
-      Run list = cli("vm", "list");
+      CliRun list = cli("vm", "list");
       assertEquals(0, list.exitCode(), list.err());
       assertTrue(list.out().matches("(?s).*" + id + "\\s+web-1\\s+vm-node\\s+running\\s+2\\s.*"), list.out());
 
@@ -183,7 +175,7 @@ class VmProcessesTest {
       socket.sendText("echo resumed-$((1+1))\n", true).join();
       viewer.await(Pattern.compile("\nresumed-2\r?\n"), mark, Duration.ofMinutes(2));
 
-      Run stop = cli("vm", "stop", "web-1", "-o", "json");
+      CliRun stop = cli("vm", "stop", "web-1", "-o", "json");
       assertEquals(0, stop.exitCode(), stop.err());
       JsonNode stopped = Json.MAPPER.readTree(stop.out());
       assertEquals("stopped", stopped.path("state").asText());
@@ -193,9 +185,9 @@ class VmProcessesTest {
         assertFalse(log.contains(complaint), () -> "the kernel log has " + complaint + ":\n" + log);
       }
     }
-    Run rm = cli("vm", "rm", "web-1");
+    CliRun rm = cli("vm", "rm", "web-1");
     assertEquals(0, rm.exitCode(), rm.err());
-    Run list = cli("vm", "list", "-o", "json");
+    CliRun list = cli("vm", "list", "-o", "json");
     assertEquals("[ ]", list.out().trim());
   }
 
@@ -218,7 +210,7 @@ class VmProcessesTest {
     assertEquals(0, run.exitValue(), () -> "exit code of hvx vm run; output:\n" + output);
     assertTrue(output.contains("\npiped-42"), output);
     assertTrue(output.contains("the guest powered off"), output);
-    Run list = cli("vm", "list", "-o", "json");
+    CliRun list = cli("vm", "list", "-o", "json");
     assertFalse(list.out().contains("piped"), "--rm deleted the VM: " + list.out());
   }
 }
