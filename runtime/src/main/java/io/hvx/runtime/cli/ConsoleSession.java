@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 
 /**
  * A VM's serial console on this terminal: guest output to {@code out}, {@code in} to the guest. Ctrl-] then q
@@ -25,12 +26,14 @@ final class ConsoleSession implements WebSocket.Listener {
   }
 
   static final int ESCAPE = 0x1d;
+  /** A shell prompt at the end of the output: "# " or "$ ", maybe followed by terminal queries (ESC [ 6 n). */
+  private static final Pattern PROMPT = Pattern.compile("[#$] (\\e\\[[0-9;?]*[A-Za-z])*$");
 
   private final OutputStream out;
   private final boolean waitForPrompt;
   private final CompletableFuture<End> ended = new CompletableFuture<>();
   private final CountDownLatch prompted = new CountDownLatch(1);
-  private byte[] lastBytes = new byte[0];
+  private final StringBuilder recent = new StringBuilder();
 
   private ConsoleSession(OutputStream out, boolean waitForPrompt) {
     this.out = out;
@@ -115,15 +118,14 @@ final class ConsoleSession implements WebSocket.Listener {
       ended.complete(End.DETACHED);
     }
     if (waitForPrompt && prompted.getCount() > 0) {
-      // a shell prompt ends with "# " or "$ "; keep one byte from the chunk before in case it was split there
-      byte[] tail = new byte[lastBytes.length + bytes.length];
-      System.arraycopy(lastBytes, 0, tail, 0, lastBytes.length);
-      System.arraycopy(bytes, 0, tail, lastBytes.length, bytes.length);
-      int n = tail.length;
-      if (n >= 2 && tail[n - 1] == ' ' && (tail[n - 2] == '#' || tail[n - 2] == '$')) {
+      // keep the end of the output: a prompt may be split across chunks
+      recent.append(new String(bytes, StandardCharsets.ISO_8859_1));
+      if (recent.length() > 256) {
+        recent.delete(0, recent.length() - 256);
+      }
+      if (PROMPT.matcher(recent).find()) {
         prompted.countDown();
       }
-      lastBytes = n == 0 ? lastBytes : new byte[] {tail[n - 1]};
     }
   }
 

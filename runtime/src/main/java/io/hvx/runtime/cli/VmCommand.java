@@ -246,6 +246,11 @@ final class VmCommand {
     }
     JsonNode vm = awaitEnded(client, id);
     String state = vm.path("state").asText();
+    if (state.equals("running") || state.equals("paused")) {
+      err.println("\r\nhvx: the console connection closed while the VM is " + state + " (hvx vm console " + id
+          + " attaches again)");
+      return ExitCodes.FAILED;
+    }
     err.println("\r\nhvx: VM " + vm.path("name").asText() + " " + state
         + (vm.hasNonNull("reason") ? ": " + vm.path("reason").asText() : ""));
     if (remove) {

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,14 @@ class VmProcessesTest {
   static void stopNode() {
     if (node != null) {
       node.destroyForcibly();
+    }
+  }
+
+  /** A test that failed half-way must not leave its VM eating the CPU the next test needs. */
+  @AfterEach
+  void removeVms() throws Exception {
+    for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
+      cli("vm", "rm", "--force", vm.path("id").asText());
     }
   }
 

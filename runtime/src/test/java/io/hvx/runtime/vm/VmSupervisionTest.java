@@ -50,13 +50,11 @@ class VmSupervisionTest {
     return assertInstanceOf(VmReply.Accepted.class, reply, () -> "refused: " + reply).vm();
   }
 
-  private static VmSummary show(ActorRef<VmManager.Command> vms, String name) {
-    TestProbe<VmReply> probe = staticKit.createTestProbe();
+  private VmSummary show(ActorRef<VmManager.Command> vms, String name) {
+    TestProbe<VmReply> probe = testKit.createTestProbe();
     vms.tell(new VmManager.Show(name, probe.ref()));
     return accepted(probe);
   }
-
-  private static ActorTestKit staticKit;
 
   @Test
   @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -73,7 +71,6 @@ class VmSupervisionTest {
         pekko.remote.artery.canonical.hostname = 127.0.0.1
         pekko.remote.artery.canonical.port = 0
         """).withFallback(ConfigFactory.load()));
-    staticKit = testKit;
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     ByteSink failingUart = b -> {
