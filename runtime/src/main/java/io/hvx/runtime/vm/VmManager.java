@@ -4,10 +4,12 @@ import io.hvx.devices.serial.ByteSink;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -25,6 +27,7 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * {@code vms}: this node's VMs, one {@code vm-<id>} child each, and the cluster's list of VMs, replicated with
@@ -72,6 +75,8 @@ public final class VmManager {
   private final SelfUniqueAddress self;
   private final String nodeId;
   private final String nodeUrl;
+  private final String selfAddress;
+  private final Cluster cluster;
   private final Function<VmSpec, ByteSink> taps;
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
@@ -85,6 +90,8 @@ public final class VmManager {
     this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.nodeId = nodeId;
     this.nodeUrl = nodeUrl;
+    this.cluster = Cluster.get(context.getSystem());
+    this.selfAddress = cluster.selfMember().address().toString();
     this.taps = taps;
   }
 
@@ -148,7 +155,7 @@ public final class VmManager {
       create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
       return Behaviors.same();
     }
-    VmSummary summary = new VmSummary(id, name, nodeId, nodeUrl, VmState.created, spec.vcpus(), spec.memoryBytes(),
+    VmSummary summary = new VmSummary(id, name, nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(), spec.memoryBytes(),
         spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(), spec.cmdline(),
         spec.disks(), spec.nics(), null, null, 0, System.currentTimeMillis());
     VmConsole console = new VmConsole(new ConsoleRing(ConsoleRing.DEFAULT_CAPACITY, context.getExecutionContext()));
@@ -257,10 +264,16 @@ public final class VmManager {
         map -> map.put(self, summary.id(), summary)), Written::new);
   }
 
-  /** Every VM in the cluster; this node's own from its actors (newest), the others' from the replica. */
+  /**
+   * Every VM in the cluster; this node's own from its actors (newest), the others' from the replica, less those of
+   * nodes that are no longer members (their VMs ended with them).
+   */
   private List<VmSummary> all() {
+    Set<String> members = new HashSet<>();
+    cluster.state().getMembers().forEach(member -> members.add(member.address().toString()));
     Map<String, VmSummary> merged = new TreeMap<>(replicated);
-    merged.keySet().removeIf(id -> merged.get(id).node().equals(nodeId) && !local.containsKey(id));
+    merged.values().removeIf(vm -> vm.node().equals(nodeId) ? !local.containsKey(vm.id())
+        : !members.contains(vm.nodeAddress()));
     merged.putAll(local);
     List<VmSummary> list = new ArrayList<>(merged.values());
     list.sort(Comparator.comparing(VmSummary::name).thenComparing(VmSummary::id));

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two nodes: each lists the other's VMs, and a request to act on one is redirected to the node that runs it. */
+/**
+ * Two nodes: each lists the other's VMs, a request to act on one is redirected to the node that runs it, and the
+ * VMs of a node that left are no longer listed.
+ */
 class VmRedirectTest {
   @TempDir Path dir;
   HvxNode first;
@@ -67,5 +70,15 @@ class VmRedirectTest {
     CliRun rm = CliRun.of("vm", "rm", "on-a", "--data-dir", dir.resolve("b").toString());
     assertEquals(1, rm.exitCode());
     assertTrue(rm.err().contains("runs on node 'vm-a'"), rm.err());
+
+    first.close();
+    first = null;
+    deadline = System.nanoTime() + 60_000_000_000L;
+    list = CliRun.of("vm", "list", "--data-dir", dir.resolve("b").toString());
+    while (list.out().contains("on-a") && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      list = CliRun.of("vm", "list", "--data-dir", dir.resolve("b").toString());
+    }
+    assertTrue(!list.out().contains("on-a"), "a VM of a node that left is no longer listed: " + list.out());
   }
 }
