@@ -25,7 +25,6 @@ final class ConsoleSession implements WebSocket.Listener {
     DETACHED
   }
 
-  static final int ESCAPE = 0x1d;
   /** A shell prompt at the end of the output: "# " or "$ ", maybe followed by terminal queries (ESC [ 6 n). */
   private static final Pattern PROMPT = Pattern.compile("[#$] (\\e\\[[0-9;?]*[A-Za-z])*$");
 
@@ -58,35 +57,19 @@ final class ConsoleSession implements WebSocket.Listener {
 
   private void pump(WebSocket socket, InputStream in, boolean terminal) {
     byte[] buffer = new byte[4096];
-    boolean escaped = false;
+    EscapeFilter escape = new EscapeFilter();
     try {
       prompted.await();
       int n;
       while ((n = in.read(buffer)) > 0) {
-        byte[] send = Arrays.copyOf(buffer, n);
-        if (terminal) {
-          int kept = 0;
-          for (int i = 0; i < n; i++) {
-            int b = buffer[i] & 0xff;
-            if (escaped) {
-              escaped = false;
-              if (b == 'q' || b == 'Q') {
-                ended.complete(End.DETACHED);
-                return;
-              }
-              send[kept++] = (byte) ESCAPE;
-            }
-            if (b == ESCAPE) {
-              escaped = true;
-            } else {
-              send[kept++] = (byte) b;
-            }
-          }
-          send = Arrays.copyOf(send, kept);
-        }
+        byte[] send = terminal ? escape.filter(buffer, n) : Arrays.copyOf(buffer, n);
         if (send.length > 0) {
           // waiting for each send is the backpressure: the node takes the next message once the UART took this one
           socket.sendBinary(ByteBuffer.wrap(send), true).join();
+        }
+        if (escape.detached()) {
+          ended.complete(End.DETACHED);
+          return;
         }
       }
     } catch (IOException | InterruptedException | RuntimeException e) {
