@@ -8,6 +8,7 @@ import io.hvx.runtime.node.NodeAgent;
 import io.hvx.runtime.node.NodeInfo;
 import io.hvx.runtime.node.NodeView;
 import io.hvx.runtime.node.TokenStore;
+import io.hvx.runtime.vm.VmManager;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -52,7 +53,7 @@ public final class HttpApi extends AllDirectives {
   private VmRoutes vms;
 
   /** Adds the VM routes under /hvx/vms. */
-  public HttpApi withVms(ActorRef<io.hvx.runtime.vm.VmManager.Command> manager) {
+  public HttpApi withVms(ActorRef<VmManager.Command> manager) {
     this.vms = new VmRoutes(system, manager, nodeId, timeout);
     return this;
   }

@@ -46,6 +46,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -223,12 +224,12 @@ final class VmRoutes extends AllDirectives {
     Source<Message, NotUsed> output = Source.unfoldAsync(ring.oldest(), position -> ring.next(position)
         .thenApply(chunk -> chunk.ended() ? Optional.<Pair<Long, Message>>empty()
             : Optional.of(Pair.create(chunk.next(), (Message) BinaryMessage.create(ByteString.fromArrayUnsafe(
-                chunk.bytes())))))) ;
+                chunk.bytes()))))));
     Sink<Message, CompletionStage<Done>> input = Flow.<Message>create()
         .mapAsync(1, this::bytes)
         // typing blocks while the guest's UART is full: one message at a time is the backpressure on the client
         .mapAsync(1, bytes -> CompletableFuture.runAsync(() -> type(console, bytes), blocking))
-        .toMat(Sink.ignore(), org.apache.pekko.stream.javadsl.Keep.right());
+        .toMat(Sink.ignore(), Keep.right());
     return Flow.fromSinkAndSourceCoupled(input, output);
   }
 
