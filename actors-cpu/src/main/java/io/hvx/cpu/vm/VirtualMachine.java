@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,6 +38,8 @@ public final class VirtualMachine implements AutoCloseable {
     private final Thread[] threads;
     private final CompletableFuture<VmOutcome> outcome = new CompletableFuture<>();
     private volatile Thread inputFeeder;
+    private final Object pauseGate = new Object();
+    private volatile boolean paused;
 
     /** Assembles the machine and loads the kernel; nothing runs until {@link #start()}. */
     public VirtualMachine(VmConfig config, ByteSink console) throws KernelImageException {
@@ -81,9 +84,48 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Starts every vCPU thread. */
     public void start() {
-        for (Thread t : threads) {
-            t.start();
+        for (int i = 0; i < threads.length; i++) {
+            startVcpu(i);
         }
+    }
+
+    /** Starts vCPU {@code index}'s thread (once); its owner calls it when the VM runs. */
+    public void startVcpu(int index) {
+        threads[index].start();
+    }
+
+    /** Stops every vCPU at its next instruction boundary until {@link #resume()}; guest time keeps running. */
+    public void pause() {
+        paused = true;
+        for (Vcpu v : vcpus) {
+            v.stop();
+        }
+    }
+
+    /** Lets paused vCPUs continue where they stopped. */
+    public void resume() {
+        synchronized (pauseGate) {
+            paused = false;
+            pauseGate.notifyAll();
+        }
+    }
+
+    private void awaitResume() {
+        synchronized (pauseGate) {
+            while (paused && !outcome.isDone()) {
+                try {
+                    pauseGate.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Completes with the outcome when the VM ends. */
+    public CompletionStage<VmOutcome> whenDone() {
+        return outcome.copy();
     }
 
     private void runVcpu(int index) {
@@ -95,11 +137,11 @@ public final class VirtualMachine implements AutoCloseable {
             try {
                 exit = vcpu.run();
             } catch (RuntimeException | Error e) {
-                finish(new VmOutcome.Unsupported(index, "host error: " + e, vcpu.cpu().rip));
+                finish(new VmOutcome.HostError(index, e.toString(), vcpu.cpu().rip));
                 return;
             }
             switch (exit) {
-                case VcpuExit.Stopped s -> { }
+                case VcpuExit.Stopped s -> awaitResume();
                 case VcpuExit.Budget b -> { }
                 // HLT with interrupts off: only NMI or INIT resume it
                 case VcpuExit.Halted h -> apic.awaitEvent(false, HALTED_WAIT_NANOS);
@@ -113,6 +155,9 @@ public final class VirtualMachine implements AutoCloseable {
         if (outcome.complete(result)) {
             for (Vcpu v : vcpus) {
                 v.stop();
+            }
+            synchronized (pauseGate) {
+                pauseGate.notifyAll();
             }
             Thread feeder = inputFeeder;
             if (feeder != null) {

@@ -5,7 +5,7 @@ public sealed interface VmOutcome {
     /** The guest powered the machine off (ACPI S5). */
     record PowerOff() implements VmOutcome { }
 
-    /** The guest asked for a reset; hvx ends the VM rather than rebooting it. */
+    /** The guest asked for a reset; a bare {@link VirtualMachine} ends; a VM actor reboots it. */
     record Reset() implements VmOutcome { }
 
     /** The host stopped the VM. */
@@ -16,4 +16,7 @@ public sealed interface VmOutcome {
 
     /** A vCPU met something hvx's CPU does not implement. */
     record Unsupported(int vcpu, String what, long rip) implements VmOutcome { }
+
+    /** hvx itself failed on a vCPU thread (a device or the CPU threw); the guest is not to blame. */
+    record HostError(int vcpu, String error, long rip) implements VmOutcome { }
 }

@@ -11,6 +11,10 @@ public final class ExitCodes {
   public static final int UNREACHABLE = 3;
   /** The node refused the token. */
   public static final int UNAUTHORIZED = 4;
+  /** The VM ended in failure (triple fault, unsupported instruction, host error, unbootable kernel). */
+  public static final int VM_FAILED = 5;
+  /** The VM was stopped from the host rather than powered off by the guest. */
+  public static final int VM_STOPPED = 6;
 
   private ExitCodes() {}
 }

@@ -10,12 +10,13 @@ import picocli.CommandLine.Command;
 /** The {@code hvx} command line: the entry point of the launcher and of every node process. */
 @Command(name = "hvx", mixinStandardHelpOptions = true, versionProvider = HvxCommand.Version.class,
     description = "hvx: a virtual cloud layer. Nodes on any cloud form one cluster that runs VMs.",
-    subcommands = {NodeCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, GuestKitCommand.class,
+    subcommands = {NodeCommand.class, VmCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, GuestKitCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes (all commands):%n",
     exitCodeList = {"0:success", "1:the node answered with an error", "2:bad flags or settings",
-        "3:no node answered, or a node could not start or join", "4:the token was refused"})
+        "3:no node answered, or a node could not start or join", "4:the token was refused",
+        "5:a VM ended in failure (vm run, vm console)", "6:a VM was stopped from the host (vm run, vm console)"})
 public final class HvxCommand {
 
   public static void main(String[] args) {

@@ -8,6 +8,7 @@ import io.hvx.runtime.node.NodeAgent;
 import io.hvx.runtime.node.NodeInfo;
 import io.hvx.runtime.node.NodeView;
 import io.hvx.runtime.node.TokenStore;
+import io.hvx.runtime.vm.VmManager;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -49,6 +50,13 @@ public final class HttpApi extends AllDirectives {
   private final Duration timeout;
   private final Route extraHvxRoutes;
   private NetworkRoutes network;
+  private VmRoutes vms;
+
+  /** Adds the VM routes under /hvx/vms. */
+  public HttpApi withVms(ActorRef<VmManager.Command> manager) {
+    this.vms = new VmRoutes(system, manager, nodeId, timeout);
+    return this;
+  }
 
   /** Adds the hSwitch routes; {@code registry} null answers them with 503 (the hSwitch is off). */
   public HttpApi withNetwork(org.apache.pekko.actor.typed.ActorRef<io.hvx.net.NetworkRegistry.Command> registry,
@@ -116,6 +124,7 @@ public final class HttpApi extends AllDirectives {
     Route networkRoutes = network == null ? reject() : network.routes();
     return concat(
         networkRoutes,
+        vms == null ? reject() : vms.routes(),
         path("version", () -> get(() -> complete(Json.ok(Map.of("version", HvxVersion.get(), "node", nodeId))))),
         pathPrefix("nodes", () -> concat(
             pathEnd(() -> get(this::listNodes)),

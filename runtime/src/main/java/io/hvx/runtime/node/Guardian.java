@@ -4,6 +4,7 @@ import io.hvx.config.HvxSettings;
 import io.hvx.net.HSwitchActor;
 import io.hvx.net.NetworkNode;
 import io.hvx.net.NetworkRegistry;
+import io.hvx.runtime.vm.VmManager;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,7 +14,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /** The root actor of a node: starts the node's long-lived actors and hands their references out. */
 final class Guardian {
   record Children(ActorRef<Membership.Command> membership, ActorRef<NodeAgent.Command> agent,
-      ActorRef<HSwitchActor.Command> hswitch, ActorRef<NetworkRegistry.Command> networks) {}
+      ActorRef<HSwitchActor.Command> hswitch, ActorRef<NetworkRegistry.Command> networks,
+      ActorRef<VmManager.Command> vms) {}
 
   private Guardian() {}
 
@@ -33,7 +35,10 @@ final class Guardian {
         networks = context.spawn(Behaviors.supervise(NetworkRegistry.create(network.hswitch()))
             .onFailure(SupervisorStrategy.restart()), "networks");
       }
-      children.complete(new Children(membership, agent, hswitch, networks));
+      // A VM's failure stops only its own actor (VmManager supervises them); restarting the parent would lose
+      // every VM of the node, so it is not supervised to restart.
+      ActorRef<VmManager.Command> vms = context.spawn(VmManager.create(settings.node().name(), httpUrl), "vms");
+      children.complete(new Children(membership, agent, hswitch, networks, vms));
       return Behaviors.empty();
     });
   }

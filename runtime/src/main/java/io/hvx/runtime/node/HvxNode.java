@@ -111,7 +111,8 @@ public final class HvxNode implements AutoCloseable {
       ImageRoutes imageRoutes = new ImageRoutes(system, images, settings.node().dataDir().resolve("uploads"));
       HttpApi api = new HttpApi(system, actors.membership(), PekkoManagement.get(system).getRoutes(), token,
           settings.node().name(), settings.http().requestTimeout(), imageRoutes.routes())
-          .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch());
+          .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch())
+          .withVms(actors.vms());
       if (network != null && networkSettings.developmentSecret()) {
         system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
             + " secret. Set hvx.network.secret or secret-file (the same on every node) outside a trusted network.");

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,6 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Three real {@code hvx node start} processes on loopback, driven through the CLI. */
 class NodeProcessesTest {
@@ -46,20 +44,9 @@ class NodeProcessesTest {
     return process;
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run cli(String... args) {
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(args), out.toString(), err.toString());
-  }
-
   /** Ids of all members; one not yet up, reachable and published shows its status beside its id. */
   private Set<String> upNodes(String name) throws Exception {
-    Run run = cli("node", "list", "--data-dir", dir.resolve(name).toString(), "--output", "json");
+    CliRun run = CliRun.of("node", "list", "--data-dir", dir.resolve(name).toString(), "--output", "json");
     Set<String> ids = new TreeSet<>();
     if (run.exitCode() != 0) {
       return ids;
@@ -97,7 +84,7 @@ class NodeProcessesTest {
       awaitNodes(observer, all, Duration.ofSeconds(90));
     }
 
-    Run show = cli("node", "show", "p3", "--data-dir", dir.resolve("p1").toString());
+    CliRun show = CliRun.of("node", "show", "p3", "--data-dir", dir.resolve("p1").toString());
     assertEquals(0, show.exitCode(), show.err());
     JsonNode answer = Json.MAPPER.readTree(show.out());
     assertEquals("p1", answer.path("servedBy").asText());
@@ -108,7 +95,7 @@ class NodeProcessesTest {
     p3.destroyForcibly().waitFor();
     awaitNodes("p1", Set.of("p1", "p2"), Duration.ofSeconds(TestNodes.REMOVAL_SECONDS));
     awaitNodes("p2", Set.of("p1", "p2"), Duration.ofSeconds(TestNodes.REMOVAL_SECONDS));
-    Run gone = cli("node", "show", "p3", "--data-dir", dir.resolve("p1").toString());
+    CliRun gone = CliRun.of("node", "show", "p3", "--data-dir", dir.resolve("p1").toString());
     assertEquals(ExitCodes.FAILED, gone.exitCode());
     assertTrue(gone.err().contains("no node 'p3'"), gone.err());
   }

@@ -6,32 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.cli.ExitCodes;
-import io.hvx.runtime.cli.HvxCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class NodeStartFailureTest {
   @TempDir Path dir;
-
-  record Run(int exitCode, String out, String err) {}
-
-  private static Run cli(String... args) {
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void a_cluster_port_in_use_fails_start_with_a_message_naming_it() throws Exception {
@@ -46,7 +31,7 @@ class NodeStartFailureTest {
   @Test
   void an_http_port_in_use_fails_start_from_the_cli_with_one_line_and_exit_code_3() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Run run = cli("node", "start", "--data-dir", dir.toString(), "--http-port", "" + taken.getLocalPort(),
+      CliRun run = CliRun.of("node", "start", "--data-dir", dir.toString(), "--http-port", "" + taken.getLocalPort(),
           "--cluster-port", "" + TestNodes.freePort());
       assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
       assertTrue(run.err().startsWith("hvx: HTTP port " + taken.getLocalPort()), run.err());
@@ -61,7 +46,7 @@ class NodeStartFailureTest {
     System.setProperty("hvx.cluster.join-timeout", "3s");
     ConfigFactory.invalidateCaches();
     try {
-      Run run = cli("node", "start", "--data-dir", dir.toString(), "--http-port", "" + TestNodes.freePort(),
+      CliRun run = CliRun.of("node", "start", "--data-dir", dir.toString(), "--http-port", "" + TestNodes.freePort(),
           "--cluster-port", "" + TestNodes.freePort(), "--seed", "127.0.0.1:" + nobody);
       assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run.err());
       assertTrue(run.err().contains("could not join the cluster seed nodes [127.0.0.1:" + nobody + "]"), run.err());
@@ -73,20 +58,20 @@ class NodeStartFailureTest {
 
   @Test
   void a_bad_setting_fails_with_exit_code_2_naming_the_key() {
-    Run run = cli("node", "start", "--data-dir", dir.toString(), "--seed", "no-port-here");
+    CliRun run = CliRun.of("node", "start", "--data-dir", dir.toString(), "--seed", "no-port-here");
     assertEquals(ExitCodes.USAGE, run.exitCode());
     assertEquals("hvx: setting --seed: expected host:port, found 'no-port-here'", run.err().strip());
   }
 
   @Test
   void the_cli_without_a_node_says_how_to_point_it_at_one() {
-    Run run = cli("node", "list", "--data-dir", dir.resolve("empty").toString());
+    CliRun run = CliRun.of("node", "list", "--data-dir", dir.resolve("empty").toString());
     assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
     assertTrue(run.err().contains("--url"), run.err());
   }
 
   @Test
   void an_unknown_flag_is_a_usage_error() {
-    assertEquals(ExitCodes.USAGE, cli("node", "list", "--no-such-flag").exitCode());
+    assertEquals(ExitCodes.USAGE, CliRun.of("node", "list", "--no-such-flag").exitCode());
   }
 }

@@ -1,0 +1,96 @@
+package io.hvx.runtime.vm;
+
+import io.hvx.cpu.vm.VmConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What a user asks for when defining a VM. {@code disks} and {@code nics} are validated and stored now; they are
+ * wired to virtio devices later. Null kernel and initrd mean the node's guest kit.
+ */
+public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
+    List<String> disks, List<String> nics) {
+  public static final int MAX_VCPUS = 64;
+  public static final long MIN_MEMORY = 16L << 20;
+  public static final long DEFAULT_MEMORY = 256L << 20;
+  public static final int DEFAULT_VCPUS = 2;
+  public static final String DEFAULT_CMDLINE = "console=ttyS0 panic=-1";
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern NIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final int MAX_CMDLINE = 2048;
+  private static final int MAX_ATTACHMENTS = 16;
+
+  public VmSpec {
+    disks = disks == null ? List.of() : List.copyOf(disks);
+    nics = nics == null ? List.of() : List.copyOf(nics);
+    cmdline = cmdline == null ? DEFAULT_CMDLINE : cmdline;
+  }
+
+  /**
+   * Checks everything that can be checked on this node (a null name is given one later); throws {@link VmSpecException}
+   * naming the first problem.
+   */
+  public VmSpec validate() {
+    if (name != null && !NAME.matcher(name).matches()) {
+      throw new VmSpecException("name '" + name + "': use 1-63 lower-case letters, digits and '-', starting and"
+          + " ending with a letter or digit");
+    }
+    if (vcpus < 1 || vcpus > MAX_VCPUS) {
+      throw new VmSpecException(vcpus + " vCPUs: a VM has 1 to " + MAX_VCPUS);
+    }
+    if (memoryBytes < MIN_MEMORY || memoryBytes > VmConfig.MAX_MEMORY) {
+      throw new VmSpecException((memoryBytes >> 20) + " MiB of memory: a VM has " + (MIN_MEMORY >> 20) + " to "
+          + (VmConfig.MAX_MEMORY >> 20) + " MiB");
+    }
+    if (kernel == null && initrd != null) {
+      throw new VmSpecException("an initrd without a kernel: give the kernel too, or neither for the guest kit");
+    }
+    readable("kernel", kernel);
+    readable("initrd", initrd);
+    if (cmdline.length() > MAX_CMDLINE || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+      throw new VmSpecException("the kernel command line must be printable ASCII of at most " + MAX_CMDLINE
+          + " characters");
+    }
+    if (disks.size() > MAX_ATTACHMENTS || nics.size() > MAX_ATTACHMENTS) {
+      throw new VmSpecException("at most " + MAX_ATTACHMENTS + " disks and " + MAX_ATTACHMENTS + " NICs per VM");
+    }
+    for (String disk : disks) {
+      if (disk == null || disk.isBlank()) {
+        throw new VmSpecException("a disk must name an image");
+      }
+    }
+    for (String nic : nics) {
+      if (nic == null || !NIC.matcher(nic).matches()) {
+        throw new VmSpecException("NIC '" + nic + "': name a logical network (see hvx net list)");
+      }
+    }
+    return this;
+  }
+
+  /** This spec with the guest kit's files where none were given. */
+  public VmSpec withBootFiles(Path defaultKernel, Path defaultInitrd) {
+    return kernel != null ? this
+        : new VmSpec(name, vcpus, memoryBytes, defaultKernel, defaultInitrd, cmdline, disks, nics);
+  }
+
+  public VmSpec withName(String newName) {
+    return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics);
+  }
+
+  private static void readable(String what, Path file) {
+    if (file == null) {
+      return;
+    }
+    if (!file.isAbsolute()) {
+      throw new VmSpecException(what + " '" + file + "': give an absolute path on the node");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new VmSpecException(what + " '" + file + "' does not exist on this node or is not a file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new VmSpecException(what + " '" + file + "' is not readable by the node's user");
+    }
+  }
+}
