@@ -9,11 +9,10 @@ import io.hvx.net.frame.MacAddress;
 import io.hvx.net.logical.Ipv4;
 import io.hvx.net.logical.NetworkDefinition;
 import io.hvx.net.services.NetworkTable;
-import io.hvx.net.tap.TapDevice;
-import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.GuestNic;
 import io.hvx.net.testing.Netns;
+import io.hvx.net.testing.TapPorts;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -41,7 +40,7 @@ class NicPortNamespaceTest {
   private EmbeddedAeron aeron;
   private HSwitch hswitch;
   private ActorRef<HSwitchActor.Command> switchActor;
-  private TapPort tap;
+  private final TapPorts taps = new TapPorts();
   private Netns netns;
   private NetworkDefinition blue;
   private String namespace;
@@ -61,10 +60,9 @@ class NicPortNamespaceTest {
     hswitch.define(NetworkTable.of(blue));
     netns = new Netns();
     namespace = netns.add("hvxn" + suffix);
-    tap = new TapPort(TapDevice.open("hvxn" + suffix, true), hswitch.counters());
-    tap.start(sink -> hswitch.attachLocal(1, blue.id(), sink));
-    netns.attachUnconfigured(namespace, tap.device().name());
-    nsAddress = netns.dhcp(namespace, tap.device().name(), "linuxhost");
+    String tap = taps.attach(hswitch, 1, blue.id(), "hvxn" + suffix);
+    netns.attachUnconfigured(namespace, tap);
+    nsAddress = netns.dhcp(namespace, tap, "linuxhost");
   }
 
   @AfterAll
@@ -75,9 +73,7 @@ class NicPortNamespaceTest {
     if (hswitch != null) {
       hswitch.close();
     }
-    if (tap != null) {
-      tap.close();
-    }
+    taps.close();
     if (aeron != null) {
       aeron.close();
     }

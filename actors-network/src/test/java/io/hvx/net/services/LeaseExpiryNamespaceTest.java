@@ -8,15 +8,12 @@ import io.hvx.net.HSwitch;
 import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.logical.NetworkDefinition;
 import io.hvx.net.metrics.Counter;
-import io.hvx.net.tap.TapDevice;
-import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
+import io.hvx.net.testing.TapPorts;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -31,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class LeaseExpiryNamespaceTest {
   private final String suffix = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
   private final String prefix = "10." + ThreadLocalRandom.current().nextInt(100, 200) + ".";
-  private final List<TapPort> taps = new ArrayList<>();
+  private final TapPorts taps = new TapPorts();
   private Netns netns;
   private EmbeddedAeron aeron;
   private HSwitch hswitch;
@@ -53,17 +50,10 @@ class LeaseExpiryNamespaceTest {
     hswitch.define(NetworkTable.of(net));
     nsA = netns.add("hvxeA" + suffix);
     nsB = netns.add("hvxeB" + suffix);
-    tapA = attach(1, net.id(), "hvxea" + suffix);
-    tapB = attach(2, net.id(), "hvxeb" + suffix);
+    tapA = taps.attach(hswitch, 1, net.id(), "hvxea" + suffix);
+    tapB = taps.attach(hswitch, 2, net.id(), "hvxeb" + suffix);
     netns.attachUnconfigured(nsA, tapA);
     netns.attachUnconfigured(nsB, tapB);
-  }
-
-  private String attach(int portId, int networkId, String name) {
-    TapPort tap = new TapPort(TapDevice.open(name, true), hswitch.counters());
-    tap.start(sink -> hswitch.attachLocal(portId, networkId, sink));
-    taps.add(tap);
-    return tap.device().name();
   }
 
   @AfterEach
@@ -71,7 +61,7 @@ class LeaseExpiryNamespaceTest {
     if (hswitch != null) {
       hswitch.close();
     }
-    taps.forEach(TapPort::close);
+    taps.close();
     if (aeron != null) {
       aeron.close();
     }
