@@ -49,6 +49,23 @@ final class NetCommand {
     }
   }
 
+  /** A subcommand that prints a table, or the node's JSON with {@code -o json}. */
+  abstract static class TableSubcommand extends NetSubcommand {
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
+
+    abstract void table(JsonNode answer, PrintWriter out);
+
+    @Override
+    void print(JsonNode answer, PrintWriter out) throws Exception {
+      if (output == OutputFormat.json) {
+        super.print(answer, out);
+      } else {
+        table(answer, out);
+      }
+    }
+  }
+
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a logical network.")
   static final class Create extends NetSubcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
@@ -70,21 +87,14 @@ final class NetCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the networks and DHCP leases.")
-  static final class ListNetworks extends NetSubcommand {
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
-
+  static final class ListNetworks extends TableSubcommand {
     @Override
     JsonNode run(NodeClient client) {
       return client.get("/hvx/networks");
     }
 
     @Override
-    void print(JsonNode answer, PrintWriter out) throws Exception {
-      if (output == OutputFormat.json) {
-        super.print(answer, out);
-        return;
-      }
+    void table(JsonNode answer, PrintWriter out) {
       NetTables.networks(answer.path("networks"), out);
       out.println();
       NetTables.leases(answer.path("networks"), answer.path("leases"), out);
@@ -92,10 +102,8 @@ final class NetCommand {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one network and its leases.")
-  static final class Show extends NetSubcommand {
+  static final class Show extends TableSubcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
 
     @Override
     JsonNode run(NodeClient client) {
@@ -103,11 +111,7 @@ final class NetCommand {
     }
 
     @Override
-    void print(JsonNode answer, PrintWriter out) throws Exception {
-      if (output == OutputFormat.json) {
-        super.print(answer, out);
-        return;
-      }
+    void table(JsonNode answer, PrintWriter out) {
       NetTables.network(answer.path("network"), out);
       out.println();
       NetTables.leases(Json.MAPPER.createArrayNode().add(answer.path("network")), answer.path("leases"), out);
