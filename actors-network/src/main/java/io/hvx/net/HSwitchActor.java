@@ -329,6 +329,9 @@ public final class HSwitchActor {
   }
 
   private Behavior<Command> onDetach(Detach detach) {
+    if (nicPorts.containsKey(detach.portId())) {
+      return onDetachNic(new DetachNic(detach.portId()));
+    }
     ActorRef<VPortActor.Command> port = tapPorts.remove(detach.portId());
     if (port != null) {
       context.stop(port);
