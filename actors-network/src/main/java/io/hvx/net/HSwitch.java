@@ -5,7 +5,9 @@ import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.frame.MacAddress;
 import io.hvx.net.logical.Ipv4;
 import io.hvx.net.logical.Lease;
+import io.hvx.net.services.LeaseListener;
 import io.hvx.net.services.NetworkServices;
+import io.hvx.net.services.Nic;
 import io.hvx.net.services.NetworkTable;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
@@ -57,8 +59,10 @@ public final class HSwitch implements AutoCloseable {
     this.endpoint = listenEndpoint;
     L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters, floodRate);
     // A lease is granted at most once per DHCP request, not per frame: one small record each is fine.
-    core.services(new NetworkServices(counters, core, (network, mac, address, hostname) -> grantedLeases.offer(
-        new Lease(network, MacAddress.format(mac), Ipv4.format(address), hostname, Integer.toString(nodeId)))));
+    core.services(new NetworkServices(counters, core, (network, mac, address, hostname, remaining) ->
+        grantedLeases.offer(new Lease(network, MacAddress.format(mac), Ipv4.format(address), hostname,
+            Integer.toString(nodeId), remaining == LeaseListener.FOREVER ? Lease.NEVER
+                : System.currentTimeMillis() + remaining / 1_000_000L))));
     this.agent = new SwitchAgent("hswitch-" + nodeId, core);
     this.overlay = new Overlay(nodeId, keys, aeron, listenEndpoint, settings, counters);
     agent.addSource(overlay);
@@ -123,6 +127,46 @@ public final class HSwitch implements AutoCloseable {
     return ring;
   }
 
+  /**
+   * Attaches VM NIC {@code nic} as local vPort {@code portId}: its MAC is registered with the network's
+   * DHCP (fixed address if it has one), DNS (its hostname) and router, as a TAP port's would be learned.
+   */
+  public IngressRing attachNic(int portId, Nic nic, FrameSink sink) {
+    if (portId < 0 || portId >= FIRST_TUNNEL_PORT) {
+      throw new IllegalArgumentException("local port ids are 0.." + (FIRST_TUNNEL_PORT - 1) + ": " + portId);
+    }
+    IngressRing ring = new IngressRing(portId, nic.networkId(), 1 << 20);
+    await(agent.submit(a -> {
+      if (a.core().port(portId) != null) {
+        throw new IllegalArgumentException("port " + portId + " is already attached");
+      }
+      a.core().services().attachNic(nic);
+      a.addLocalPort(ring, sink);
+    }));
+    return ring;
+  }
+
+  /** Detaches VM NIC port {@code portId} and forgets its MAC (releasing a fixed address). */
+  public void detachNic(int portId, Nic nic) {
+    await(agent.submit(a -> {
+      a.removePort(portId);
+      a.core().services().detachNic(nic.networkId(), nic.mac());
+    }));
+  }
+
+  /** How long the DHCP leases this node grants run unless renewed. */
+  public void leaseTime(Duration time) {
+    if (time.isNegative() || time.isZero()) {
+      throw new IllegalArgumentException("lease time must be positive: " + time);
+    }
+    await(agent.submit(a -> a.core().services().leaseTime(time)));
+  }
+
+  /** Makes this node grant new DHCP addresses only from slice {@code index} of {@code count}. */
+  public void dhcpSlice(int index, int count) {
+    await(agent.submit(a -> a.core().services().dhcpSlice(index, count)));
+  }
+
   public void detach(int portId) {
     await(agent.submit(a -> a.removePort(portId)));
   }
@@ -136,9 +180,20 @@ public final class HSwitch implements AutoCloseable {
     await(agent.submit(a -> a.core().services().remove(networkId)));
   }
 
-  /** Makes this node's DHCP and DNS servers know a lease some node granted. */
-  public void applyLease(int networkId, long mac, int address, String hostname) {
-    await(agent.submit(a -> a.core().services().applyLease(networkId, mac, address, hostname)));
+  /** Makes this node's DHCP and DNS servers know a lease some node granted, running until {@code expiresAt} (epoch ms). */
+  public void applyLease(int networkId, long mac, int address, String hostname, long expiresAt) {
+    long remainingNanos = expiresAt == Lease.NEVER ? LeaseListener.FOREVER
+        : (expiresAt - System.currentTimeMillis()) * 1_000_000L;
+    await(agent.submit(a -> a.core().services().applyLease(networkId, mac, address, hostname,
+        remainingNanos == LeaseListener.FOREVER ? LeaseListener.FOREVER : System.nanoTime() + remainingNanos)));
+  }
+
+  /**
+   * Returns the address of a lease that ended without renewal to this node's pool; {@code evenIfLive}
+   * also when this node still counts it as running (the cluster dropped it).
+   */
+  public void expireLease(int networkId, long mac, int address, boolean evenIfLive) {
+    await(agent.submit(a -> a.core().services().expireLease(networkId, mac, address, System.nanoTime(), evenIfLive)));
   }
 
   /** Hands every lease this node granted since the last call to {@code consumer}; control thread. */

@@ -1,7 +1,10 @@
 package io.hvx.net;
 
 import io.hvx.config.serialization.ClusterMessage;
+import io.hvx.net.frame.MacAddress;
+import io.hvx.net.logical.Ipv4;
 import io.hvx.net.metrics.Counter;
+import io.hvx.net.services.Nic;
 import io.hvx.net.switching.FrameSink;
 import io.hvx.net.switching.IngressRing;
 import io.hvx.net.tap.NamespacePlacement;
@@ -40,6 +43,18 @@ public final class HSwitchActor {
   /** Attaches a local device (a VM NIC) whose egress is {@code sink}; the reply carries its ingress ring. */
   public record AttachDevice(int portId, int networkId, FrameSink sink, ActorRef<AttachResult> replyTo)
       implements Command {}
+
+  /**
+   * Attaches a VM NIC with MAC {@code mac} as vPort {@code portId} of network {@code networkId}; its
+   * egress is {@code sink}, the reply ({@link DeviceAttached}) carries its ingress ring. DHCP gives it
+   * {@code address} when not empty (the address its VM definition asks for), DNS names it
+   * {@code hostname} when not empty, and the router reaches it like a TAP port.
+   */
+  public record AttachNic(int portId, int networkId, long mac, String address, String hostname, FrameSink sink,
+      ActorRef<AttachResult> replyTo) implements Command {}
+
+  /** Detaches the VM NIC of vPort {@code portId}; a fixed address it had is released. */
+  public record DetachNic(int portId) implements Command {}
 
   /** Detaches vPort {@code portId} (closing its TAP if it has one). */
   public record Detach(int portId) implements Command {}
@@ -98,6 +113,7 @@ public final class HSwitchActor {
   private final Map<Integer, ActorRef<VPortActor.Command>> tapPorts = new HashMap<>();
   private final Set<ActorRef<Command>> greeted = new HashSet<>();
   private final Set<Integer> devicePorts = new HashSet<>();
+  private final Map<Integer, Nic> nicPorts = new HashMap<>();
   private final Map<ActorRef<Command>, Integer> peerNodes = new HashMap<>();
   private final AttachmentStore store;
   private final Map<Integer, PortInfo> attachments = new TreeMap<>();
@@ -138,6 +154,8 @@ public final class HSwitchActor {
     return Behaviors.receive(Command.class)
         .onMessage(AttachTap.class, this::onAttachTap)
         .onMessage(AttachDevice.class, this::onAttachDevice)
+        .onMessage(AttachNic.class, this::onAttachNic)
+        .onMessage(DetachNic.class, this::onDetachNic)
         .onMessage(Detach.class, this::onDetach)
         .onMessage(GetCounters.class, this::onGetCounters)
         .onMessage(AttachInterface.class, this::onAttachInterface)
@@ -253,7 +271,8 @@ public final class HSwitchActor {
 
   private int freeLocalPort() {
     for (int id = 0; id < HSwitch.FIRST_TUNNEL_PORT; id++) {
-      if (!tapPorts.containsKey(id) && !attachments.containsKey(id) && !devicePorts.contains(id)) {
+      if (!tapPorts.containsKey(id) && !attachments.containsKey(id) && !devicePorts.contains(id)
+          && !nicPorts.containsKey(id)) {
         return id;
       }
     }
@@ -272,7 +291,47 @@ public final class HSwitchActor {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onAttachNic(AttachNic attach) {
+    try {
+      if (tapPorts.containsKey(attach.portId()) || attachments.containsKey(attach.portId())) {
+        throw new IllegalArgumentException("port " + attach.portId() + " is already attached");
+      }
+      if (attach.mac() == 0 || MacAddress.isGroup(attach.mac()) || (attach.mac() >>> 48) != 0) {
+        throw new IllegalArgumentException("NIC MAC " + MacAddress.format(attach.mac()) + " is not a unicast MAC");
+      }
+      String hostname = attach.hostname() == null ? "" : attach.hostname().toLowerCase();
+      if (!hostname.isEmpty() && !hostname.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+        throw new IllegalArgumentException("NIC hostname '" + attach.hostname() + "' is not a DNS label");
+      }
+      int address = attach.address() == null || attach.address().isEmpty() ? 0
+          : Ipv4.parse(attach.address(), "NIC address");
+      Nic nic = new Nic(attach.networkId(), attach.mac(), address, hostname);
+      IngressRing ring = hswitch.attachNic(attach.portId(), nic, attach.sink());
+      nicPorts.put(attach.portId(), nic);
+      attach.replyTo().tell(new DeviceAttached(attach.portId(), ring));
+    } catch (RuntimeException e) {
+      // A bad request (port taken, bad MAC or address) must not stop the node's switch actor.
+      attach.replyTo().tell(new AttachFailed(attach.portId(), e.getMessage()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDetachNic(DetachNic detach) {
+    Nic nic = nicPorts.remove(detach.portId());
+    if (nic != null) {
+      try {
+        hswitch.detachNic(detach.portId(), nic);
+      } catch (RuntimeException e) {
+        context.getLog().warn("detaching NIC port {} failed: {}", detach.portId(), e.getMessage());
+      }
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onDetach(Detach detach) {
+    if (nicPorts.containsKey(detach.portId())) {
+      return onDetachNic(new DetachNic(detach.portId()));
+    }
     ActorRef<VPortActor.Command> port = tapPorts.remove(detach.portId());
     if (port != null) {
       context.stop(port);
@@ -302,6 +361,7 @@ public final class HSwitchActor {
     if (greeted.add(hello.from())) {
       hello.from().tell(new Hello(hswitch.nodeId(), hswitch.endpoint(), context.getSelf()));
     }
+    updateDhcpSlice();
     try {
       hswitch.addPeer(hello.nodeId(), hello.endpoint());
       context.getLog().info("tunnel to node {} at {} opened", hello.nodeId(), hello.endpoint());
@@ -335,6 +395,22 @@ public final class HSwitchActor {
         }
       }
     }
+    updateDhcpSlice();
     return Behaviors.same();
+  }
+
+  /**
+   * Gives this node its own slice of every DHCP range: its rank among the switches it knows, so that
+   * two nodes never grant one address in the moment before their leases have replicated.
+   */
+  private void updateDhcpSlice() {
+    Set<Integer> nodes = new java.util.TreeSet<>(peerNodes.values());
+    nodes.add(hswitch.nodeId());
+    int index = new ArrayList<>(nodes).indexOf(hswitch.nodeId());
+    try {
+      hswitch.dhcpSlice(index, nodes.size());
+    } catch (RuntimeException e) {
+      context.getLog().warn("DHCP slice {} of {} not applied: {}", index, nodes.size(), e.getMessage());
+    }
   }
 }

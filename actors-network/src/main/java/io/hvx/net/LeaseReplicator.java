@@ -20,14 +20,20 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 
 /**
- * Replicates DHCP leases: collects the leases this node's switch granted into a cluster-wide
- * last-writer-wins map, and installs every node's leases into this node's switch, so that DHCP and DNS
- * answer alike everywhere. Tells its parent the current leases.
+ * Replicates DHCP leases: collects the leases this node's switch granted, renewed or released into a
+ * cluster-wide last-writer-wins map, installs every node's leases into this node's switch, so that DHCP
+ * and DNS answer alike everywhere, and returns ended leases to the pool. Tells its parent the current
+ * leases.
+ *
+ * <p>An ended lease stays in the map for {@link #GRACE} with its end time (a released one ends at once),
+ * so that every node sees it end, then any node removes it. Nodes compare end times with their own
+ * wall clocks: skew between nodes shifts the end by that much.
  */
 final class LeaseReplicator {
   static final Key<LWWMap<String, Lease>> LEASES = LWWMapKey.create("hvx-leases");
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
+  private static final long GRACE = Duration.ofSeconds(5).toMillis();
 
   sealed interface Command {}
 
@@ -44,59 +50,102 @@ final class LeaseReplicator {
 
   private record Written(Replicator.UpdateResponse<LWWMap<String, Lease>> response) implements Command {}
 
-  private LeaseReplicator() {}
+  private final HSwitch hswitch;
+  private final ActorRef<NetworkRegistry.Command> parent;
+  private final ReplicatorMessageAdapter<Command, LWWMap<String, Lease>> replicator;
+  private final SelfUniqueAddress self;
+  private final Map<String, Lease> known = new TreeMap<>();
+  private final Map<String, Lease> applied = new TreeMap<>();
+
+  private LeaseReplicator(HSwitch hswitch, ActorRef<NetworkRegistry.Command> parent,
+      ReplicatorMessageAdapter<Command, LWWMap<String, Lease>> replicator, SelfUniqueAddress self) {
+    this.hswitch = hswitch;
+    this.parent = parent;
+    this.replicator = replicator;
+    this.self = self;
+  }
 
   static Behavior<Command> create(HSwitch hswitch, ActorRef<NetworkRegistry.Command> parent) {
     return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, Lease>> replicator) -> Behaviors.withTimers(timers -> {
-          SelfUniqueAddress self = DistributedData.get(context.getSystem()).selfUniqueAddress();
           replicator.subscribe(LEASES, Changed::new);
           timers.startTimerWithFixedDelay(Poll.INSTANCE, POLL);
-          Map<String, Lease> known = new TreeMap<>();
-          Map<String, Lease> applied = new TreeMap<>();
+          LeaseReplicator actor = new LeaseReplicator(hswitch, parent, replicator,
+              DistributedData.get(context.getSystem()).selfUniqueAddress());
           return Behaviors.receive(Command.class)
-              .onMessage(Changed.class, changed -> {
-                if (changed.response() instanceof Replicator.Changed<LWWMap<String, Lease>> current) {
-                  known.clear();
-                  known.putAll(current.get(LEASES).getEntries());
-                  apply(hswitch, known, applied);
-                  parent.tell(new NetworkRegistry.LeasesKnown(List.copyOf(known.values())));
-                }
-                return Behaviors.same();
-              })
+              .onMessage(Changed.class, actor::onChanged)
               .onMessage(Reapply.class, reapply -> {
-                applied.clear();
-                apply(hswitch, known, applied);
+                actor.applied.clear();
+                actor.apply();
                 return Behaviors.same();
               })
               .onMessage(Written.class, written -> Behaviors.same())
-              .onMessage(Poll.class, poll -> {
-                List<Lease> granted = new ArrayList<>();
-                hswitch.drainGrantedLeases(granted::add);
-                for (Lease lease : granted) {
-                  if (lease.equals(known.get(lease.key()))) {
-                    continue;
-                  }
-                  known.put(lease.key(), lease);
-                  applied.put(lease.key(), lease);
-                  replicator.askUpdate(replyTo -> new Replicator.Update<>(LEASES, LWWMap.empty(),
-                      new Replicator.WriteAll(WRITE_TIMEOUT), replyTo, map -> map.put(self, lease.key(), lease)),
-                      Written::new);
-                }
-                if (!granted.isEmpty()) {
-                  parent.tell(new NetworkRegistry.LeasesKnown(List.copyOf(known.values())));
-                }
-                return Behaviors.same();
-              })
+              .onMessage(Poll.class, poll -> actor.onPoll())
               .build();
         })));
   }
 
-  private static void apply(HSwitch hswitch, Map<String, Lease> known, Map<String, Lease> applied) {
+  private Behavior<Command> onChanged(Changed changed) {
+    if (changed.response() instanceof Replicator.Changed<LWWMap<String, Lease>> current) {
+      known.clear();
+      known.putAll(current.get(LEASES).getEntries());
+      for (var it = applied.entrySet().iterator(); it.hasNext(); ) {
+        Lease gone = it.next().getValue();
+        if (!known.containsKey(gone.key())) {
+          // Some node removed it after its grace: it ended (or was released) everywhere.
+          it.remove();
+          hswitch.expireLease(gone.networkId(), MacAddress.parse(gone.mac()), Ipv4.parse(gone.address(), "lease"), true);
+        }
+      }
+      apply();
+      parent.tell(new NetworkRegistry.LeasesKnown(List.copyOf(known.values())));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPoll() {
+    List<Lease> granted = new ArrayList<>();
+    hswitch.drainGrantedLeases(granted::add);
+    boolean changed = false;
+    for (Lease lease : granted) {
+      if (lease.equals(known.get(lease.key()))) {
+        continue;
+      }
+      known.put(lease.key(), lease);
+      applied.put(lease.key(), lease);
+      update(map -> map.put(self, lease.key(), lease));
+      changed = true;
+    }
+    long now = System.currentTimeMillis();
+    for (var it = known.values().iterator(); it.hasNext(); ) {
+      Lease lease = it.next();
+      if (!lease.endedAt(now)) {
+        continue;
+      }
+      hswitch.expireLease(lease.networkId(), MacAddress.parse(lease.mac()), Ipv4.parse(lease.address(), "lease"), false);
+      if (lease.expiresAt() + GRACE <= now) {
+        it.remove();
+        applied.remove(lease.key());
+        update(map -> lease.equals(map.getEntries().get(lease.key())) ? map.remove(self, lease.key()) : map);
+        changed = true;
+      }
+    }
+    if (changed) {
+      parent.tell(new NetworkRegistry.LeasesKnown(List.copyOf(known.values())));
+    }
+    return Behaviors.same();
+  }
+
+  private void update(java.util.function.Function<LWWMap<String, Lease>, LWWMap<String, Lease>> modify) {
+    replicator.askUpdate(replyTo -> new Replicator.Update<>(LEASES, LWWMap.empty(), new Replicator.WriteAll(WRITE_TIMEOUT),
+        replyTo, modify), Written::new);
+  }
+
+  private void apply() {
     for (Lease lease : known.values()) {
       if (!lease.equals(applied.get(lease.key()))) {
         hswitch.applyLease(lease.networkId(), MacAddress.parse(lease.mac()), Ipv4.parse(lease.address(), "lease"),
-            lease.hostname());
+            lease.hostname(), lease.expiresAt());
         applied.put(lease.key(), lease);
       }
     }

@@ -34,6 +34,7 @@ public final class NetworkNode implements AutoCloseable {
       HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron.aeron(), endpoint, new PeerKeys(settings.secret()),
           OverlaySettings.defaults(), settings.macAge(), settings.floodRate(),
           yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy());
+      hswitch.leaseTime(settings.leaseTime());
       return new NetworkNode(aeron, hswitch, settings);
     } catch (RuntimeException e) {
       aeron.close();

@@ -11,7 +11,7 @@ import java.util.Base64;
 
 /** The settings of a node's hSwitch ({@code hvx.network}), validated. */
 public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
-    boolean developmentSecret, Duration macAge, long floodRate, Idle idle) {
+    boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration leaseTime) {
   /** How the data-plane threads wait for work. */
   public enum Idle {
     FRUGAL,
@@ -64,6 +64,6 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
     long floodRate = network.intInRange("flood-rate", 1, 10_000_000);
     return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
         network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate,
-        network.enumValue("idle", Idle.class));
+        network.enumValue("idle", Idle.class), network.positiveDuration("lease-time"));
   }
 }

@@ -7,13 +7,14 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 
 /**
- * AES-256-GCM over byte arrays the caller preallocates. The 96-bit nonce is the sender's node id
+ * AES-256-GCM in place over byte arrays the caller preallocates. The 96-bit nonce is the sender's node id
  * followed by the 64-bit sequence number, unique per key because keys are per sender session.
  *
  * <p>Our buffers and the Cipher are reused, but the JDK's AES/GCM allocates about 1.1 KB per init
  * (measured on JDK 25: engine objects and the GCMParameterSpec a new nonce needs), so sealing and
  * opening are the one place of the data path that allocates per frame. ChaCha20-Poly1305 allocates
- * more (about 2.2 KB); a hand-written AEAD over Agrona buffers would be the way to zero.
+ * more (about 2.2 KB) and, measured with {@code AeadBenchmark}, seals and opens 5 to 8 times slower
+ * than AES-GCM with AES-NI; a hand-written AEAD over Agrona buffers would be the way to zero.
  */
 public final class FrameCipher {
   public static final int TAG_LENGTH = 16;
@@ -31,31 +32,33 @@ public final class FrameCipher {
   }
 
   /**
-   * Encrypts {@code plain[0, length)} into {@code out} at {@code outOffset}, authenticating
-   * {@code out[0, outOffset)} as associated data; returns the ciphertext length including the tag.
+   * Encrypts {@code message[aadLength, aadLength + plainLength)} in place, authenticating
+   * {@code message[0, aadLength)} as associated data, and appends the tag; returns the ciphertext length
+   * including the tag. Sealing in place saves copying the frame a second time (up to 64 KiB).
    */
-  public int seal(SecretKey key, int sender, long sequence, byte[] plain, int length, byte[] out, int outOffset) {
+  public int seal(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int plainLength) {
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, parameters(sender, sequence));
-      cipher.updateAAD(out, 0, outOffset);
-      return cipher.doFinal(plain, 0, length, out, outOffset);
+      cipher.updateAAD(message, 0, aadLength);
+      return cipher.doFinal(message, aadLength, plainLength, message, aadLength);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/GCM refused a well-formed encryption", e);
     }
   }
 
   /**
-   * Decrypts {@code in[aadLength, aadLength + sealedLength)} into {@code plain}, authenticating
-   * {@code in[0, aadLength)}; returns the plaintext length, or -1 when the tag does not verify.
+   * Decrypts {@code message[aadLength, aadLength + sealedLength)} in place, authenticating
+   * {@code message[0, aadLength)}; returns the plaintext length (it starts at {@code aadLength}), or -1
+   * when the tag does not verify (the message bytes are then undefined).
    */
-  public int open(SecretKey key, int sender, long sequence, byte[] in, int aadLength, int sealedLength, byte[] plain) {
+  public int open(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int sealedLength) {
     if (sealedLength < TAG_LENGTH) {
       return -1;
     }
     try {
       cipher.init(Cipher.DECRYPT_MODE, key, parameters(sender, sequence));
-      cipher.updateAAD(in, 0, aadLength);
-      return cipher.doFinal(in, aadLength, sealedLength, plain, 0);
+      cipher.updateAAD(message, 0, aadLength);
+      return cipher.doFinal(message, aadLength, sealedLength, message, aadLength);
     } catch (AEADBadTagException e) {
       return -1;
     } catch (GeneralSecurityException e) {

@@ -45,6 +45,8 @@ public enum Counter {
   DHCP_POOL_EXHAUSTED(73, "DHCP discovers with no free address in the range"),
   DHCP_MALFORMED_MESSAGES(74, "DHCP messages that could not be parsed"),
   DHCP_IGNORED_MESSAGES(75, "DHCP messages of a type the server does not answer (release, inform, decline)"),
+  DHCP_NIC_ADDRESS_REFUSED(76, "fixed VM NIC addresses not leased when their network was defined (outside it or taken)"),
+  DHCP_LEASES_EXPIRED(77, "leases that ended without renewal (their addresses returned to the pool)"),
   DNS_ANSWERS(80, "DNS queries answered with a known name"),
   DNS_NXDOMAIN(81, "DNS queries for unknown names"),
   DNS_MALFORMED_QUERIES(82, "DNS queries that could not be parsed");

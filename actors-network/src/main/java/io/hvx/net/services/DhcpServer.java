@@ -13,8 +13,12 @@ import org.agrona.MutableDirectBuffer;
 /**
  * The DHCP server (RFC 2131, options RFC 2132) every node runs for every network. It answers alike on
  * every node without asking the others: a reserved MAC gets its reservation, a MAC with a lease (granted
- * by any node, replicated) gets that lease, and a new MAC gets the first free address of the range at a
- * position hashed from the MAC, so the same MAC is offered the same address wherever it asks.
+ * by any node, replicated) gets that lease while it runs, and a new MAC gets the first free address of
+ * this node's slice of the range, searched from a position hashed from the MAC. The slices of the nodes
+ * are disjoint (addresses whose offset in the range is congruent to the node's index modulo the number
+ * of nodes), so two nodes never grant one address to two MACs in the moment before their leases have
+ * replicated. A lease ends after the lease time unless its client renews it; its address then returns
+ * to the pool.
  *
  * <pre>
  *  BOOTP message after the UDP header (offsets used here):
@@ -52,19 +56,32 @@ final class DhcpServer {
   private static final int OPTION_MESSAGE_TYPE = 53;
   private static final int OPTION_SERVER_ID = 54;
   private static final int OPTION_END = 255;
-  private static final int LEASE_SECONDS = 3600;
 
   private final Counters counters;
   private final LeaseListener listener;
   private final Ipv4Packet outIp = new Ipv4Packet();
+  private long leaseNanos = 3600L * 1_000_000_000L;
+  private int sliceIndex;
+  private int sliceCount = 1;
 
   DhcpServer(Counters counters, LeaseListener listener) {
     this.counters = counters;
     this.listener = listener;
   }
 
+  void leaseNanos(long nanos) {
+    leaseNanos = nanos;
+  }
+
+  /** This node allocates new addresses only from slice {@code index} of {@code count}. */
+  void slice(int index, int count) {
+    sliceIndex = index;
+    sliceCount = count;
+  }
+
   /** Answers the DHCP message in the frame; returns the reply's length in {@code out}, or 0 for none. */
-  int answer(NetworkState state, DirectBuffer in, int offset, int length, Ipv4Packet ip, MutableDirectBuffer out) {
+  int answer(NetworkState state, Nic nic, DirectBuffer in, int offset, int length, Ipv4Packet ip,
+      MutableDirectBuffer out, long now) {
     int udp = offset + EthernetFrame.PAYLOAD_OFFSET + ip.headerLength();
     int bootp = udp + NetworkServices.UDP_HEADER;
     int bootpLength = ip.totalLength() - ip.headerLength() - NetworkServices.UDP_HEADER;
@@ -108,7 +125,7 @@ final class DhcpServer {
       counters.increment(Counter.DHCP_MALFORMED_MESSAGES);
       return 0;
     }
-    int address = choose(state, mac);
+    int address = choose(state, mac, nic == null ? 0 : nic.address(), now, sliceIndex, sliceCount);
     if (type == DISCOVER) {
       if (address == 0) {
         counters.increment(Counter.DHCP_POOL_EXHAUSTED);
@@ -125,10 +142,13 @@ final class DhcpServer {
         counters.increment(Counter.DHCP_NAKS);
         return reply(state, in, bootp, 0, NAK, out);
       }
-      String hostname = hostnameLength > 0 ? hostname(in, hostnameOffset, hostnameLength) : "";
-      state.recordLease(mac, address, hostname);
+      // The VM definition names its NIC; otherwise the name the client sends.
+      String hostname = nic != null && !nic.hostname().isEmpty() ? nic.hostname()
+          : hostnameLength > 0 ? hostname(in, hostnameOffset, hostnameLength) : "";
+      boolean fixed = nic != null && nic.address() == address;
+      state.recordLease(mac, address, hostname, fixed ? LeaseListener.FOREVER : now + leaseNanos);
       if (listener != null) {
-        listener.leased(state.table.networkId, mac, address, hostname);
+        listener.leased(state.table.networkId, mac, address, hostname, fixed ? LeaseListener.FOREVER : leaseNanos);
       }
       counters.increment(Counter.DHCP_ACKS);
       return reply(state, in, bootp, address, ACK, out);
@@ -137,15 +157,28 @@ final class DhcpServer {
     return 0;
   }
 
-  /** The address this MAC gets, the same on every node; 0 when the range is full. */
+  /** The address this MAC gets on a node allocating from the whole range; 0 when the range is full. */
   static int choose(NetworkState state, long mac) {
+    return choose(state, mac, 0, 0, 0, 1);
+  }
+
+  /**
+   * The address {@code mac} gets at {@code now}: {@code fixed} (its VM definition's), its reservation,
+   * its running lease, else a free address of slice {@code sliceIndex} of {@code sliceCount}; 0 when
+   * that slice is full.
+   */
+  static int choose(NetworkState state, long mac, int fixed, long now, int sliceIndex, int sliceCount) {
     NetworkTable table = state.table;
+    if (fixed != 0) {
+      return fixed;
+    }
     int reservation = table.reservationOf(mac);
     if (reservation >= 0) {
       return table.reservedAddress[reservation];
     }
     int leased = (int) state.leaseByMac.get(mac);
     if (leased != 0 && table.subnetOf(leased) >= 0) {
+      // Ours even after it ran out, as long as no other MAC took the address meanwhile.
       return leased;
     }
     int subnet = table.dhcpSubnet();
@@ -157,9 +190,14 @@ final class DhcpServer {
     long hash = mac * 0x9E37_79B9_7F4A_7C15L;
     int start = (int) Long.remainderUnsigned(hash >>> 16, size);
     for (int i = 0; i < size; i++) {
-      int candidate = first + (start + i) % size;
+      int position = (start + i) % size;
+      if (position % sliceCount != sliceIndex) {
+        continue;
+      }
+      int candidate = first + position;
       long holder = state.leaseByAddress.get(candidate & 0xFFFF_FFFFL);
-      if ((holder == NetworkState.UNKNOWN || holder == mac) && !table.isReserved(candidate)) {
+      boolean free = holder == NetworkState.UNKNOWN || holder == mac || !state.isLive(holder, now);
+      if (free && !table.isReserved(candidate)) {
         return candidate;
       }
     }
@@ -187,7 +225,7 @@ final class DhcpServer {
     o = option8(out, o, OPTION_MESSAGE_TYPE, type);
     o = option32(out, o, OPTION_SERVER_ID, gateway);
     if (type != NAK) {
-      o = option32(out, o, OPTION_LEASE_TIME, LEASE_SECONDS);
+      o = option32(out, o, OPTION_LEASE_TIME, (int) Math.max(1, leaseNanos / 1_000_000_000L));
       o = option32(out, o, OPTION_SUBNET_MASK, table.subnetMask[subnet]);
       o = option32(out, o, OPTION_ROUTER, gateway);
       o = option32(out, o, OPTION_DNS, gateway);

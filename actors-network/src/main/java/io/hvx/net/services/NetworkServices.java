@@ -8,7 +8,10 @@ import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.PortKind;
 import io.hvx.net.switching.VPort;
+import io.hvx.net.logical.Ipv4;
 import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -47,10 +50,14 @@ public final class NetworkServices {
   private final Ipv4Packet outIp = new Ipv4Packet();
   private final DhcpServer dhcp;
   private final DnsServer dns;
+  private final LeaseListener leases;
+  /** The VM NICs attached here; few, and searched only per DHCP message. */
+  private final ArrayList<Nic> nics = new ArrayList<>();
 
   public NetworkServices(Counters counters, ServicePorts ports, LeaseListener leases) {
     this.counters = counters;
     this.ports = ports;
+    this.leases = leases;
     this.dhcp = new DhcpServer(counters, leases);
     this.dns = new DnsServer(counters);
   }
@@ -59,21 +66,145 @@ public final class NetworkServices {
   public void define(NetworkTable table) {
     NetworkState state = networks.get(table.networkId);
     if (state == null) {
-      networks.put(table.networkId, new NetworkState(table));
+      state = new NetworkState(table);
+      networks.put(table.networkId, state);
     } else {
       state.table = table;
     }
+    long now = System.nanoTime();
+    for (int i = 0; i < nics.size(); i++) {
+      Nic nic = nics.get(i);
+      if (nic.networkId() == table.networkId && nic.address() != 0) {
+        String problem = fixedAddressProblem(state, nic, now);
+        if (problem == null) {
+          fix(state, nic);
+        } else {
+          counters.increment(Counter.DHCP_NIC_ADDRESS_REFUSED);
+        }
+      }
+    }
+  }
+
+  /** How long a lease runs unless renewed. */
+  public void leaseTime(Duration time) {
+    dhcp.leaseNanos(time.toNanos());
+  }
+
+  /** This node grants new addresses only from slice {@code index} of {@code count} of every range. */
+  public void dhcpSlice(int index, int count) {
+    if (count < 1 || index < 0 || index >= count) {
+      throw new IllegalArgumentException("DHCP slice " + index + " of " + count);
+    }
+    dhcp.slice(index, count);
+  }
+
+  /**
+   * Registers a VM NIC: DHCP gives it its fixed address (leased at once, without expiry, so that every
+   * node's router and DNS know it) or one from the range, and DNS names it by its hostname.
+   *
+   * @throws IllegalArgumentException when the fixed address is outside the network's subnets, a
+   *     gateway, or held by another MAC (checked now if the network is defined, else when it is)
+   */
+  public void attachNic(Nic nic) {
+    for (int i = 0; i < nics.size(); i++) {
+      if (nics.get(i).networkId() == nic.networkId() && nics.get(i).mac() == nic.mac()) {
+        throw new IllegalArgumentException("MAC " + MacAddress.format(nic.mac()) + " is already attached to network "
+            + nic.networkId() + " on this node");
+      }
+    }
+    NetworkState state = networks.get(nic.networkId());
+    if (state != null && nic.address() != 0) {
+      String problem = fixedAddressProblem(state, nic, System.nanoTime());
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      fix(state, nic);
+    }
+    nics.add(nic);
+  }
+
+  /** Forgets a VM NIC; its fixed address, if it had one, is released everywhere. */
+  public void detachNic(int networkId, long mac) {
+    for (int i = 0; i < nics.size(); i++) {
+      Nic nic = nics.get(i);
+      if (nic.networkId() == networkId && nic.mac() == mac) {
+        nics.remove(i);
+        NetworkState state = networks.get(networkId);
+        if (nic.address() != 0 && state != null && state.leaseByMac.get(mac) == (nic.address() & 0xFFFF_FFFFL)) {
+          state.releaseLease(mac, nic.address());
+          leases.leased(networkId, mac, nic.address(), nic.hostname(), 0);
+        }
+        return;
+      }
+    }
+  }
+
+  private static String fixedAddressProblem(NetworkState state, Nic nic, long now) {
+    String address = Ipv4.format(nic.address());
+    if (state.table.subnetOf(nic.address()) < 0) {
+      return "address " + address + " is in no subnet of network " + nic.networkId();
+    }
+    if (state.table.gatewayIndex(nic.address()) >= 0) {
+      return "address " + address + " is a gateway of network " + nic.networkId();
+    }
+    int reservation = state.table.reservationOf(nic.mac());
+    if (reservation >= 0 && state.table.reservedAddress[reservation] != nic.address()) {
+      return "MAC " + MacAddress.format(nic.mac()) + " has the reservation "
+          + Ipv4.format(state.table.reservedAddress[reservation]) + " in network " + nic.networkId();
+    }
+    for (int i = 0; i < state.table.reservedAddress.length; i++) {
+      if (state.table.reservedAddress[i] == nic.address() && state.table.reservedMac[i] != nic.mac()) {
+        return "address " + address + " is reserved for " + MacAddress.format(state.table.reservedMac[i]);
+      }
+    }
+    long holder = state.leaseByAddress.get(nic.address() & 0xFFFF_FFFFL);
+    if (holder != NetworkState.UNKNOWN && holder != nic.mac() && state.isLive(holder, now)) {
+      return "address " + address + " is leased to " + MacAddress.format(holder);
+    }
+    return null;
+  }
+
+  private void fix(NetworkState state, Nic nic) {
+    state.recordLease(nic.mac(), nic.address(), nic.hostname(), LeaseListener.FOREVER);
+    if (leases != null) {
+      leases.leased(nic.networkId(), nic.mac(), nic.address(), nic.hostname(), LeaseListener.FOREVER);
+    }
+  }
+
+  private Nic nicOf(int networkId, long mac) {
+    for (int i = 0; i < nics.size(); i++) {
+      Nic nic = nics.get(i);
+      if (nic.networkId() == networkId && nic.mac() == mac) {
+        return nic;
+      }
+    }
+    return null;
   }
 
   public void remove(int networkId) {
     networks.remove(networkId);
   }
 
-  /** Records a lease granted by any node (replicated), so that this node answers alike. */
-  public void applyLease(int networkId, long mac, int address, String hostname) {
+  /**
+   * Records a lease granted by any node (replicated), so that this node answers alike; it runs until
+   * {@code expiresAt} (nanoTime, or {@link LeaseListener#FOREVER}).
+   */
+  public void applyLease(int networkId, long mac, int address, String hostname, long expiresAt) {
     NetworkState state = networks.get(networkId);
     if (state != null) {
-      state.recordLease(mac, address, hostname);
+      state.recordLease(mac, address, hostname, expiresAt);
+    }
+  }
+
+  /**
+   * Returns the address of an ended lease to the pool; unless {@code evenIfLive}, its holder keeps it
+   * if it renewed here meanwhile.
+   */
+  public void expireLease(int networkId, long mac, int address, long now, boolean evenIfLive) {
+    NetworkState state = networks.get(networkId);
+    if (state != null && (int) state.leaseByMac.get(mac) == address && (evenIfLive || !state.isLive(mac, now))) {
+      state.releaseLease(mac, address);
+      counters.increment(Counter.DHCP_LEASES_EXPIRED);
     }
   }
 
@@ -115,7 +246,8 @@ public final class NetworkServices {
     }
     int udpPort = udpDestinationPort(buffer);
     if (udpPort == DHCP_SERVER_PORT) {
-      int replyLength = dhcp.answer(state, buffer, offset, length, ip, out);
+      int replyLength = dhcp.answer(state, nicOf(networkId, EthernetFrame.readMac(buffer,
+          offset + EthernetFrame.SOURCE_OFFSET)), buffer, offset, length, ip, out, now);
       if (replyLength > 0) {
         ingress.sink().transmit(networkId, out, 0, replyLength);
       }

@@ -7,6 +7,7 @@ import org.agrona.collections.Long2LongHashMap;
 /** What the services of one network learn at run time on the switch thread: addresses and leases. */
 final class NetworkState {
   static final long UNKNOWN = -1L;
+  private static final long NO_LEASE = Long.MIN_VALUE;
   private static final long SECOND = 1_000_000_000L;
   /** ARP requests the router may broadcast per second in one network (scans must not become storms). */
   private static final long ARP_REQUESTS_PER_SECOND = 100;
@@ -16,6 +17,8 @@ final class NetworkState {
   final Long2LongHashMap arpLearnedAt = new Long2LongHashMap(256, 0.65f, Long.MIN_VALUE);
   final Long2LongHashMap leaseByMac = new Long2LongHashMap(256, 0.65f, 0);
   final Long2LongHashMap leaseByAddress = new Long2LongHashMap(256, 0.65f, UNKNOWN);
+  /** When each MAC's lease ends (System.nanoTime), or {@link LeaseListener#FOREVER}; NO_LEASE when it has none. */
+  final Long2LongHashMap leaseExpiry = new Long2LongHashMap(256, 0.65f, NO_LEASE);
   final Int2ObjectHashMap<byte[]> leaseNames = new Int2ObjectHashMap<>();
   int lastArpTarget;
   long lastArpAt = Long.MIN_VALUE / 2;
@@ -56,17 +59,47 @@ final class NetworkState {
     return UNKNOWN;
   }
 
-  void recordLease(long mac, int address, String hostname) {
+  /** Records that {@code mac} holds {@code address} until {@code expiresAt} (nanoTime, or FOREVER). */
+  void recordLease(long mac, int address, String hostname, long expiresAt) {
     int previous = (int) leaseByMac.get(mac);
     if (previous != 0 && previous != address) {
       leaseByAddress.remove(previous & 0xFFFF_FFFFL);
       leaseNames.remove(previous);
     }
+    long holder = leaseByAddress.get(address & 0xFFFF_FFFFL);
+    if (holder != UNKNOWN && holder != mac) {
+      // The address went back to the pool when its lease expired; its old holder must not be offered it again.
+      leaseByMac.remove(holder);
+      leaseExpiry.remove(holder);
+      leaseNames.remove(address);
+    }
     leaseByMac.put(mac, address & 0xFFFF_FFFFL);
     leaseByAddress.put(address & 0xFFFF_FFFFL, mac);
+    leaseExpiry.put(mac, expiresAt);
     if (hostname != null && !hostname.isEmpty()) {
       leaseNames.put(address, hostname.toLowerCase().getBytes(StandardCharsets.US_ASCII));
     }
+  }
+
+  void recordLease(long mac, int address, String hostname) {
+    recordLease(mac, address, hostname, LeaseListener.FOREVER);
+  }
+
+  /** Whether the lease of {@code mac} (if any) still runs at {@code now}. */
+  boolean isLive(long mac, long now) {
+    long expiresAt = leaseExpiry.get(mac);
+    return expiresAt != NO_LEASE && (expiresAt == LeaseListener.FOREVER || expiresAt - now > 0);
+  }
+
+  /** Forgets the lease of {@code mac} on {@code address}: its address returns to the pool. */
+  void releaseLease(long mac, int address) {
+    if ((int) leaseByMac.get(mac) != address) {
+      return;
+    }
+    leaseByMac.remove(mac);
+    leaseExpiry.remove(mac);
+    leaseByAddress.remove(address & 0xFFFF_FFFFL);
+    leaseNames.remove(address);
   }
 
   boolean takeArpCredit(long now) {

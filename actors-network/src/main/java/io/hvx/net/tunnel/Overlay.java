@@ -46,8 +46,8 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final byte[] in = new byte[OverlaySettings.MAX_MESSAGE];
   private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
   private final OverlayHeader inHeader = new OverlayHeader().wrap(inBuffer);
-  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
-  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
+  /** The opened message: GRE header, offload and frame, decrypted in place in {@link #in}. */
+  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(in, OverlayHeader.LENGTH, in.length - OverlayHeader.LENGTH);
   private final GreHeader gre = new GreHeader();
   // Reassembles GSO messages that Aeron fragmented; its buffer is allocated once and grows at most to
   // the largest message.
@@ -123,7 +123,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
       // A peer's first message, or its first after a restart: derive that session's key (rare, allocates).
       key = keys.directionKey(sender, selfId, messageSession);
     }
-    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH, plain);
+    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH);
     if (plainLength < 0) {
       counters.increment(Counter.OVERLAY_AUTH_FAILED_FRAMES);
       return;

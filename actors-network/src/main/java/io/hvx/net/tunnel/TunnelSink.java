@@ -28,8 +28,6 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
   private final ExclusivePublication publication;
   private final Counters counters;
   private final FrameCipher cipher = new FrameCipher();
-  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
-  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
   private final byte[] sealed = new byte[OverlaySettings.MAX_MESSAGE];
   private final UnsafeBuffer sealedBuffer = new UnsafeBuffer(sealed);
   private final OverlayHeader header = new OverlayHeader().wrap(sealedBuffer);
@@ -78,11 +76,12 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
       counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
       return -1;
     }
-    gre.wrap(plainBuffer, 0).writeKeyedEthernet(networkId);
-    plainBuffer.putLong(GreHeader.LENGTH, offload, ByteOrder.BIG_ENDIAN);
-    buffer.getBytes(offset, plain, GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH, length);
+    // The frame is copied once, straight behind the clear header, and sealed where it lies.
+    gre.wrap(sealedBuffer, OverlayHeader.LENGTH).writeKeyedEthernet(networkId);
+    sealedBuffer.putLong(OverlayHeader.LENGTH + GreHeader.LENGTH, offload, ByteOrder.BIG_ENDIAN);
+    buffer.getBytes(offset, sealed, OverlayHeader.LENGTH + GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH, length);
     header.write(selfId, session, ++sequence);
-    int cipherLength = cipher.seal(key, selfId, sequence, plain, plainLength, sealed, OverlayHeader.LENGTH);
+    int cipherLength = cipher.seal(key, selfId, sequence, sealed, OverlayHeader.LENGTH, plainLength);
     return OverlayHeader.LENGTH + cipherLength;
   }
 

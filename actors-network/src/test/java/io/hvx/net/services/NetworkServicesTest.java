@@ -126,4 +126,40 @@ class NetworkServicesTest {
     assertTrue(counters.get(Counter.ROUTER_ROUTED_FRAMES) >= 200_000);
     assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for 100000 routed packets");
   }
+
+  @Test
+  void shouldGrantDisjointAddressesOnTwoNodesWhoseLeasesHaveNotReplicatedYet() {
+    NetworkState nodeA = state();
+    NetworkState nodeB = state();
+    java.util.Set<Integer> granted = new java.util.HashSet<>();
+    // 50 MACs ask node A and 50 other MACs ask node B; neither node sees the other's leases.
+    for (int i = 0; i < 50; i++) {
+      long macA = 0x0200_0000_3000L + i;
+      long macB = 0x0200_0000_4000L + i;
+      int a = DhcpServer.choose(nodeA, macA, 0, 0, 0, 2);
+      int b = DhcpServer.choose(nodeB, macB, 0, 0, 1, 2);
+      nodeA.recordLease(macA, a, "");
+      nodeB.recordLease(macB, b, "");
+      assertTrue(granted.add(a), "granted twice: " + Ipv4.format(a));
+      assertTrue(granted.add(b), "granted twice: " + Ipv4.format(b));
+    }
+  }
+
+  @Test
+  void shouldReturnAnEndedLeasesAddressToThePoolAndNotOfferItToItsOldHolder() {
+    NetworkState node = state();
+    long first = 0x0200_0000_5000L;
+    int address = DhcpServer.choose(node, first);
+    node.recordLease(first, address, "old", 1_000);
+    // A MAC whose hash lands on the same address while the lease runs, then after it ended.
+    long other = first + 1;
+    while (DhcpServer.choose(state(), other) != address) {
+      other++;
+    }
+    assertNotEquals(address, DhcpServer.choose(node, other, 0, 500, 0, 1));
+    assertEquals(address, DhcpServer.choose(node, other, 0, 2_000, 0, 1));
+    node.recordLease(other, address, "", 10_000);
+    assertNotEquals(address, DhcpServer.choose(node, first, 0, 2_000, 0, 1));
+    assertEquals(other, node.leaseByAddress.get(address & 0xFFFF_FFFFL));
+  }
 }

@@ -8,16 +8,14 @@ import io.hvx.net.HSwitch;
 import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.logical.NetworkDefinition;
 import io.hvx.net.metrics.Counter;
-import io.hvx.net.tap.TapDevice;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.regex.Matcher;
-import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
+import io.hvx.net.testing.TapPorts;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 class RouterDhcpDnsNamespaceTest {
   private final String suffix = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
   private final String prefix = "10." + ThreadLocalRandom.current().nextInt(100, 200) + ".";
-  private final List<TapPort> taps = new ArrayList<>();
+  private final TapPorts taps = new TapPorts();
   private Netns netns;
   private EmbeddedAeron aeron;
   private HSwitch switchA;
@@ -95,10 +93,7 @@ class RouterDhcpDnsNamespaceTest {
   private String attach(HSwitch hswitch, int portId, int networkId, String name) {
     // With offloads, as nodes open them: DHCP, DNS and routing must work on frames with partial checksums
     // and on 64 KiB GSO frames.
-    TapPort tap = new TapPort(TapDevice.open(name, true), hswitch.counters());
-    tap.start(sink -> hswitch.attachLocal(portId, networkId, sink));
-    taps.add(tap);
-    return tap.device().name();
+    return taps.attach(hswitch, portId, networkId, name);
   }
 
   @AfterAll
@@ -109,7 +104,7 @@ class RouterDhcpDnsNamespaceTest {
     if (switchB != null) {
       switchB.close();
     }
-    taps.forEach(TapPort::close);
+    taps.close();
     if (aeron != null) {
       aeron.close();
     }

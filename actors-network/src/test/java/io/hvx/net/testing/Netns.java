@@ -116,6 +116,30 @@ public final class Netns implements AutoCloseable {
    * script applies the address and default route. Returns the address leased, or fails.
    */
   public String dhcp(String namespace, String device, String hostname) {
+    Path script = udhcpcScript();
+    try {
+      Result result = run(30, "ip", "netns", "exec", namespace, "busybox", "udhcpc", "-f", "-q", "-n", "-t", "5",
+          "-T", "1", "-i", device, "-s", script.toString(), "-x", "hostname:" + hostname);
+      java.util.regex.Matcher leased = java.util.regex.Pattern.compile("LEASED (\\S+)").matcher(result.output());
+      if (!result.ok() || !leased.find()) {
+        throw new IllegalStateException("udhcpc in " + namespace + " got no lease (" + result.exitCode() + "): "
+            + result.output());
+      }
+      return leased.group(1);
+    } finally {
+      try {
+        Files.deleteIfExists(script);
+      } catch (IOException e) {
+        // A temporary file left behind is harmless.
+      }
+    }
+  }
+
+  /**
+   * Writes a udhcpc script that applies the address and default route it is given and prints
+   * {@code LEASED <address> ...}; the caller deletes it.
+   */
+  public static Path udhcpcScript() {
     try {
       Path script = Files.createTempFile("hvx-udhcpc", ".sh");
       Files.writeString(script, """
@@ -130,18 +154,7 @@ public final class Netns implements AutoCloseable {
           esac
           """);
       script.toFile().setExecutable(true);
-      try {
-        Result result = run(30, "ip", "netns", "exec", namespace, "busybox", "udhcpc", "-f", "-q", "-n", "-t", "5",
-            "-T", "1", "-i", device, "-s", script.toString(), "-x", "hostname:" + hostname);
-        java.util.regex.Matcher leased = java.util.regex.Pattern.compile("LEASED (\\S+)").matcher(result.output());
-        if (!result.ok() || !leased.find()) {
-          throw new IllegalStateException("udhcpc in " + namespace + " got no lease (" + result.exitCode() + "): "
-              + result.output());
-        }
-        return leased.group(1);
-      } finally {
-        Files.deleteIfExists(script);
-      }
+      return script;
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the udhcpc script", e);
     }

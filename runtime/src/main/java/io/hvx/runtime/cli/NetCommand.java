@@ -39,9 +39,30 @@ final class NetCommand {
     @Override
     public Integer call() throws Exception {
       JsonNode answer = run(connection.client());
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(Json.MAPPER.writeValueAsString(answer));
+      print(answer, spec.commandLine().getOut());
       return ExitCodes.OK;
+    }
+
+    /** Prints the node's answer; JSON unless the subcommand has a table for it. */
+    void print(JsonNode answer, PrintWriter out) throws Exception {
+      out.println(Json.MAPPER.writeValueAsString(answer));
+    }
+  }
+
+  /** A subcommand that prints a table, or the node's JSON with {@code -o json}. */
+  abstract static class TableSubcommand extends NetSubcommand {
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
+
+    abstract void table(JsonNode answer, PrintWriter out);
+
+    @Override
+    void print(JsonNode answer, PrintWriter out) throws Exception {
+      if (output == OutputFormat.json) {
+        super.print(answer, out);
+      } else {
+        table(answer, out);
+      }
     }
   }
 
@@ -66,20 +87,34 @@ final class NetCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the networks and DHCP leases.")
-  static final class ListNetworks extends NetSubcommand {
+  static final class ListNetworks extends TableSubcommand {
     @Override
     JsonNode run(NodeClient client) {
       return client.get("/hvx/networks");
     }
+
+    @Override
+    void table(JsonNode answer, PrintWriter out) {
+      NetTables.networks(answer.path("networks"), out);
+      out.println();
+      NetTables.leases(answer.path("networks"), answer.path("leases"), out);
+    }
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one network and its leases.")
-  static final class Show extends NetSubcommand {
+  static final class Show extends TableSubcommand {
     @Parameters(index = "0", paramLabel = "NAME") String name;
 
     @Override
     JsonNode run(NodeClient client) {
       return client.get(path(name));
+    }
+
+    @Override
+    void table(JsonNode answer, PrintWriter out) {
+      NetTables.network(answer.path("network"), out);
+      out.println();
+      NetTables.leases(Json.MAPPER.createArrayNode().add(answer.path("network")), answer.path("leases"), out);
     }
   }
 
