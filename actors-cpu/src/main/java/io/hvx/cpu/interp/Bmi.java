@@ -39,7 +39,7 @@ final class Bmi {
         long src = in.readE(i, size);
         long v = r[i.vvvv] & m;
         if (i.opcode >>> 8 == 5) { // RORX
-            if (pp != F2) {
+            if (pp != F2 || i.vvvv != 0) { // RORX has no VEX.vvvv operand: it must be 1111b
                 throw ud(i);
             }
             int n = (int) i.imm & (bits - 1);
