@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class DecoderTest {
     private static Instruction decode(int... bytes) {
+        return decodeIn(Decoder.MODE_64, bytes);
+    }
+
+    private static Instruction decodeIn(int mode, int... bytes) {
         Instruction i = new Instruction();
-        Decoder.decode(a -> a - 0x1000 < bytes.length ? bytes[(int) (a - 0x1000)] & 0xFF : 0x90, 0x1000, i);
+        Decoder.decode(a -> a - 0x1000 < bytes.length ? bytes[(int) (a - 0x1000)] & 0xFF : 0x90, 0x1000, i, mode);
         return i;
     }
 
@@ -64,13 +68,6 @@ class DecoderTest {
         assertEquals(6, p.length);
     }
 
-    private static Instruction decode32(int... bytes) {
-        Instruction i = new Instruction();
-        Decoder.decode(a -> a - 0x1000 < bytes.length ? bytes[(int) (a - 0x1000)] & 0xFF : 0x90, 0x1000, i,
-                Decoder.MODE_32);
-        return i;
-    }
-
     @Test
     void vex_bmi_forms_decode_with_their_extra_register_and_wide_operand() {
         // andn rax, r15, [rbx+8]: C4 (R X B inverted, map 0F38) (W=1, vvvv=~15, L=0, pp=0) F2 /r
@@ -102,10 +99,10 @@ class DecoderTest {
 
     @Test
     void c4_and_c5_with_a_memory_operand_outside_64_bit_mode_are_les_and_lds_not_vex() {
-        Instruction les = decode32(0xC4, 0x03);
+        Instruction les = decodeIn(Decoder.MODE_32, 0xC4, 0x03);
         assertTrue(!les.vex);
         assertEquals(0xC4, les.opcode);
-        Instruction vex = decode32(0xC4, 0xE2, 0x78, 0xF2, 0xC1); // andn eax, eax, ecx
+        Instruction vex = decodeIn(Decoder.MODE_32, 0xC4, 0xE2, 0x78, 0xF2, 0xC1); // andn eax, eax, ecx
         assertTrue(vex.vex);
         assertEquals(Op.BMI, vex.op);
     }

@@ -3,6 +3,7 @@ package io.hvx.cpu.oracle;
 import static io.hvx.cpu.oracle.Form.D;
 import static io.hvx.cpu.oracle.Form.Q;
 import static io.hvx.cpu.oracle.Form.W;
+import static io.hvx.cpu.oracle.Forms.b;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,14 +15,6 @@ final class ExtensionForms {
     private static final int STRING = 5;
 
     private ExtensionForms() {
-    }
-
-    private static byte[] b(int... bytes) {
-        byte[] out = new byte[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
-            out[i] = (byte) bytes[i];
-        }
-        return out;
     }
 
     private static Form xmm(String name, int prefix, int imm, int kind, int... opcode) {

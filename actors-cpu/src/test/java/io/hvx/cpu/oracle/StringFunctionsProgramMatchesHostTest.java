@@ -2,17 +2,8 @@ package io.hvx.cpu.oracle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.hvx.cpu.linux.ElfImage;
-import io.hvx.cpu.linux.LinuxProcess;
-import io.hvx.cpu.linux.Stdio;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,44 +19,19 @@ class StringFunctionsProgramMatchesHostTest {
     @TempDir
     Path dir;
 
-    private Path build() throws Exception {
-        Path gcc = Path.of("/usr/bin/gcc");
-        Assumptions.assumeTrue(Files.isExecutable(gcc) && Files.isRegularFile(Path.of("/usr/lib/x86_64-linux-gnu/libc.a")),
-                "needs gcc and a static glibc (apt-get install gcc libc6-dev)");
+    @Test
+    void glibc_string_functions_and_sse4_bmi_intrinsics_match_the_native_run() throws Exception {
         String flags = HostCpuFlags.read();
         for (String needed : List.of("sse4_2", "ssse3", "bmi1", "bmi2", "abm", "movbe")) {
             Assumptions.assumeTrue(flags.contains(" " + needed + " "), "the host CPU lacks " + needed
                     + ": it cannot run the native half of this comparison");
         }
-        Path src = dir.resolve("strings.c");
-        try (InputStream in = getClass().getResourceAsStream("strings.c")) {
-            Files.write(src, in.readAllBytes());
-        }
-        Path exe = dir.resolve("strings");
-        Process p = new ProcessBuilder(gcc.toString(), "-static", "-O2", "-march=x86-64-v2", "-mbmi", "-mbmi2",
-                "-mlzcnt", "-mmovbe", "-w", "-o", exe.toString(), src.toString())
-                .redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        Assumptions.assumeTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0,
-                "gcc could not build a static program here: " + log);
-        return exe;
-    }
-
-    @Test
-    void glibc_string_functions_and_sse4_bmi_intrinsics_match_the_native_run() throws Exception {
-        Path exe = build();
-        Process p = new ProcessBuilder(exe.toString()).start();
-        byte[] expected = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream diag = new ByteArrayOutputStream();
-        Stdio stdio = new Stdio(new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream());
-        int status;
-        try (LinuxProcess hvx = new LinuxProcess(ElfImage.parse(Files.readAllBytes(exe)), List.of(exe.toString()),
-                List.of("LC_ALL=C"), stdio, new PrintStream(diag))) {
-            status = hvx.run();
-        }
-        assertEquals(new String(expected), out.toString(), "hvx diagnostics:\n" + diag);
-        assertEquals(0, status, "hvx diagnostics:\n" + diag);
+        Path exe = HostProgram.build(dir, "strings", "-O2", "-march=x86-64-v2", "-mbmi", "-mbmi2", "-mlzcnt",
+                "-mmovbe", "-w");
+        HostProgram.Run expected = HostProgram.host(exe);
+        assertEquals(0, expected.status());
+        HostProgram.Run actual = HostProgram.hvx(exe);
+        assertEquals(expected.stdout(), actual.stdout(), "hvx diagnostics:\n" + actual.diagnostics());
+        assertEquals(0, actual.status(), "hvx diagnostics:\n" + actual.diagnostics());
     }
 }
