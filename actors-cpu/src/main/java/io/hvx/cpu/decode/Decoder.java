@@ -189,6 +189,8 @@ public final class Decoder {
         int opSize;
         if ((flags & OpcodeTable.BYTE) != 0) {
             opSize = 1;
+        } else if (out.vex) {
+            opSize = rexW && mode == MODE_64 ? 8 : 4; // VEX general-register forms: 32 bits, 64 with W in long mode
         } else if (mode != MODE_64) {
             opSize = ((out.prefixes & Instruction.P_OPSIZE) != 0 && (flags & OpcodeTable.NO66) == 0) != (mode == MODE_16)
                     ? 2 : 4;

@@ -102,9 +102,11 @@ class DecoderTest {
         Instruction les = decodeIn(Decoder.MODE_32, 0xC4, 0x03);
         assertTrue(!les.vex);
         assertEquals(0xC4, les.opcode);
-        Instruction vex = decodeIn(Decoder.MODE_32, 0xC4, 0xE2, 0x78, 0xF2, 0xC1); // andn eax, eax, ecx
+        Instruction vex = decodeIn(Decoder.MODE_32, 0xC4, 0xE2, 0xF8, 0xF2, 0xC1); // andn eax, eax, ecx (W ignored)
         assertTrue(vex.vex);
         assertEquals(Op.BMI, vex.op);
+        assertEquals(4, vex.opSize);
+        assertEquals(4, decodeIn(Decoder.MODE_16, 0xC4, 0xE2, 0x78, 0xF2, 0xC1).opSize, "no 16-bit VEX forms");
     }
 
     @Test
