@@ -37,6 +37,10 @@ public final class Decoder {
         out.disp = 0;
         out.ripRelative = false;
         out.imm = 0;
+        out.vex = false;
+        out.vvvv = 0;
+        out.vexL = 0;
+        out.vexPp = 0;
         long p = address;
         int b;
         // legacy prefixes in any order; a REX counts only directly before the opcode
@@ -75,7 +79,42 @@ public final class Decoder {
         }
         int map = OpcodeTable.MAP_0;
         p++;
-        if (b == 0x0F) {
+        if ((b == 0xC4 || b == 0xC5) && (mode == MODE_64 || (src.fetch(p) & 0xC0) == 0xC0)) {
+            // VEX; outside 64-bit mode C4/C5 with a memory ModRM are LES/LDS. 66, F2, F3, LOCK or REX before it: #UD
+            if ((out.prefixes & (Instruction.P_LOCK | Instruction.P_REP | Instruction.P_REPNE | Instruction.P_OPSIZE)) != 0
+                    || out.rex != 0) {
+                undefined(out, p);
+                return;
+            }
+            int b1 = src.fetch(p++);
+            int mmmmm = 1;
+            int w = 0;
+            int tail = b1; // the byte holding vvvv, L and pp
+            if (b == 0xC4) {
+                mmmmm = b1 & 0x1F;
+                tail = src.fetch(p++);
+                w = tail >>> 7;
+                out.rex = 0x40 | w << 3 | (~b1 >>> 5 & 7);
+            } else {
+                out.rex = 0x40 | (~b1 >>> 5 & 4);
+            }
+            if (mode != MODE_64) {
+                out.rex &= 0x48; // VEX.R, X and B are ignored outside 64-bit mode
+            }
+            out.vex = true;
+            out.vvvv = ~tail >>> 3 & (mode == MODE_64 ? 15 : 7);
+            out.vexL = tail >>> 2 & 1;
+            out.vexPp = tail & 3;
+            b = src.fetch(p++);
+            if (mmmmm == 2) {
+                map = OpcodeTable.MAP_VEX_0F38;
+            } else if (mmmmm == 3) {
+                map = OpcodeTable.MAP_VEX_0F3A;
+            } else {
+                undefined(out, p); // the VEX 0F map holds only AVX forms
+                return;
+            }
+        } else if (b == 0x0F) {
             b = src.fetch(p++);
             map = OpcodeTable.MAP_0F;
             if (b == 0x38) {
@@ -94,6 +133,10 @@ public final class Decoder {
         if (op == Op.UD || ((flags & OpcodeTable.LEGACY) != 0 && mode == MODE_64)) {
             undefined(out, p);
             return;
+        }
+        if (map == OpcodeTable.MAP_0F38 && (b & 0xFE) == 0xF0 && (out.prefixes & Instruction.P_REPNE) != 0) {
+            op = Op.CRC32; // F2 0F 38 F0/F1; its source may be a register, unlike MOVBE's
+            flags &= ~OpcodeTable.MEM_ONLY;
         }
         boolean rexW = (out.rex & 8) != 0;
         boolean addr67 = (out.prefixes & Instruction.P_ADDRSIZE) != 0;
@@ -146,6 +189,8 @@ public final class Decoder {
         int opSize;
         if ((flags & OpcodeTable.BYTE) != 0) {
             opSize = 1;
+        } else if (out.vex) {
+            opSize = rexW && mode == MODE_64 ? 8 : 4; // VEX general-register forms: 32 bits, 64 with W in long mode
         } else if (mode != MODE_64) {
             opSize = ((out.prefixes & Instruction.P_OPSIZE) != 0 && (flags & OpcodeTable.NO66) == 0) != (mode == MODE_16)
                     ? 2 : 4;

@@ -60,6 +60,14 @@ public final class Instruction {
     public long disp;
     public boolean ripRelative;
     public long imm;
+    /** Whether a VEX prefix (C4/C5) encoded the instruction. */
+    public boolean vex;
+    /** VEX.vvvv: the extra register operand (already un-inverted), 0 without VEX. */
+    public int vvvv;
+    /** VEX.L: 1 for 256-bit vector length. */
+    public int vexL;
+    /** VEX.pp: the implied mandatory prefix (0 none, 1 66, 2 F3, 3 F2). */
+    public int vexPp;
 
     /** Whether the r/m operand is a register. */
     public boolean rmIsRegister() {

@@ -40,7 +40,7 @@ public final class OpcodeTable {
     /** A far pointer immediate: an offset as wide as the operand size, then a 16-bit selector in {@code disp}. */
     public static final int FARPTR = 1 << 16;
 
-    static final int MAPS = 4;
+    static final int MAPS = 6;
     /** Map index of the one-byte opcodes. */
     public static final int MAP_0 = 0;
     /** Map index of 0F xx. */
@@ -49,6 +49,10 @@ public final class OpcodeTable {
     public static final int MAP_0F38 = 2;
     /** Map index of 0F 3A xx. */
     public static final int MAP_0F3A = 3;
+    /** Map index of VEX-encoded 0F 38 xx (VEX.mmmmm = 2). */
+    public static final int MAP_VEX_0F38 = 4;
+    /** Map index of VEX-encoded 0F 3A xx (VEX.mmmmm = 3). */
+    public static final int MAP_VEX_0F3A = 5;
 
     private static final Op[] OPS = new Op[MAPS * 256];
     private static final int[] SHAPES = new int[MAPS * 256];
@@ -349,14 +353,54 @@ public final class OpcodeTable {
         def(MAP_0F, 0xC2, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
         def(MAP_0F, 0xC6, Op.SSE_FP, Shape.G_E_I, MODRM | IMM8 | UIMM);
 
+        // SSE3 (the F3/F2 forms of 0F 12 and 0F 16 are resolved by the interpreter from the prefix)
+        def(MAP_0F, 0x7C, Op.SSE3, Shape.G_E, MODRM);
+        def(MAP_0F, 0x7D, Op.SSE3, Shape.G_E, MODRM);
+        def(MAP_0F, 0xD0, Op.SSE3, Shape.G_E, MODRM);
+        def(MAP_0F, 0xF0, Op.SSE3, Shape.G_E, MODRM | MEM_ONLY);
+        def(MAP_0F, 0xF7, Op.MASKMOV, Shape.G_E, MODRM);
+
         // three-byte maps
-        def(MAP_0F38, 0x00, Op.PSHUFB, Shape.G_E, MODRM);
-        def(MAP_0F38, 0x17, Op.PTEST, Shape.G_E, MODRM);
+        for (int op = 0x00; op <= 0x0B; op++) {
+            def(MAP_0F38, op, Op.SSSE3, Shape.G_E, MODRM);
+        }
+        for (int op = 0x1C; op <= 0x1E; op++) {
+            def(MAP_0F38, op, Op.SSSE3, Shape.G_E, MODRM);
+        }
+        def(MAP_0F3A, 0x0F, Op.SSSE3, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        for (int op : new int[] {0x10, 0x14, 0x15, 0x17, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2B, 0x30,
+            0x31, 0x32, 0x33, 0x34, 0x35, 0x37, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F, 0x40, 0x41}) {
+            def(MAP_0F38, op, Op.SSE41, Shape.G_E, MODRM);
+        }
+        def(MAP_0F38, 0x2A, Op.SSE41, Shape.G_E, MODRM | MEM_ONLY);
+        for (int op : new int[] {0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x21, 0x40, 0x41, 0x42}) {
+            def(MAP_0F3A, op, Op.SSE41, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        }
+        // PEXTR*/EXTRACTPS/PINSR*: a general register operand is 32 bits, or 64 with REX.W, despite the 66
+        for (int op : new int[] {0x14, 0x15, 0x16, 0x17, 0x20, 0x22}) {
+            def(MAP_0F3A, op, Op.SSE41, Shape.G_E_I, MODRM | IMM8 | UIMM | NO66);
+        }
+        for (int op = 0x60; op <= 0x63; op++) {
+            def(MAP_0F3A, op, Op.PCMPSTR, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        }
         def(MAP_0F38, 0xF0, Op.MOVBE_LOAD, Shape.G_E, MODRM | MEM_ONLY);
         def(MAP_0F38, 0xF1, Op.MOVBE_STORE, Shape.E_G, MODRM | MEM_ONLY);
-        def(MAP_0F3A, 0x0F, Op.PALIGNR, Shape.G_E_I, MODRM | IMM8 | UIMM);
-        def(MAP_0F3A, 0x63, Op.PCMPISTRI, Shape.G_E_I, MODRM | IMM8 | UIMM);
+        defineVex();
         defineSystem();
+    }
+
+    /**
+     * The VEX-encoded forms hvx implements: BMI1 and BMI2 only (AVX needs XSAVE with YMM state, which hvx
+     * does not advertise). Every other VEX opcode stays undefined. VEX.pp picks among forms sharing an opcode.
+     */
+    private static void defineVex() {
+        def(MAP_VEX_0F38, 0xF2, Op.BMI, Shape.G_V_E, MODRM | NO66 | VEX);
+        group(MAP_VEX_0F38, 0xF3, NO66 | VEX, 1, Op.BMI, s(Shape.V_E), 2, Op.BMI, s(Shape.V_E), 3, Op.BMI,
+                s(Shape.V_E));
+        def(MAP_VEX_0F38, 0xF5, Op.BMI, Shape.G_V_E, MODRM | NO66 | VEX);
+        def(MAP_VEX_0F38, 0xF6, Op.BMI, Shape.G_V_E, MODRM | NO66 | VEX);
+        def(MAP_VEX_0F38, 0xF7, Op.BMI, Shape.G_E_V, MODRM | NO66 | VEX);
+        def(MAP_VEX_0F3A, 0xF0, Op.BMI, Shape.G_E_I, MODRM | NO66 | VEX | IMM8 | UIMM);
     }
 
     /** System instructions and the forms that exist only outside 64-bit mode (the decoder refuses those there). */

@@ -31,6 +31,7 @@ public final class Interpreter {
     private final Sse sse;
     private Privileged privileged;
     private final X87 x87;
+    private final Bmi bmi;
 
     public Interpreter(CpuState cpu, LinearMemory mem) {
         this.cpu = cpu;
@@ -38,6 +39,7 @@ public final class Interpreter {
         this.mem = mem;
         this.sse = new Sse(cpu, mem, this);
         this.x87 = new X87(cpu, mem, this);
+        this.bmi = new Bmi(cpu, this);
         this.privileged = new UserPrivileged(cpu, this);
     }
 
@@ -515,6 +517,8 @@ public final class Interpreter {
             }
             case MOVBE_LOAD -> writeG(i, size, reverse(readE(i, size), size));
             case MOVBE_STORE -> writeE(i, size, reverse(readG(i, size), size));
+            case CRC32 -> Crc32.execute(this, r, i);
+            case BMI -> bmi.execute(i);
             default -> sse.execute(i);
         }
         return ExecStatus.CONTINUE;
@@ -528,7 +532,7 @@ public final class Interpreter {
         };
     }
 
-    private long segmented(Instruction i, long a) {
+    long segmented(Instruction i, long a) {
         int s = i.segment;
         if (s == Instruction.SEG_NONE) {
             return a;

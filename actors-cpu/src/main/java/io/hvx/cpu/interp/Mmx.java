@@ -35,18 +35,19 @@ final class Mmx {
         };
     }
 
-    private void enter() {
+    /** The x87-to-MMX transition every MMX instruction makes: TOP 0, all tags valid. */
+    void enter() {
         cpu.fpTop = 0;
         cpu.fpTags = 0xFF;
         cpu.fsw &= ~0x3800;
     }
 
-    private void write(int reg, long v) {
+    void write(int reg, long v) {
         mm[reg] = v;
         cpu.fpExp[reg] = 0xFFFF;
     }
 
-    private long source(Instruction i, boolean half) {
+    long source(Instruction i, boolean half) {
         if (i.mod == 3) {
             return mm[i.rm & 7];
         }

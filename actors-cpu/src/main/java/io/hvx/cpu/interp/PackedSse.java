@@ -125,12 +125,12 @@ final class PackedSse {
         }
     }
 
-    private long f2i(int bits, boolean truncate) {
+    long f2i(int bits, boolean truncate) {
         boolean denormal = (bits & 0x7F800000) == 0 && (bits & 0x7FFFFF) != 0;
         return fp.toInteger(Float.intBitsToFloat(bits), false, truncate, denormal);
     }
 
-    private long d2i(long bits, boolean truncate) {
+    long d2i(long bits, boolean truncate) {
         boolean denormal = (bits & 0x7FF0000000000000L) == 0 && (bits & 0xFFFFFFFFFFFFFL) != 0;
         return fp.toInteger(Double.longBitsToDouble(bits), false, truncate, denormal);
     }

@@ -18,9 +18,14 @@ final class Sse {
     private final PackedSse packed;
     private final PackedInt packedInt;
     private final Mmx mmx;
-    // scratch source operand, filled per instruction
-    private long srcLo;
-    private long srcHi;
+    private final Sse3 sse3;
+    private final Ssse3 ssse3;
+    private final Sse41 sse41;
+    private final Sse42Strings strings;
+    private final MmxConversions mmxConversions;
+    // scratch source operand, filled per instruction by loadSrc (read by the SSE3/SSSE3/SSE4 classes too)
+    long srcLo;
+    long srcHi;
 
     Sse(CpuState cpu, LinearMemory mem, Interpreter in) {
         this.cpu = cpu;
@@ -31,13 +36,18 @@ final class Sse {
         this.packed = new PackedSse(cpu, fp);
         this.packedInt = new PackedInt(cpu);
         this.mmx = new Mmx(cpu, mem, in);
+        this.sse3 = new Sse3(cpu, mem, in, this, fp);
+        this.ssse3 = new Ssse3(cpu, this, mmx);
+        this.sse41 = new Sse41(cpu, mem, in, this, fp);
+        this.strings = new Sse42Strings(cpu, this);
+        this.mmxConversions = new MmxConversions(cpu, mem, in, mmx, this, fp, packed);
     }
 
     private static GuestFault ud(Instruction i) {
         return new GuestFault(GuestFault.Kind.UNDEFINED_OPCODE, i.address, false);
     }
 
-    private void loadSrc(Instruction i, boolean aligned) {
+    void loadSrc(Instruction i, boolean aligned) {
         if (i.mod == 3) {
             srcLo = x[i.rm * 2];
             srcHi = x[i.rm * 2 + 1];
@@ -82,7 +92,22 @@ final class Sse {
             mmx.execute(i);
             return;
         }
+        if (i.opcode >>> 8 == 1) {
+            int opcode = i.opcode & 0xFF;
+            if (MmxConversions.handles(opcode, p66, pF3, pF2)) {
+                mmxConversions.execute(i);
+                return;
+            }
+            if (Sse3.isDuplicatingMove(opcode, pF3, pF2)) {
+                sse3.execute(i);
+                return;
+            }
+        }
         switch (op) {
+            case SSE3 -> sse3.execute(i);
+            case SSSE3 -> ssse3.execute(i);
+            case SSE41 -> sse41.execute(i);
+            case PCMPSTR -> strings.execute(i);
             case MOVUPS_LOAD, MOVAPS_LOAD -> {
                 if (pF3 || pF2) {
                     if (op == Op.MOVAPS_LOAD) {
@@ -276,7 +301,7 @@ final class Sse {
                 if ((!p66 && !(logical && psForm)) || pF3 || pF2) {
                     throw ud(i);
                 }
-                loadSrc(i, !psForm && op != Op.PSHUFB && op != Op.PALIGNR && op != Op.PTEST ? true : false);
+                loadSrc(i, !psForm);
                 binary(i, op, d);
             }
         }
@@ -346,50 +371,11 @@ final class Sse {
                 long hi = dword(s0, s1, (sel >> 4) & 3) | dword(s0, s1, (sel >> 6) & 3) << 32;
                 setDst(i, lo, hi);
             }
-            case PSHUFB -> {
-                long lo = 0;
-                long hi = 0;
-                for (int k = 0; k < 16; k++) {
-                    int c = (int) (((k < 8 ? s0 : s1) >>> ((k & 7) * 8)) & 0xFF);
-                    long v = (c & 0x80) != 0 ? 0 : byteAt(a, b, c & 15);
-                    if (k < 8) {
-                        lo |= v << (k * 8);
-                    } else {
-                        hi |= v << ((k - 8) * 8);
-                    }
-                }
-                setDst(i, lo, hi);
-            }
-            case PALIGNR -> {
-                int sh = (int) i.imm & 0xFF;
-                long lo = 0;
-                long hi = 0;
-                for (int k = 0; k < 16; k++) {
-                    int idx = k + sh; // bytes 0..15 from the source, 16..31 from the destination
-                    long v = idx < 16 ? byteAt(s0, s1, idx) : idx < 32 ? byteAt(a, b, idx - 16) : 0;
-                    if (k < 8) {
-                        lo |= v << (k * 8);
-                    } else {
-                        hi |= v << ((k - 8) * 8);
-                    }
-                }
-                setDst(i, lo, hi);
-            }
-            case PTEST -> {
-                long f = 0;
-                if ((a & s0) == 0 && (b & s1) == 0) {
-                    f |= CpuState.ZF;
-                }
-                if ((~a & s0) == 0 && (~b & s1) == 0) {
-                    f |= CpuState.CF;
-                }
-                cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | f;
-            }
             default -> throw ud(i);
         }
     }
 
-    private static long byteAt(long lo, long hi, int k) {
+    static long byteAt(long lo, long hi, int k) {
         return ((k < 8 ? lo : hi) >>> ((k & 7) * 8)) & 0xFF;
     }
 

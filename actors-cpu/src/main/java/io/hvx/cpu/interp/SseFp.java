@@ -23,7 +23,7 @@ final class SseFp {
         return (cpu.mxcsr >>> 13) & 3;
     }
 
-    private void raise(int flags) {
+    void raise(int flags) {
         cpu.mxcsr |= flags;
     }
 

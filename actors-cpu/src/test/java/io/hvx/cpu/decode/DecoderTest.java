@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class DecoderTest {
     private static Instruction decode(int... bytes) {
+        return decodeIn(Decoder.MODE_64, bytes);
+    }
+
+    private static Instruction decodeIn(int mode, int... bytes) {
         Instruction i = new Instruction();
-        Decoder.decode(a -> a - 0x1000 < bytes.length ? bytes[(int) (a - 0x1000)] & 0xFF : 0x90, 0x1000, i);
+        Decoder.decode(a -> a - 0x1000 < bytes.length ? bytes[(int) (a - 0x1000)] & 0xFF : 0x90, 0x1000, i, mode);
         return i;
     }
 
@@ -59,9 +63,58 @@ class DecoderTest {
         assertEquals(5, i.length);
         // palignr xmm0,xmm1,3
         Instruction p = decode(0x66, 0x0F, 0x3A, 0x0F, 0xC1, 0x03);
-        assertEquals(Op.PALIGNR, p.op);
+        assertEquals(Op.SSSE3, p.op);
         assertEquals(3, p.imm);
         assertEquals(6, p.length);
+    }
+
+    @Test
+    void vex_bmi_forms_decode_with_their_extra_register_and_wide_operand() {
+        // andn rax, r15, [rbx+8]: C4 (R X B inverted, map 0F38) (W=1, vvvv=~15, L=0, pp=0) F2 /r
+        Instruction i = decode(0xC4, 0xE2, 0x80, 0xF2, 0x43, 0x08);
+        assertEquals(Op.BMI, i.op);
+        assertTrue(i.vex);
+        assertEquals(15, i.vvvv);
+        assertEquals(8, i.opSize);
+        assertEquals(0, i.reg);
+        assertEquals(3, i.base);
+        assertEquals(8, i.disp);
+        assertEquals(6, i.length);
+        // rorx r9d, eax, 5 (VEX.R clear selects r9, pp=F2, map 0F3A)
+        Instruction r = decode(0xC4, 0x63, 0x7B, 0xF0, 0xC8, 0x05);
+        assertEquals(Op.BMI, r.op);
+        assertEquals(9, r.reg);
+        assertEquals(4, r.opSize);
+        assertEquals(5, r.imm);
+        assertEquals(3, r.vexPp);
+    }
+
+    @Test
+    void vex_forms_other_than_bmi_are_undefined() {
+        assertEquals(Op.UD, decode(0xC5, 0xF8, 0x58, 0xC1).op); // vaddps xmm0,xmm0,xmm1
+        assertEquals(Op.UD, decode(0xC4, 0xE2, 0x79, 0x00, 0xC1).op); // vpshufb
+        assertEquals(Op.UD, decode(0x66, 0xC4, 0xE2, 0x78, 0xF2, 0xC1).op); // a legacy prefix before VEX
+        assertEquals(Op.UD, decode(0x48, 0xC4, 0xE2, 0x78, 0xF2, 0xC1).op); // REX before VEX
+    }
+
+    @Test
+    void c4_and_c5_with_a_memory_operand_outside_64_bit_mode_are_les_and_lds_not_vex() {
+        Instruction les = decodeIn(Decoder.MODE_32, 0xC4, 0x03);
+        assertTrue(!les.vex);
+        assertEquals(0xC4, les.opcode);
+        Instruction vex = decodeIn(Decoder.MODE_32, 0xC4, 0xE2, 0xF8, 0xF2, 0xC1); // andn eax, eax, ecx (W ignored)
+        assertTrue(vex.vex);
+        assertEquals(Op.BMI, vex.op);
+        assertEquals(4, vex.opSize);
+        assertEquals(4, decodeIn(Decoder.MODE_16, 0xC4, 0xE2, 0x78, 0xF2, 0xC1).opSize, "no 16-bit VEX forms");
+    }
+
+    @Test
+    void crc32_takes_a_register_source_where_movbe_needs_memory() {
+        Instruction c = decode(0xF2, 0x48, 0x0F, 0x38, 0xF1, 0xC1); // crc32 rax, rcx
+        assertEquals(Op.CRC32, c.op);
+        assertEquals(8, c.opSize);
+        assertEquals(Op.UD, decode(0x0F, 0x38, 0xF0, 0xC1).op); // movbe with a register: #UD
     }
 
     @Test

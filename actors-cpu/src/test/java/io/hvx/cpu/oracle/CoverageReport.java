@@ -40,13 +40,16 @@ final class CoverageReport {
 
     /** Decoder opcodes (map and byte) that none of the oracle's forms starts with. */
     static TreeSet<String> uncoveredOpcodes() {
-        boolean[][] covered = new boolean[4][256];
-        for (List<Form> forms : List.of(Forms.all(), Forms.sse(), Forms.x87(), Forms.mmx())) {
+        boolean[][] covered = new boolean[6][256];
+        for (List<Form> forms : List.of(Forms.all(), Forms.sse(), Forms.x87(), Forms.mmx(), ExtensionForms.vector(),
+                ExtensionForms.bmi())) {
             for (Form f : forms) {
                 byte[] o = f.opcode();
                 int map = 0;
                 int at = 0;
-                if ((o[0] & 0xFF) == 0x0F) {
+                if (f.vex() != 0) {
+                    map = (f.vex() >>> 2 & 3) == 2 ? OpcodeTable.MAP_VEX_0F38 : OpcodeTable.MAP_VEX_0F3A;
+                } else if ((o[0] & 0xFF) == 0x0F) {
                     map = 1;
                     at = 1;
                     if ((o[1] & 0xFF) == 0x38) {
@@ -66,9 +69,9 @@ final class CoverageReport {
                 }
             }
         }
-        String[] maps = {"", "0f ", "0f 38 ", "0f 3a "};
+        String[] maps = {"", "0f ", "0f 38 ", "0f 3a ", "vex 0f 38 ", "vex 0f 3a "};
         TreeSet<String> out = new TreeSet<>();
-        for (int map = 0; map < 4; map++) {
+        for (int map = 0; map < maps.length; map++) {
             for (int op = 0; op < 256; op++) {
                 if (OpcodeTable.defined(map, op) && !covered[map][op]) {
                     out.add(String.format("%s%02x", maps[map], op));

@@ -106,7 +106,7 @@ final class DifferentialHarness implements AutoCloseable {
         } while ((f.sizes() & size) == 0);
         boolean byteForm = f.sizes() == Form.B;
         java.io.ByteArrayOutputStream code = new java.io.ByteArrayOutputStream();
-        if (size == 2) {
+        if (size == 2 && f.vex() == 0) {
             code.write(0x66);
         }
         if (f.prefix() != 0) {
@@ -162,7 +162,18 @@ final class DifferentialHarness implements AutoCloseable {
                 opcodeReg = 2;
             }
         }
-        if (rex) {
+        if (f.vex() != 0) {
+            int vvvv = rnd.nextInt(16);
+            if (vvvv == 4) {
+                vvvv = 9; // never the stack pointer: BLS* and MULX write VEX.vvvv
+            }
+            if ((f.vex() >>> 2 & 3) == 3) {
+                vvvv = 0; // RORX, the one 0F 3A form, has no vvvv operand (encoded 1111b)
+            }
+            code.write(0xC4);
+            code.write((rexR ^ 1) << 7 | 1 << 6 | (rexB ^ 1) << 5 | (f.vex() >>> 2 & 0x1F));
+            code.write((size == 8 ? 0x80 : 0) | (~vvvv & 15) << 3 | (f.vex() & 3));
+        } else if (rex) {
             code.write(0x40 | (size == 8 ? 8 : 0) | rexR << 2 | rexB);
         }
         byte[] op = f.opcode().clone();

@@ -14,9 +14,21 @@ package io.hvx.cpu.oracle;
  * @param undefined   flags the SDM leaves undefined for every execution of this form
  * @param kind        special treatment: 0 none, 1 shift (count-dependent flags), 2 rotate, 3 double shift,
  *                    4 divide, 5 string, 6 bit test with register offset, 7 CMPXCHG16B alignment, 8 bit scan
+ * @param vex         0 for a legacy encoding, else {@link #vex(int, int)}: a three-byte VEX prefix replaces the
+ *                    66/REX prefixes and the 0F escape bytes, and {@code opcode} is the one opcode byte
  */
 record Form(String name, byte[] opcode, int prefix, int modrm, int imm, int sizes, boolean opReg, int memory,
-            long undefined, int kind) {
+            long undefined, int kind, int vex) {
+    Form(String name, byte[] opcode, int prefix, int modrm, int imm, int sizes, boolean opReg, int memory,
+         long undefined, int kind) {
+        this(name, opcode, prefix, modrm, imm, sizes, opReg, memory, undefined, kind, 0);
+    }
+
+    /** A VEX encoding: map 2 (0F 38) or 3 (0F 3A), pp 0 none, 1 66, 2 F3, 3 F2. */
+    static int vex(int map, int pp) {
+        return 0x100 | map << 2 | pp;
+    }
+
     static final int B = 1;
     static final int W = 2;
     static final int D = 4;

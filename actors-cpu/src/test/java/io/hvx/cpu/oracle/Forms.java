@@ -17,7 +17,7 @@ final class Forms {
     private Forms() {
     }
 
-    private static byte[] b(int... bytes) {
+    static byte[] b(int... bytes) {
         byte[] out = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             out[i] = (byte) bytes[i];
