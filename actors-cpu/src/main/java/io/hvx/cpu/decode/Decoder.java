@@ -37,6 +37,7 @@ public final class Decoder {
         out.disp = 0;
         out.ripRelative = false;
         out.imm = 0;
+        out.form = 0;
         long p = address;
         int b;
         // legacy prefixes in any order; a REX counts only directly before the opcode

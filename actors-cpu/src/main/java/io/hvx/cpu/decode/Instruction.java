@@ -60,6 +60,8 @@ public final class Instruction {
     public long disp;
     public boolean ripRelative;
     public long imm;
+    /** The executor's own classification of this instruction (0: not yet classified); reset by every decode. */
+    public int form;
 
     /** Whether the r/m operand is a register. */
     public boolean rmIsRegister() {

@@ -1,17 +1,14 @@
 package io.hvx.cpu.interp;
 
-import static io.hvx.cpu.interp.CpuState.AF;
 import static io.hvx.cpu.interp.CpuState.CF;
 import static io.hvx.cpu.interp.CpuState.DF;
 import static io.hvx.cpu.interp.CpuState.OF;
-import static io.hvx.cpu.interp.CpuState.PF;
 import static io.hvx.cpu.interp.CpuState.RAX;
 import static io.hvx.cpu.interp.CpuState.RCX;
 import static io.hvx.cpu.interp.CpuState.RDI;
 import static io.hvx.cpu.interp.CpuState.RDX;
 import static io.hvx.cpu.interp.CpuState.RSI;
 import static io.hvx.cpu.interp.CpuState.RSP;
-import static io.hvx.cpu.interp.CpuState.SF;
 import static io.hvx.cpu.interp.CpuState.STATUS;
 import static io.hvx.cpu.interp.CpuState.ZF;
 
@@ -23,7 +20,7 @@ import io.hvx.cpu.memory.GuestFault;
 import io.hvx.cpu.memory.LinearMemory;
 import java.math.BigInteger;
 
-/** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, flags computed eagerly. */
+/** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, status flags computed lazily ({@link LazyFlags}). */
 public final class Interpreter {
     private final CpuState cpu;
     private final long[] r;
@@ -124,60 +121,23 @@ public final class Interpreter {
 
     // ---- flags
 
-    private static final byte[] PARITY = new byte[256];
-
-    static {
-        for (int b = 0; b < 256; b++) {
-            PARITY[b] = (byte) ((Integer.bitCount(b) & 1) == 0 ? PF : 0);
-        }
-    }
-
-    private static long szp(long res, int size) {
-        long m = res & mask(size);
-        long f = PARITY[(int) (m & 0xFF)];
-        if (m == 0) {
-            f |= ZF;
-        }
-        if ((m & signBit(size)) != 0) {
-            f |= SF;
-        }
-        return f;
-    }
-
+    /** Replaces all six status flags (no pending operation survives). */
     private void setStatus(long f) {
+        cpu.flagOp = 0;
         cpu.rflags = (cpu.rflags & ~STATUS) | f;
     }
 
     private long add(long a, long b, long c, int size) {
         long m = mask(size);
         long res = (a + b + c) & m;
-        long ua = a & m;
-        long f = szp(res, size);
-        if (c != 0 ? Long.compareUnsigned(res, ua) <= 0 : Long.compareUnsigned(res, ua) < 0) {
-            f |= CF;
-        }
-        if (((a ^ res) & (b ^ res) & signBit(size)) != 0) {
-            f |= OF;
-        }
-        f |= (a ^ b ^ res) & AF;
-        setStatus(f);
+        LazyFlags.record(cpu, c != 0 ? LazyFlags.ADC : LazyFlags.ADD, a & m, b & m, res, size);
         return res;
     }
 
     private long sub(long a, long b, long c, int size) {
         long m = mask(size);
         long res = (a - b - c) & m;
-        long ua = a & m;
-        long ub = b & m;
-        long f = szp(res, size);
-        if (c != 0 ? Long.compareUnsigned(ua, ub) <= 0 : Long.compareUnsigned(ua, ub) < 0) {
-            f |= CF;
-        }
-        if (((a ^ b) & (a ^ res) & signBit(size)) != 0) {
-            f |= OF;
-        }
-        f |= (a ^ b ^ res) & AF;
-        setStatus(f);
+        LazyFlags.record(cpu, c != 0 ? LazyFlags.SBB : LazyFlags.SUB, a & m, b & m, res, size);
         return res;
     }
 
@@ -187,35 +147,41 @@ public final class Interpreter {
     }
 
     private long logic(long res, int size) {
-        res &= mask(size);
-        setStatus(szp(res, size));
+        LazyFlags.result(cpu, res, size, 0);
+        return res & mask(size);
+    }
+
+    /** INC or DEC: CF is kept, so the pending operation's carry is saved with the new one. */
+    private long incDec(long v, boolean inc, int size) {
+        long m = mask(size);
+        long a = v & m;
+        long res = (inc ? a + 1 : a - 1) & m;
+        LazyFlags.record(cpu, inc ? LazyFlags.INC : LazyFlags.DEC, a, carryIn() != 0 ? CF : 0, res, size);
         return res;
     }
 
-    private boolean flag(long f) {
-        return (cpu.rflags & f) != 0;
+    /** LEA's sum before the address-size mask. */
+    private long lea(Instruction i) {
+        if (i.ripRelative) {
+            return i.next() + i.disp;
+        }
+        return i.disp + (i.base >= 0 ? r[i.base] : 0) + (i.index >= 0 ? r[i.index] << i.scale : 0);
+    }
+
+    private long carryIn() {
+        return LazyFlags.carry(cpu) ? 1 : 0;
     }
 
     boolean condition(int cc) {
-        boolean v = switch (cc >> 1) {
-            case 0 -> flag(OF);
-            case 1 -> flag(CF);
-            case 2 -> flag(ZF);
-            case 3 -> flag(CF) || flag(ZF);
-            case 4 -> flag(SF);
-            case 5 -> flag(PF);
-            case 6 -> flag(SF) != flag(OF);
-            default -> flag(ZF) || flag(SF) != flag(OF);
-        };
-        return (cc & 1) != 0 ? !v : v;
+        return LazyFlags.condition(cpu, cc);
     }
 
     private long alu(Op op, long a, long b, int size) {
         return switch (op) {
             case ADD -> add(a, b, 0, size);
-            case ADC -> add(a, b, cpu.rflags & CF, size);
+            case ADC -> add(a, b, carryIn(), size);
             case SUB, CMP -> sub(a, b, 0, size);
-            case SBB -> sub(a, b, cpu.rflags & CF, size);
+            case SBB -> sub(a, b, carryIn(), size);
             case AND, TEST -> logic(a & b, size);
             case OR -> logic(a | b, size);
             case XOR -> logic(a ^ b, size);
@@ -258,6 +224,172 @@ public final class Interpreter {
      * architectural values, and restored by the caller when a fault propagates.
      */
     public int execute(Instruction i) {
+        int form = i.form;
+        if (form == 0) {
+            form = FastForm.classify(i);
+            i.form = form;
+        }
+        if (form == FastForm.GENERIC) {
+            return executeGeneric(i);
+        }
+        cpu.rip = i.address + i.length;
+        long[] r = this.r;
+        switch (form) {
+            case FastForm.ADD_EG_RR4 -> r[i.rm] = add(r[i.rm], r[i.reg], 0, 4);
+            case FastForm.ADD_GE_RR4 -> r[i.reg] = add(r[i.reg], r[i.rm], 0, 4);
+            case FastForm.ADD_GE_RM4 -> r[i.reg] = add(r[i.reg], mem.read32(ea(i)), 0, 4);
+            case FastForm.ADD_EI_R4 -> r[i.rm] = add(r[i.rm], i.imm, 0, 4);
+            case FastForm.ADD_EG_RR8 -> r[i.rm] = add(r[i.rm], r[i.reg], 0, 8);
+            case FastForm.ADD_GE_RR8 -> r[i.reg] = add(r[i.reg], r[i.rm], 0, 8);
+            case FastForm.ADD_GE_RM8 -> r[i.reg] = add(r[i.reg], mem.read64(ea(i)), 0, 8);
+            case FastForm.ADD_EI_R8 -> r[i.rm] = add(r[i.rm], i.imm, 0, 8);
+            case FastForm.SUB_EG_RR4 -> r[i.rm] = sub(r[i.rm], r[i.reg], 0, 4);
+            case FastForm.SUB_GE_RR4 -> r[i.reg] = sub(r[i.reg], r[i.rm], 0, 4);
+            case FastForm.SUB_GE_RM4 -> r[i.reg] = sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+            case FastForm.SUB_EI_R4 -> r[i.rm] = sub(r[i.rm], i.imm, 0, 4);
+            case FastForm.SUB_EG_RR8 -> r[i.rm] = sub(r[i.rm], r[i.reg], 0, 8);
+            case FastForm.SUB_GE_RR8 -> r[i.reg] = sub(r[i.reg], r[i.rm], 0, 8);
+            case FastForm.SUB_GE_RM8 -> r[i.reg] = sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+            case FastForm.SUB_EI_R8 -> r[i.rm] = sub(r[i.rm], i.imm, 0, 8);
+            case FastForm.AND_EG_RR4 -> r[i.rm] = logic(r[i.rm] & r[i.reg], 4);
+            case FastForm.AND_GE_RR4 -> r[i.reg] = logic(r[i.reg] & r[i.rm], 4);
+            case FastForm.AND_GE_RM4 -> r[i.reg] = logic(r[i.reg] & mem.read32(ea(i)), 4);
+            case FastForm.AND_EI_R4 -> r[i.rm] = logic(r[i.rm] & i.imm, 4);
+            case FastForm.AND_EG_RR8 -> r[i.rm] = logic(r[i.rm] & r[i.reg], 8);
+            case FastForm.AND_GE_RR8 -> r[i.reg] = logic(r[i.reg] & r[i.rm], 8);
+            case FastForm.AND_GE_RM8 -> r[i.reg] = logic(r[i.reg] & mem.read64(ea(i)), 8);
+            case FastForm.AND_EI_R8 -> r[i.rm] = logic(r[i.rm] & i.imm, 8);
+            case FastForm.OR_EG_RR4 -> r[i.rm] = logic(r[i.rm] | r[i.reg], 4);
+            case FastForm.OR_GE_RR4 -> r[i.reg] = logic(r[i.reg] | r[i.rm], 4);
+            case FastForm.OR_GE_RM4 -> r[i.reg] = logic(r[i.reg] | mem.read32(ea(i)), 4);
+            case FastForm.OR_EI_R4 -> r[i.rm] = logic(r[i.rm] | i.imm, 4);
+            case FastForm.OR_EG_RR8 -> r[i.rm] = logic(r[i.rm] | r[i.reg], 8);
+            case FastForm.OR_GE_RR8 -> r[i.reg] = logic(r[i.reg] | r[i.rm], 8);
+            case FastForm.OR_GE_RM8 -> r[i.reg] = logic(r[i.reg] | mem.read64(ea(i)), 8);
+            case FastForm.OR_EI_R8 -> r[i.rm] = logic(r[i.rm] | i.imm, 8);
+            case FastForm.XOR_EG_RR4 -> r[i.rm] = logic(r[i.rm] ^ r[i.reg], 4);
+            case FastForm.XOR_GE_RR4 -> r[i.reg] = logic(r[i.reg] ^ r[i.rm], 4);
+            case FastForm.XOR_GE_RM4 -> r[i.reg] = logic(r[i.reg] ^ mem.read32(ea(i)), 4);
+            case FastForm.XOR_EI_R4 -> r[i.rm] = logic(r[i.rm] ^ i.imm, 4);
+            case FastForm.XOR_EG_RR8 -> r[i.rm] = logic(r[i.rm] ^ r[i.reg], 8);
+            case FastForm.XOR_GE_RR8 -> r[i.reg] = logic(r[i.reg] ^ r[i.rm], 8);
+            case FastForm.XOR_GE_RM8 -> r[i.reg] = logic(r[i.reg] ^ mem.read64(ea(i)), 8);
+            case FastForm.XOR_EI_R8 -> r[i.rm] = logic(r[i.rm] ^ i.imm, 8);
+            case FastForm.CMP_EG_RR4 -> sub(r[i.rm], r[i.reg], 0, 4);
+            case FastForm.CMP_GE_RR4 -> sub(r[i.reg], r[i.rm], 0, 4);
+            case FastForm.CMP_GE_RM4 -> sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+            case FastForm.CMP_EI_R4 -> sub(r[i.rm], i.imm, 0, 4);
+            case FastForm.CMP_EG_RR8 -> sub(r[i.rm], r[i.reg], 0, 8);
+            case FastForm.CMP_GE_RR8 -> sub(r[i.reg], r[i.rm], 0, 8);
+            case FastForm.CMP_GE_RM8 -> sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+            case FastForm.CMP_EI_R8 -> sub(r[i.rm], i.imm, 0, 8);
+            case FastForm.TEST_EG_RR4 -> logic(r[i.rm] & r[i.reg], 4);
+            case FastForm.TEST_EI_R4 -> logic(r[i.rm] & i.imm, 4);
+            case FastForm.TEST_EG_RR8 -> logic(r[i.rm] & r[i.reg], 8);
+            case FastForm.TEST_EI_R8 -> logic(r[i.rm] & i.imm, 8);
+            case FastForm.MOV_EG_RR4 -> r[i.rm] = r[i.reg] & 0xFFFFFFFFL;
+            case FastForm.MOV_GE_RR4 -> r[i.reg] = r[i.rm] & 0xFFFFFFFFL;
+            case FastForm.MOV_LOAD4 -> r[i.reg] = mem.read32(ea(i)) & 0xFFFFFFFFL;
+            case FastForm.MOV_STORE4 -> mem.write32(ea(i), (int) r[i.reg]);
+            case FastForm.MOV_EI_R4 -> r[i.rm] = i.imm & 0xFFFFFFFFL;
+            case FastForm.MOV_EI_M4 -> mem.write32(ea(i), (int) i.imm);
+            case FastForm.SHL_EI_R4 -> {
+                int count = (int) i.imm & 0x1F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 4);
+                } else {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case FastForm.SHR_EI_R4 -> {
+                int count = (int) i.imm & 0x1F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 4);
+                } else {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case FastForm.SAR_EI_R4 -> {
+                int count = (int) i.imm & 0x1F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 4);
+                } else {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case FastForm.ROL_EI_R4 -> {
+                int count = (int) i.imm & 0x1F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 4);
+                } else {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case FastForm.ROR_EI_R4 -> {
+                int count = (int) i.imm & 0x1F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 4);
+                } else {
+                    r[i.rm] &= 0xFFFFFFFFL;
+                }
+            }
+            case FastForm.INC_R4 -> r[i.rm] = incDec(r[i.rm], true, 4);
+            case FastForm.DEC_R4 -> r[i.rm] = incDec(r[i.rm], false, 4);
+            case FastForm.NOT_R4 -> r[i.rm] = ~r[i.rm] & 0xFFFFFFFFL;
+            case FastForm.LEA4 -> r[i.reg] = lea(i) & 0xFFFFFFFFL;
+            case FastForm.MOV_EG_RR8 -> r[i.rm] = r[i.reg];
+            case FastForm.MOV_GE_RR8 -> r[i.reg] = r[i.rm];
+            case FastForm.MOV_LOAD8 -> r[i.reg] = mem.read64(ea(i));
+            case FastForm.MOV_STORE8 -> mem.write64(ea(i), r[i.reg]);
+            case FastForm.MOV_EI_R8 -> r[i.rm] = i.imm;
+            case FastForm.MOV_EI_M8 -> mem.write64(ea(i), i.imm);
+            case FastForm.SHL_EI_R8 -> {
+                int count = (int) i.imm & 0x3F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 8);
+                }
+            }
+            case FastForm.SHR_EI_R8 -> {
+                int count = (int) i.imm & 0x3F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 8);
+                }
+            }
+            case FastForm.SAR_EI_R8 -> {
+                int count = (int) i.imm & 0x3F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 8);
+                }
+            }
+            case FastForm.ROL_EI_R8 -> {
+                int count = (int) i.imm & 0x3F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 8);
+                }
+            }
+            case FastForm.ROR_EI_R8 -> {
+                int count = (int) i.imm & 0x3F;
+                if (count != 0) {
+                    r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 8);
+                }
+            }
+            case FastForm.INC_R8 -> r[i.rm] = incDec(r[i.rm], true, 8);
+            case FastForm.DEC_R8 -> r[i.rm] = incDec(r[i.rm], false, 8);
+            case FastForm.NOT_R8 -> r[i.rm] = ~r[i.rm];
+            case FastForm.LEA8 -> r[i.reg] = lea(i);
+            case FastForm.JCC -> {
+                if (LazyFlags.condition(cpu, i.opcode & 0xF)) {
+                    cpu.rip = i.address + i.length + i.imm;
+                }
+            }
+            case FastForm.PUSH_R8 -> push(r[i.rm], 8);
+            case FastForm.POP_R8 -> r[i.rm] = pop(8);
+            default -> throw new IllegalStateException("form " + form);
+        }
+        return ExecStatus.CONTINUE;
+    }
+
+    private int executeGeneric(Instruction i) {
         cpu.rip = i.next();
         int size = i.opSize;
         Op op = i.op;
@@ -291,12 +423,7 @@ public final class Interpreter {
                     }
                 }
             }
-            case INC, DEC -> {
-                long cf = cpu.rflags & CF;
-                long res = op == Op.INC ? add(readE(i, size), 1, 0, size) : sub(readE(i, size), 1, 0, size);
-                cpu.rflags = (cpu.rflags & ~CF) | cf;
-                writeE(i, size, res);
-            }
+            case INC, DEC -> writeE(i, size, incDec(readE(i, size), op == Op.INC, size));
             case NOT -> writeE(i, size, ~readE(i, size));
             case NEG -> writeE(i, size, sub(0, readE(i, size), 0, size));
             case MUL, IMUL1 -> mulDiv1(i, op, size);
@@ -311,8 +438,7 @@ public final class Interpreter {
                 } else {
                     overflow = sx(res, size) != res;
                 }
-                long f = szp(res, size) | (overflow ? CF | OF : 0);
-                setStatus(f);
+                LazyFlags.result(cpu, res, size, overflow ? CF | OF : 0);
                 writeG(i, size, res);
             }
             case ROL, ROR, RCL, RCR, SHL, SHR, SAR -> {
@@ -352,12 +478,7 @@ public final class Interpreter {
             }
             case MOVSXD -> writeG(i, size, size == 8 ? sx(readE(i, 4), 4) : readE(i, size));
             case LEA -> {
-                long a;
-                if (i.ripRelative) {
-                    a = i.next() + i.disp;
-                } else {
-                    a = i.disp + (i.base >= 0 ? r[i.base] : 0) + (i.index >= 0 ? r[i.index] << i.scale : 0);
-                }
+                long a = lea(i);
                 writeG(i, size, i.addrSize == 4 ? a & 0xFFFFFFFFL : a);
             }
             case XCHG -> {
@@ -387,8 +508,7 @@ public final class Interpreter {
             case CMPXCHG -> {
                 long d = readE(i, size);
                 long acc = getReg(RAX, size, true);
-                sub(acc, d, 0, size);
-                if ((cpu.rflags & ZF) != 0) {
+                if (sub(acc, d, 0, size) == 0) {
                     writeE(i, size, readG(i, size));
                 } else {
                     setReg(RAX, size, true, d);
@@ -410,12 +530,15 @@ public final class Interpreter {
                 long v = pop(size);
                 writeE(i, size, v);
             }
-            case PUSHF -> push(cpu.rflags & 0xFCFFFF, size);
+            case PUSHF -> push(cpu.flags() & 0xFCFFFF, size);
             case POPF -> {
                 return privileged.execute(i);
             }
-            case SAHF -> cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
-            case LAHF -> setReg(4, 1, false, (cpu.rflags & 0xD5) | 2);
+            case SAHF -> {
+                cpu.materializeFlags();
+                cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
+            }
+            case LAHF -> setReg(4, 1, false, (cpu.flags() & 0xD5) | 2);
             case LEAVE -> {
                 r[RSP] = r[CpuState.RBP];
                 setReg(CpuState.RBP, size, true, pop(size));
@@ -449,7 +572,7 @@ public final class Interpreter {
             case LOOP, LOOPE, LOOPNE -> {
                 long c = (r[RCX] - 1) & mask(i.addrSize);
                 setReg(RCX, i.addrSize, true, c);
-                boolean take = c != 0 && (op == Op.LOOP || (op == Op.LOOPE) == flag(ZF));
+                boolean take = c != 0 && (op == Op.LOOP || (op == Op.LOOPE) == LazyFlags.zero(cpu));
                 if (take) {
                     cpu.rip = i.next() + i.imm;
                 }
@@ -476,9 +599,18 @@ public final class Interpreter {
                 setStatus(v == 0 ? ZF : 0);
                 writeG(i, size, Long.bitCount(v));
             }
-            case CLC -> cpu.rflags &= ~CF;
-            case STC -> cpu.rflags |= CF;
-            case CMC -> cpu.rflags ^= CF;
+            case CLC -> {
+                cpu.materializeFlags();
+                cpu.rflags &= ~CF;
+            }
+            case STC -> {
+                cpu.materializeFlags();
+                cpu.rflags |= CF;
+            }
+            case CMC -> {
+                cpu.materializeFlags();
+                cpu.rflags ^= CF;
+            }
             case CLD -> cpu.rflags &= ~DF;
             case STD -> cpu.rflags |= DF;
             case NOP, PAUSE, FENCE, PREFETCH, FWAIT -> { }
@@ -572,7 +704,7 @@ public final class Interpreter {
             setReg(RAX, size, true, lo);
             setReg(RDX, size, true, hi);
         }
-        setStatus(szp(lo, size) | (overflow ? CF | OF : 0));
+        LazyFlags.result(cpu, lo, size, overflow ? CF | OF : 0);
     }
 
     private void divide(Instruction i, boolean signed, int size) {
@@ -647,6 +779,7 @@ public final class Interpreter {
 
     private void cmpxchgDouble(Instruction i) {
         long a = ea(i);
+        cpu.materializeFlags();
         if (i.opSize == 8) {
             if ((a & 15) != 0) {
                 throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
@@ -701,6 +834,7 @@ public final class Interpreter {
             v = mem.read(address, size);
         }
         boolean set = ((v >>> bit) & 1) != 0;
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~CF) | (set ? CF : 0);
         if (op == Op.BT) {
             return;

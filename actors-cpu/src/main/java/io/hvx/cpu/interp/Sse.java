@@ -383,6 +383,7 @@ final class Sse {
                 if ((~a & s0) == 0 && (~b & s1) == 0) {
                     f |= CpuState.CF;
                 }
+                cpu.materializeFlags();
                 cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | f;
             }
             default -> throw ud(i);
