@@ -101,6 +101,105 @@ final class FastForm {
     static final int PUSH_R8 = 85;
     static final int POP_R8 = 86;
 
+    /** The Interpreter method that runs each form, by form number (none for 0 and GENERIC). */
+    private static final String[] METHODS = {
+            null, null,
+            "addEgRr4",
+            "addGeRr4",
+            "addGeRm4",
+            "addEiR4",
+            "addEgRr8",
+            "addGeRr8",
+            "addGeRm8",
+            "addEiR8",
+            "subEgRr4",
+            "subGeRr4",
+            "subGeRm4",
+            "subEiR4",
+            "subEgRr8",
+            "subGeRr8",
+            "subGeRm8",
+            "subEiR8",
+            "andEgRr4",
+            "andGeRr4",
+            "andGeRm4",
+            "andEiR4",
+            "andEgRr8",
+            "andGeRr8",
+            "andGeRm8",
+            "andEiR8",
+            "orEgRr4",
+            "orGeRr4",
+            "orGeRm4",
+            "orEiR4",
+            "orEgRr8",
+            "orGeRr8",
+            "orGeRm8",
+            "orEiR8",
+            "xorEgRr4",
+            "xorGeRr4",
+            "xorGeRm4",
+            "xorEiR4",
+            "xorEgRr8",
+            "xorGeRr8",
+            "xorGeRm8",
+            "xorEiR8",
+            "cmpEgRr4",
+            "cmpGeRr4",
+            "cmpGeRm4",
+            "cmpEiR4",
+            "cmpEgRr8",
+            "cmpGeRr8",
+            "cmpGeRm8",
+            "cmpEiR8",
+            "testEgRr4",
+            "testEiR4",
+            "testEgRr8",
+            "testEiR8",
+            "movEgRr4",
+            "movGeRr4",
+            "movLoad4",
+            "movStore4",
+            "movEiR4",
+            "movEiM4",
+            "shlEiR4",
+            "shrEiR4",
+            "sarEiR4",
+            "rolEiR4",
+            "rorEiR4",
+            "incR4",
+            "decR4",
+            "notR4",
+            "lea4",
+            "movEgRr8",
+            "movGeRr8",
+            "movLoad8",
+            "movStore8",
+            "movEiR8",
+            "movEiM8",
+            "shlEiR8",
+            "shrEiR8",
+            "sarEiR8",
+            "rolEiR8",
+            "rorEiR8",
+            "incR8",
+            "decR8",
+            "notR8",
+            "lea8",
+            "jcc",
+            "pushR8",
+            "popR8"};
+
+    /** The name of the {@link Interpreter} method that runs the form (not for GENERIC). */
+    static String method(int form) {
+        return METHODS[form];
+    }
+
+    /** Whether the form writes guest memory (and may so invalidate decoded code). */
+    static boolean stores(int form) {
+        return form == MOV_STORE4 || form == MOV_STORE8 || form == MOV_EI_M4 || form == MOV_EI_M8 || form == PUSH_R8;
+    }
+
     /** The form of a decoded instruction; never 0. */
     static int classify(Instruction i) {
         int size = i.opSize;

@@ -22,8 +22,10 @@ import java.math.BigInteger;
 
 /** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, status flags computed lazily ({@link LazyFlags}). */
 public final class Interpreter {
-    private final CpuState cpu;
+    final CpuState cpu;
     private final long[] r;
+    /** The index in its block of the instruction a compiled block is running ({@link CompiledBlock}). */
+    int blockIndex;
     private final LinearMemory mem;
     private final Sse sse;
     private Privileged privileged;
@@ -233,160 +235,480 @@ public final class Interpreter {
             return executeGeneric(i);
         }
         cpu.rip = i.address + i.length;
-        long[] r = this.r;
         switch (form) {
-            case FastForm.ADD_EG_RR4 -> r[i.rm] = add(r[i.rm], r[i.reg], 0, 4);
-            case FastForm.ADD_GE_RR4 -> r[i.reg] = add(r[i.reg], r[i.rm], 0, 4);
-            case FastForm.ADD_GE_RM4 -> r[i.reg] = add(r[i.reg], mem.read32(ea(i)), 0, 4);
-            case FastForm.ADD_EI_R4 -> r[i.rm] = add(r[i.rm], i.imm, 0, 4);
-            case FastForm.ADD_EG_RR8 -> r[i.rm] = add(r[i.rm], r[i.reg], 0, 8);
-            case FastForm.ADD_GE_RR8 -> r[i.reg] = add(r[i.reg], r[i.rm], 0, 8);
-            case FastForm.ADD_GE_RM8 -> r[i.reg] = add(r[i.reg], mem.read64(ea(i)), 0, 8);
-            case FastForm.ADD_EI_R8 -> r[i.rm] = add(r[i.rm], i.imm, 0, 8);
-            case FastForm.SUB_EG_RR4 -> r[i.rm] = sub(r[i.rm], r[i.reg], 0, 4);
-            case FastForm.SUB_GE_RR4 -> r[i.reg] = sub(r[i.reg], r[i.rm], 0, 4);
-            case FastForm.SUB_GE_RM4 -> r[i.reg] = sub(r[i.reg], mem.read32(ea(i)), 0, 4);
-            case FastForm.SUB_EI_R4 -> r[i.rm] = sub(r[i.rm], i.imm, 0, 4);
-            case FastForm.SUB_EG_RR8 -> r[i.rm] = sub(r[i.rm], r[i.reg], 0, 8);
-            case FastForm.SUB_GE_RR8 -> r[i.reg] = sub(r[i.reg], r[i.rm], 0, 8);
-            case FastForm.SUB_GE_RM8 -> r[i.reg] = sub(r[i.reg], mem.read64(ea(i)), 0, 8);
-            case FastForm.SUB_EI_R8 -> r[i.rm] = sub(r[i.rm], i.imm, 0, 8);
-            case FastForm.AND_EG_RR4 -> r[i.rm] = logic(r[i.rm] & r[i.reg], 4);
-            case FastForm.AND_GE_RR4 -> r[i.reg] = logic(r[i.reg] & r[i.rm], 4);
-            case FastForm.AND_GE_RM4 -> r[i.reg] = logic(r[i.reg] & mem.read32(ea(i)), 4);
-            case FastForm.AND_EI_R4 -> r[i.rm] = logic(r[i.rm] & i.imm, 4);
-            case FastForm.AND_EG_RR8 -> r[i.rm] = logic(r[i.rm] & r[i.reg], 8);
-            case FastForm.AND_GE_RR8 -> r[i.reg] = logic(r[i.reg] & r[i.rm], 8);
-            case FastForm.AND_GE_RM8 -> r[i.reg] = logic(r[i.reg] & mem.read64(ea(i)), 8);
-            case FastForm.AND_EI_R8 -> r[i.rm] = logic(r[i.rm] & i.imm, 8);
-            case FastForm.OR_EG_RR4 -> r[i.rm] = logic(r[i.rm] | r[i.reg], 4);
-            case FastForm.OR_GE_RR4 -> r[i.reg] = logic(r[i.reg] | r[i.rm], 4);
-            case FastForm.OR_GE_RM4 -> r[i.reg] = logic(r[i.reg] | mem.read32(ea(i)), 4);
-            case FastForm.OR_EI_R4 -> r[i.rm] = logic(r[i.rm] | i.imm, 4);
-            case FastForm.OR_EG_RR8 -> r[i.rm] = logic(r[i.rm] | r[i.reg], 8);
-            case FastForm.OR_GE_RR8 -> r[i.reg] = logic(r[i.reg] | r[i.rm], 8);
-            case FastForm.OR_GE_RM8 -> r[i.reg] = logic(r[i.reg] | mem.read64(ea(i)), 8);
-            case FastForm.OR_EI_R8 -> r[i.rm] = logic(r[i.rm] | i.imm, 8);
-            case FastForm.XOR_EG_RR4 -> r[i.rm] = logic(r[i.rm] ^ r[i.reg], 4);
-            case FastForm.XOR_GE_RR4 -> r[i.reg] = logic(r[i.reg] ^ r[i.rm], 4);
-            case FastForm.XOR_GE_RM4 -> r[i.reg] = logic(r[i.reg] ^ mem.read32(ea(i)), 4);
-            case FastForm.XOR_EI_R4 -> r[i.rm] = logic(r[i.rm] ^ i.imm, 4);
-            case FastForm.XOR_EG_RR8 -> r[i.rm] = logic(r[i.rm] ^ r[i.reg], 8);
-            case FastForm.XOR_GE_RR8 -> r[i.reg] = logic(r[i.reg] ^ r[i.rm], 8);
-            case FastForm.XOR_GE_RM8 -> r[i.reg] = logic(r[i.reg] ^ mem.read64(ea(i)), 8);
-            case FastForm.XOR_EI_R8 -> r[i.rm] = logic(r[i.rm] ^ i.imm, 8);
-            case FastForm.CMP_EG_RR4 -> sub(r[i.rm], r[i.reg], 0, 4);
-            case FastForm.CMP_GE_RR4 -> sub(r[i.reg], r[i.rm], 0, 4);
-            case FastForm.CMP_GE_RM4 -> sub(r[i.reg], mem.read32(ea(i)), 0, 4);
-            case FastForm.CMP_EI_R4 -> sub(r[i.rm], i.imm, 0, 4);
-            case FastForm.CMP_EG_RR8 -> sub(r[i.rm], r[i.reg], 0, 8);
-            case FastForm.CMP_GE_RR8 -> sub(r[i.reg], r[i.rm], 0, 8);
-            case FastForm.CMP_GE_RM8 -> sub(r[i.reg], mem.read64(ea(i)), 0, 8);
-            case FastForm.CMP_EI_R8 -> sub(r[i.rm], i.imm, 0, 8);
-            case FastForm.TEST_EG_RR4 -> logic(r[i.rm] & r[i.reg], 4);
-            case FastForm.TEST_EI_R4 -> logic(r[i.rm] & i.imm, 4);
-            case FastForm.TEST_EG_RR8 -> logic(r[i.rm] & r[i.reg], 8);
-            case FastForm.TEST_EI_R8 -> logic(r[i.rm] & i.imm, 8);
-            case FastForm.MOV_EG_RR4 -> r[i.rm] = r[i.reg] & 0xFFFFFFFFL;
-            case FastForm.MOV_GE_RR4 -> r[i.reg] = r[i.rm] & 0xFFFFFFFFL;
-            case FastForm.MOV_LOAD4 -> r[i.reg] = mem.read32(ea(i)) & 0xFFFFFFFFL;
-            case FastForm.MOV_STORE4 -> mem.write32(ea(i), (int) r[i.reg]);
-            case FastForm.MOV_EI_R4 -> r[i.rm] = i.imm & 0xFFFFFFFFL;
-            case FastForm.MOV_EI_M4 -> mem.write32(ea(i), (int) i.imm);
-            case FastForm.SHL_EI_R4 -> {
-                int count = (int) i.imm & 0x1F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 4);
-                } else {
-                    r[i.rm] &= 0xFFFFFFFFL;
-                }
-            }
-            case FastForm.SHR_EI_R4 -> {
-                int count = (int) i.imm & 0x1F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 4);
-                } else {
-                    r[i.rm] &= 0xFFFFFFFFL;
-                }
-            }
-            case FastForm.SAR_EI_R4 -> {
-                int count = (int) i.imm & 0x1F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 4);
-                } else {
-                    r[i.rm] &= 0xFFFFFFFFL;
-                }
-            }
-            case FastForm.ROL_EI_R4 -> {
-                int count = (int) i.imm & 0x1F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 4);
-                } else {
-                    r[i.rm] &= 0xFFFFFFFFL;
-                }
-            }
-            case FastForm.ROR_EI_R4 -> {
-                int count = (int) i.imm & 0x1F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 4);
-                } else {
-                    r[i.rm] &= 0xFFFFFFFFL;
-                }
-            }
-            case FastForm.INC_R4 -> r[i.rm] = incDec(r[i.rm], true, 4);
-            case FastForm.DEC_R4 -> r[i.rm] = incDec(r[i.rm], false, 4);
-            case FastForm.NOT_R4 -> r[i.rm] = ~r[i.rm] & 0xFFFFFFFFL;
-            case FastForm.LEA4 -> r[i.reg] = lea(i) & 0xFFFFFFFFL;
-            case FastForm.MOV_EG_RR8 -> r[i.rm] = r[i.reg];
-            case FastForm.MOV_GE_RR8 -> r[i.reg] = r[i.rm];
-            case FastForm.MOV_LOAD8 -> r[i.reg] = mem.read64(ea(i));
-            case FastForm.MOV_STORE8 -> mem.write64(ea(i), r[i.reg]);
-            case FastForm.MOV_EI_R8 -> r[i.rm] = i.imm;
-            case FastForm.MOV_EI_M8 -> mem.write64(ea(i), i.imm);
-            case FastForm.SHL_EI_R8 -> {
-                int count = (int) i.imm & 0x3F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 8);
-                }
-            }
-            case FastForm.SHR_EI_R8 -> {
-                int count = (int) i.imm & 0x3F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 8);
-                }
-            }
-            case FastForm.SAR_EI_R8 -> {
-                int count = (int) i.imm & 0x3F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 8);
-                }
-            }
-            case FastForm.ROL_EI_R8 -> {
-                int count = (int) i.imm & 0x3F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 8);
-                }
-            }
-            case FastForm.ROR_EI_R8 -> {
-                int count = (int) i.imm & 0x3F;
-                if (count != 0) {
-                    r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 8);
-                }
-            }
-            case FastForm.INC_R8 -> r[i.rm] = incDec(r[i.rm], true, 8);
-            case FastForm.DEC_R8 -> r[i.rm] = incDec(r[i.rm], false, 8);
-            case FastForm.NOT_R8 -> r[i.rm] = ~r[i.rm];
-            case FastForm.LEA8 -> r[i.reg] = lea(i);
-            case FastForm.JCC -> {
-                if (LazyFlags.condition(cpu, i.opcode & 0xF)) {
-                    cpu.rip = i.address + i.length + i.imm;
-                }
-            }
-            case FastForm.PUSH_R8 -> push(r[i.rm], 8);
-            case FastForm.POP_R8 -> r[i.rm] = pop(8);
+            case FastForm.ADD_EG_RR4 -> addEgRr4(i);
+            case FastForm.ADD_GE_RR4 -> addGeRr4(i);
+            case FastForm.ADD_GE_RM4 -> addGeRm4(i);
+            case FastForm.ADD_EI_R4 -> addEiR4(i);
+            case FastForm.ADD_EG_RR8 -> addEgRr8(i);
+            case FastForm.ADD_GE_RR8 -> addGeRr8(i);
+            case FastForm.ADD_GE_RM8 -> addGeRm8(i);
+            case FastForm.ADD_EI_R8 -> addEiR8(i);
+            case FastForm.SUB_EG_RR4 -> subEgRr4(i);
+            case FastForm.SUB_GE_RR4 -> subGeRr4(i);
+            case FastForm.SUB_GE_RM4 -> subGeRm4(i);
+            case FastForm.SUB_EI_R4 -> subEiR4(i);
+            case FastForm.SUB_EG_RR8 -> subEgRr8(i);
+            case FastForm.SUB_GE_RR8 -> subGeRr8(i);
+            case FastForm.SUB_GE_RM8 -> subGeRm8(i);
+            case FastForm.SUB_EI_R8 -> subEiR8(i);
+            case FastForm.AND_EG_RR4 -> andEgRr4(i);
+            case FastForm.AND_GE_RR4 -> andGeRr4(i);
+            case FastForm.AND_GE_RM4 -> andGeRm4(i);
+            case FastForm.AND_EI_R4 -> andEiR4(i);
+            case FastForm.AND_EG_RR8 -> andEgRr8(i);
+            case FastForm.AND_GE_RR8 -> andGeRr8(i);
+            case FastForm.AND_GE_RM8 -> andGeRm8(i);
+            case FastForm.AND_EI_R8 -> andEiR8(i);
+            case FastForm.OR_EG_RR4 -> orEgRr4(i);
+            case FastForm.OR_GE_RR4 -> orGeRr4(i);
+            case FastForm.OR_GE_RM4 -> orGeRm4(i);
+            case FastForm.OR_EI_R4 -> orEiR4(i);
+            case FastForm.OR_EG_RR8 -> orEgRr8(i);
+            case FastForm.OR_GE_RR8 -> orGeRr8(i);
+            case FastForm.OR_GE_RM8 -> orGeRm8(i);
+            case FastForm.OR_EI_R8 -> orEiR8(i);
+            case FastForm.XOR_EG_RR4 -> xorEgRr4(i);
+            case FastForm.XOR_GE_RR4 -> xorGeRr4(i);
+            case FastForm.XOR_GE_RM4 -> xorGeRm4(i);
+            case FastForm.XOR_EI_R4 -> xorEiR4(i);
+            case FastForm.XOR_EG_RR8 -> xorEgRr8(i);
+            case FastForm.XOR_GE_RR8 -> xorGeRr8(i);
+            case FastForm.XOR_GE_RM8 -> xorGeRm8(i);
+            case FastForm.XOR_EI_R8 -> xorEiR8(i);
+            case FastForm.CMP_EG_RR4 -> cmpEgRr4(i);
+            case FastForm.CMP_GE_RR4 -> cmpGeRr4(i);
+            case FastForm.CMP_GE_RM4 -> cmpGeRm4(i);
+            case FastForm.CMP_EI_R4 -> cmpEiR4(i);
+            case FastForm.CMP_EG_RR8 -> cmpEgRr8(i);
+            case FastForm.CMP_GE_RR8 -> cmpGeRr8(i);
+            case FastForm.CMP_GE_RM8 -> cmpGeRm8(i);
+            case FastForm.CMP_EI_R8 -> cmpEiR8(i);
+            case FastForm.TEST_EG_RR4 -> testEgRr4(i);
+            case FastForm.TEST_EI_R4 -> testEiR4(i);
+            case FastForm.TEST_EG_RR8 -> testEgRr8(i);
+            case FastForm.TEST_EI_R8 -> testEiR8(i);
+            case FastForm.MOV_EG_RR4 -> movEgRr4(i);
+            case FastForm.MOV_GE_RR4 -> movGeRr4(i);
+            case FastForm.MOV_LOAD4 -> movLoad4(i);
+            case FastForm.MOV_STORE4 -> movStore4(i);
+            case FastForm.MOV_EI_R4 -> movEiR4(i);
+            case FastForm.MOV_EI_M4 -> movEiM4(i);
+            case FastForm.SHL_EI_R4 -> shlEiR4(i);
+            case FastForm.SHR_EI_R4 -> shrEiR4(i);
+            case FastForm.SAR_EI_R4 -> sarEiR4(i);
+            case FastForm.ROL_EI_R4 -> rolEiR4(i);
+            case FastForm.ROR_EI_R4 -> rorEiR4(i);
+            case FastForm.INC_R4 -> incR4(i);
+            case FastForm.DEC_R4 -> decR4(i);
+            case FastForm.NOT_R4 -> notR4(i);
+            case FastForm.LEA4 -> lea4(i);
+            case FastForm.MOV_EG_RR8 -> movEgRr8(i);
+            case FastForm.MOV_GE_RR8 -> movGeRr8(i);
+            case FastForm.MOV_LOAD8 -> movLoad8(i);
+            case FastForm.MOV_STORE8 -> movStore8(i);
+            case FastForm.MOV_EI_R8 -> movEiR8(i);
+            case FastForm.MOV_EI_M8 -> movEiM8(i);
+            case FastForm.SHL_EI_R8 -> shlEiR8(i);
+            case FastForm.SHR_EI_R8 -> shrEiR8(i);
+            case FastForm.SAR_EI_R8 -> sarEiR8(i);
+            case FastForm.ROL_EI_R8 -> rolEiR8(i);
+            case FastForm.ROR_EI_R8 -> rorEiR8(i);
+            case FastForm.INC_R8 -> incR8(i);
+            case FastForm.DEC_R8 -> decR8(i);
+            case FastForm.NOT_R8 -> notR8(i);
+            case FastForm.LEA8 -> lea8(i);
+            case FastForm.JCC -> jcc(i);
+            case FastForm.PUSH_R8 -> pushR8(i);
+            case FastForm.POP_R8 -> popR8(i);
             default -> throw new IllegalStateException("form " + form);
         }
         return ExecStatus.CONTINUE;
+    }
+
+    // ---- the fast forms, one method each: the switch above and compiled blocks ({@link BlockCompiler}) call them.
+    // Only Jcc writes RIP (when taken); the caller keeps it otherwise.
+
+    void addEgRr4(Instruction i) {
+        r[i.rm] = add(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void addGeRr4(Instruction i) {
+        r[i.reg] = add(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void addGeRm4(Instruction i) {
+        r[i.reg] = add(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void addEiR4(Instruction i) {
+        r[i.rm] = add(r[i.rm], i.imm, 0, 4);
+    }
+
+    void addEgRr8(Instruction i) {
+        r[i.rm] = add(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void addGeRr8(Instruction i) {
+        r[i.reg] = add(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void addGeRm8(Instruction i) {
+        r[i.reg] = add(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void addEiR8(Instruction i) {
+        r[i.rm] = add(r[i.rm], i.imm, 0, 8);
+    }
+
+    void subEgRr4(Instruction i) {
+        r[i.rm] = sub(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void subGeRr4(Instruction i) {
+        r[i.reg] = sub(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void subGeRm4(Instruction i) {
+        r[i.reg] = sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void subEiR4(Instruction i) {
+        r[i.rm] = sub(r[i.rm], i.imm, 0, 4);
+    }
+
+    void subEgRr8(Instruction i) {
+        r[i.rm] = sub(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void subGeRr8(Instruction i) {
+        r[i.reg] = sub(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void subGeRm8(Instruction i) {
+        r[i.reg] = sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void subEiR8(Instruction i) {
+        r[i.rm] = sub(r[i.rm], i.imm, 0, 8);
+    }
+
+    void andEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & r[i.reg], 4);
+    }
+
+    void andGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & r[i.rm], 4);
+    }
+
+    void andGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & mem.read32(ea(i)), 4);
+    }
+
+    void andEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & i.imm, 4);
+    }
+
+    void andEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & r[i.reg], 8);
+    }
+
+    void andGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & r[i.rm], 8);
+    }
+
+    void andGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & mem.read64(ea(i)), 8);
+    }
+
+    void andEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & i.imm, 8);
+    }
+
+    void orEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | r[i.reg], 4);
+    }
+
+    void orGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | r[i.rm], 4);
+    }
+
+    void orGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | mem.read32(ea(i)), 4);
+    }
+
+    void orEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | i.imm, 4);
+    }
+
+    void orEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | r[i.reg], 8);
+    }
+
+    void orGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | r[i.rm], 8);
+    }
+
+    void orGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | mem.read64(ea(i)), 8);
+    }
+
+    void orEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | i.imm, 8);
+    }
+
+    void xorEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ r[i.reg], 4);
+    }
+
+    void xorGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ r[i.rm], 4);
+    }
+
+    void xorGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ mem.read32(ea(i)), 4);
+    }
+
+    void xorEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ i.imm, 4);
+    }
+
+    void xorEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ r[i.reg], 8);
+    }
+
+    void xorGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ r[i.rm], 8);
+    }
+
+    void xorGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ mem.read64(ea(i)), 8);
+    }
+
+    void xorEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ i.imm, 8);
+    }
+
+    void cmpEgRr4(Instruction i) {
+        sub(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void cmpGeRr4(Instruction i) {
+        sub(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void cmpGeRm4(Instruction i) {
+        sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void cmpEiR4(Instruction i) {
+        sub(r[i.rm], i.imm, 0, 4);
+    }
+
+    void cmpEgRr8(Instruction i) {
+        sub(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void cmpGeRr8(Instruction i) {
+        sub(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void cmpGeRm8(Instruction i) {
+        sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void cmpEiR8(Instruction i) {
+        sub(r[i.rm], i.imm, 0, 8);
+    }
+
+    void testEgRr4(Instruction i) {
+        logic(r[i.rm] & r[i.reg], 4);
+    }
+
+    void testEiR4(Instruction i) {
+        logic(r[i.rm] & i.imm, 4);
+    }
+
+    void testEgRr8(Instruction i) {
+        logic(r[i.rm] & r[i.reg], 8);
+    }
+
+    void testEiR8(Instruction i) {
+        logic(r[i.rm] & i.imm, 8);
+    }
+
+    void movEgRr4(Instruction i) {
+        r[i.rm] = r[i.reg] & 0xFFFFFFFFL;
+    }
+
+    void movGeRr4(Instruction i) {
+        r[i.reg] = r[i.rm] & 0xFFFFFFFFL;
+    }
+
+    void movLoad4(Instruction i) {
+        r[i.reg] = mem.read32(ea(i)) & 0xFFFFFFFFL;
+    }
+
+    void movStore4(Instruction i) {
+        mem.write32(ea(i), (int) r[i.reg]);
+    }
+
+    void movEiR4(Instruction i) {
+        r[i.rm] = i.imm & 0xFFFFFFFFL;
+    }
+
+    void movEiM4(Instruction i) {
+        mem.write32(ea(i), (int) i.imm);
+    }
+
+    void shlEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void shrEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void sarEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void rolEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void rorEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void incR4(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], true, 4);
+    }
+
+    void decR4(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], false, 4);
+    }
+
+    void notR4(Instruction i) {
+        r[i.rm] = ~r[i.rm] & 0xFFFFFFFFL;
+    }
+
+    void lea4(Instruction i) {
+        r[i.reg] = lea(i) & 0xFFFFFFFFL;
+    }
+
+    void movEgRr8(Instruction i) {
+        r[i.rm] = r[i.reg];
+    }
+
+    void movGeRr8(Instruction i) {
+        r[i.reg] = r[i.rm];
+    }
+
+    void movLoad8(Instruction i) {
+        r[i.reg] = mem.read64(ea(i));
+    }
+
+    void movStore8(Instruction i) {
+        mem.write64(ea(i), r[i.reg]);
+    }
+
+    void movEiR8(Instruction i) {
+        r[i.rm] = i.imm;
+    }
+
+    void movEiM8(Instruction i) {
+        mem.write64(ea(i), i.imm);
+    }
+
+    void shlEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void shrEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void sarEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void rolEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void rorEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void incR8(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], true, 8);
+    }
+
+    void decR8(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], false, 8);
+    }
+
+    void notR8(Instruction i) {
+        r[i.rm] = ~r[i.rm];
+    }
+
+    void lea8(Instruction i) {
+        r[i.reg] = lea(i);
+    }
+
+    void jcc(Instruction i) {
+        if (LazyFlags.condition(cpu, i.opcode & 0xF)) {
+            cpu.rip = i.address + i.length + i.imm;
+        }
+    }
+
+    void pushR8(Instruction i) {
+        push(r[i.rm], 8);
+    }
+
+    void popR8(Instruction i) {
+        r[i.rm] = pop(8);
     }
 
     private int executeGeneric(Instruction i) {
