@@ -150,10 +150,7 @@ class SoftwareAcceleratorTest {
                 0xFF, 0xC9,                                // 44: dec ecx
                 0x75, 0xE8,                                // 46: jnz 24
                 0x0F, 0x05}, 9, DATA);                     // 48: syscall
-        byte[] bytes = new byte[code.length];
-        for (int k = 0; k < code.length; k++) {
-            bytes[k] = (byte) code[k];
-        }
+        byte[] bytes = b(code);
         try (GuestMemory mem = new GuestMemory()) {
             SoftwareAccelerator acc = load(mem, bytes, GuestMemory.READ | GuestMemory.WRITE | GuestMemory.EXEC);
             mem.map(DATA, 4096, GuestMemory.READ | GuestMemory.WRITE);
@@ -174,10 +171,7 @@ class SoftwareAcceleratorTest {
                 0xFF, 0xC9,                                // 21: dec ecx
                 0x75, 0xF6,                                // 23: jnz 15
                 0x0F, 0x05}, 7, DATA);                     // 25: syscall
-        byte[] bytes = new byte[code.length];
-        for (int k = 0; k < code.length; k++) {
-            bytes[k] = (byte) code[k];
-        }
+        byte[] bytes = b(code);
         try (GuestMemory mem = new GuestMemory()) {
             SoftwareAccelerator acc = load(mem, bytes, GuestMemory.READ | GuestMemory.EXEC);
             mem.map(DATA, 4096, GuestMemory.READ | GuestMemory.WRITE);
