@@ -44,17 +44,18 @@ final class BlockCompiler {
 
     /** The block as a class; null when the JVM refuses it (the block then stays interpreted). */
     static CompiledBlock compile(Block block) {
-        byte[] bytes = ClassFile.of().build(ClassDesc.of("io.hvx.cpu.interp.TranslatedBlock"), cb -> {
-            cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
-            cb.withInterfaceSymbols(COMPILED);
-            cb.withMethodBody("<init>", INIT, ClassFile.ACC_PUBLIC,
-                    c -> c.aload(0).invokespecial(CD_Object, "<init>", INIT).return_());
-            cb.withMethodBody("run", RUN, ClassFile.ACC_PUBLIC, c -> body(c, block));
-        });
         try {
+            byte[] bytes = ClassFile.of().build(ClassDesc.of("io.hvx.cpu.interp.TranslatedBlock"), cb -> {
+                cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
+                cb.withInterfaceSymbols(COMPILED);
+                cb.withMethodBody("<init>", INIT, ClassFile.ACC_PUBLIC,
+                        c -> c.aload(0).invokespecial(CD_Object, "<init>", INIT).return_());
+                cb.withMethodBody("run", RUN, ClassFile.ACC_PUBLIC, c -> body(c, block));
+            });
+            // not STRONG: the class is unloaded with the block once the cache drops it
             Class<?> k = MethodHandles.lookup().defineHiddenClass(bytes, true).lookupClass();
             return (CompiledBlock) k.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
+        } catch (ReflectiveOperationException | LinkageError | IllegalArgumentException e) {
             return null;
         }
     }
