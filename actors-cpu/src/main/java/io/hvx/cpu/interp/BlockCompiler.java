@@ -17,7 +17,7 @@ import java.lang.invoke.MethodHandles;
 /**
  * Translates a hot decoded block to a hidden JVM class whose {@code run} calls, in order, the {@link Interpreter}
  * method of each instruction's {@link FastForm} (direct calls the JIT inlines, no dispatch) and
- * {@link Interpreter#execute} for the generic ones and the last one. Exits as the interpreter loop does: after a
+ * {@link Interpreter#execute} for the generic ones. Exits as the interpreter loop does: after a
  * store that made the block stale, after a generic instruction that branched or returned a status.
  */
 final class BlockCompiler {
@@ -69,10 +69,18 @@ final class BlockCompiler {
             int form = i.form == 0 ? FastForm.classify(i) : i.form;
             i.form = form;
             boolean last = k == n - 1;
-            boolean generic = last || form == FastForm.GENERIC || form == FastForm.JCC;
-            if (generic || i.mod != 3 || form == FastForm.PUSH_R8 || form == FastForm.POP_R8) {
+            boolean generic = form == FastForm.GENERIC || (form == FastForm.JCC && !last);
+            if (generic || last || i.mod != 3 || form == FastForm.PUSH_R8 || form == FastForm.POP_R8) {
                 // it may fault: the caller finds the instruction by this index
                 c.aload(IN).loadConstant(k).putfield(INTERPRETER, "blockIndex", CD_int);
+            }
+            if (last && !generic) {
+                // RIP first: a taken Jcc replaces it, the other forms leave it
+                c.aload(STATE).loadConstant(i.next()).putfield(CPU, "rip", CD_long);
+                c.aload(IN).aload(INSNS).loadConstant(k).aaload();
+                c.invokevirtual(INTERPRETER, FastForm.method(form), FORM);
+                c.loadConstant(n).ireturn();
+                continue;
             }
             c.aload(IN).aload(INSNS).loadConstant(k).aaload();
             if (!generic) {
@@ -87,8 +95,8 @@ final class BlockCompiler {
                 continue;
             }
             c.invokevirtual(INTERPRETER, "execute", EXECUTE).istore(STATUS);
-            Label exit = c.newLabel();
             if (!last) {
+                Label exit = c.newLabel();
                 Label next = c.newLabel();
                 c.iload(STATUS).ifne(exit);
                 c.aload(STATE).getfield(CPU, "rip", CD_long).loadConstant(i.next()).lcmp().ifne(exit);
