@@ -41,6 +41,7 @@ public final class Decoder {
         out.vvvv = 0;
         out.vexL = 0;
         out.vexPp = 0;
+        out.form = 0;
         long p = address;
         int b;
         // legacy prefixes in any order; a REX counts only directly before the opcode

@@ -68,6 +68,8 @@ public final class Instruction {
     public int vexL;
     /** VEX.pp: the implied mandatory prefix (0 none, 1 66, 2 F3, 3 F2). */
     public int vexPp;
+    /** The executor's own classification of this instruction (0: not yet classified); reset by every decode. */
+    public int form;
 
     /** Whether the r/m operand is a register. */
     public boolean rmIsRegister() {

@@ -10,6 +10,10 @@ final class Block {
     final Instruction[] insns;
     int count;
     boolean valid = true;
+    /** Times run by the interpreter loop, up to {@link BlockCompiler#HOT}. */
+    int runs;
+    /** The block as JVM bytecode once it is hot, else null. */
+    CompiledBlock compiled;
 
     Block(long start, int capacity) {
         this.start = start;

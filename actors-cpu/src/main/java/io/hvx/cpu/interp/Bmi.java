@@ -24,6 +24,7 @@ final class Bmi {
     }
 
     private void setFlags(long mask, long value) {
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~mask) | value;
     }
 

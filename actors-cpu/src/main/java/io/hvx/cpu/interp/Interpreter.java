@@ -1,17 +1,14 @@
 package io.hvx.cpu.interp;
 
-import static io.hvx.cpu.interp.CpuState.AF;
 import static io.hvx.cpu.interp.CpuState.CF;
 import static io.hvx.cpu.interp.CpuState.DF;
 import static io.hvx.cpu.interp.CpuState.OF;
-import static io.hvx.cpu.interp.CpuState.PF;
 import static io.hvx.cpu.interp.CpuState.RAX;
 import static io.hvx.cpu.interp.CpuState.RCX;
 import static io.hvx.cpu.interp.CpuState.RDI;
 import static io.hvx.cpu.interp.CpuState.RDX;
 import static io.hvx.cpu.interp.CpuState.RSI;
 import static io.hvx.cpu.interp.CpuState.RSP;
-import static io.hvx.cpu.interp.CpuState.SF;
 import static io.hvx.cpu.interp.CpuState.STATUS;
 import static io.hvx.cpu.interp.CpuState.ZF;
 
@@ -23,10 +20,12 @@ import io.hvx.cpu.memory.GuestFault;
 import io.hvx.cpu.memory.LinearMemory;
 import java.math.BigInteger;
 
-/** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, flags computed eagerly. */
+/** Executes one decoded instruction against a {@link CpuState} and {@link LinearMemory}, status flags computed lazily ({@link LazyFlags}). */
 public final class Interpreter {
-    private final CpuState cpu;
+    final CpuState cpu;
     private final long[] r;
+    /** The index in its block of the instruction a compiled block is running ({@link CompiledBlock}). */
+    int blockIndex;
     private final LinearMemory mem;
     private final Sse sse;
     private Privileged privileged;
@@ -126,60 +125,23 @@ public final class Interpreter {
 
     // ---- flags
 
-    private static final byte[] PARITY = new byte[256];
-
-    static {
-        for (int b = 0; b < 256; b++) {
-            PARITY[b] = (byte) ((Integer.bitCount(b) & 1) == 0 ? PF : 0);
-        }
-    }
-
-    private static long szp(long res, int size) {
-        long m = res & mask(size);
-        long f = PARITY[(int) (m & 0xFF)];
-        if (m == 0) {
-            f |= ZF;
-        }
-        if ((m & signBit(size)) != 0) {
-            f |= SF;
-        }
-        return f;
-    }
-
+    /** Replaces all six status flags (no pending operation survives). */
     private void setStatus(long f) {
+        cpu.flagOp = 0;
         cpu.rflags = (cpu.rflags & ~STATUS) | f;
     }
 
     private long add(long a, long b, long c, int size) {
         long m = mask(size);
         long res = (a + b + c) & m;
-        long ua = a & m;
-        long f = szp(res, size);
-        if (c != 0 ? Long.compareUnsigned(res, ua) <= 0 : Long.compareUnsigned(res, ua) < 0) {
-            f |= CF;
-        }
-        if (((a ^ res) & (b ^ res) & signBit(size)) != 0) {
-            f |= OF;
-        }
-        f |= (a ^ b ^ res) & AF;
-        setStatus(f);
+        LazyFlags.record(cpu, c != 0 ? LazyFlags.ADC : LazyFlags.ADD, a & m, b & m, res, size);
         return res;
     }
 
     private long sub(long a, long b, long c, int size) {
         long m = mask(size);
         long res = (a - b - c) & m;
-        long ua = a & m;
-        long ub = b & m;
-        long f = szp(res, size);
-        if (c != 0 ? Long.compareUnsigned(ua, ub) <= 0 : Long.compareUnsigned(ua, ub) < 0) {
-            f |= CF;
-        }
-        if (((a ^ b) & (a ^ res) & signBit(size)) != 0) {
-            f |= OF;
-        }
-        f |= (a ^ b ^ res) & AF;
-        setStatus(f);
+        LazyFlags.record(cpu, c != 0 ? LazyFlags.SBB : LazyFlags.SUB, a & m, b & m, res, size);
         return res;
     }
 
@@ -189,35 +151,41 @@ public final class Interpreter {
     }
 
     private long logic(long res, int size) {
-        res &= mask(size);
-        setStatus(szp(res, size));
+        LazyFlags.result(cpu, res, size, 0);
+        return res & mask(size);
+    }
+
+    /** INC or DEC: CF is kept, so the pending operation's carry is saved with the new one. */
+    private long incDec(long v, boolean inc, int size) {
+        long m = mask(size);
+        long a = v & m;
+        long res = (inc ? a + 1 : a - 1) & m;
+        LazyFlags.record(cpu, inc ? LazyFlags.INC : LazyFlags.DEC, a, carryIn() != 0 ? CF : 0, res, size);
         return res;
     }
 
-    private boolean flag(long f) {
-        return (cpu.rflags & f) != 0;
+    /** LEA's sum before the address-size mask. */
+    private long lea(Instruction i) {
+        if (i.ripRelative) {
+            return i.next() + i.disp;
+        }
+        return i.disp + (i.base >= 0 ? r[i.base] : 0) + (i.index >= 0 ? r[i.index] << i.scale : 0);
+    }
+
+    private long carryIn() {
+        return LazyFlags.carry(cpu) ? 1 : 0;
     }
 
     boolean condition(int cc) {
-        boolean v = switch (cc >> 1) {
-            case 0 -> flag(OF);
-            case 1 -> flag(CF);
-            case 2 -> flag(ZF);
-            case 3 -> flag(CF) || flag(ZF);
-            case 4 -> flag(SF);
-            case 5 -> flag(PF);
-            case 6 -> flag(SF) != flag(OF);
-            default -> flag(ZF) || flag(SF) != flag(OF);
-        };
-        return (cc & 1) != 0 ? !v : v;
+        return LazyFlags.condition(cpu, cc);
     }
 
     private long alu(Op op, long a, long b, int size) {
         return switch (op) {
             case ADD -> add(a, b, 0, size);
-            case ADC -> add(a, b, cpu.rflags & CF, size);
+            case ADC -> add(a, b, carryIn(), size);
             case SUB, CMP -> sub(a, b, 0, size);
-            case SBB -> sub(a, b, cpu.rflags & CF, size);
+            case SBB -> sub(a, b, carryIn(), size);
             case AND, TEST -> logic(a & b, size);
             case OR -> logic(a | b, size);
             case XOR -> logic(a ^ b, size);
@@ -260,6 +228,492 @@ public final class Interpreter {
      * architectural values, and restored by the caller when a fault propagates.
      */
     public int execute(Instruction i) {
+        int form = i.form;
+        if (form == 0) {
+            form = FastForm.classify(i);
+            i.form = form;
+        }
+        if (form == FastForm.GENERIC) {
+            return executeGeneric(i);
+        }
+        cpu.rip = i.address + i.length;
+        switch (form) {
+            case FastForm.ADD_EG_RR4 -> addEgRr4(i);
+            case FastForm.ADD_GE_RR4 -> addGeRr4(i);
+            case FastForm.ADD_GE_RM4 -> addGeRm4(i);
+            case FastForm.ADD_EI_R4 -> addEiR4(i);
+            case FastForm.ADD_EG_RR8 -> addEgRr8(i);
+            case FastForm.ADD_GE_RR8 -> addGeRr8(i);
+            case FastForm.ADD_GE_RM8 -> addGeRm8(i);
+            case FastForm.ADD_EI_R8 -> addEiR8(i);
+            case FastForm.SUB_EG_RR4 -> subEgRr4(i);
+            case FastForm.SUB_GE_RR4 -> subGeRr4(i);
+            case FastForm.SUB_GE_RM4 -> subGeRm4(i);
+            case FastForm.SUB_EI_R4 -> subEiR4(i);
+            case FastForm.SUB_EG_RR8 -> subEgRr8(i);
+            case FastForm.SUB_GE_RR8 -> subGeRr8(i);
+            case FastForm.SUB_GE_RM8 -> subGeRm8(i);
+            case FastForm.SUB_EI_R8 -> subEiR8(i);
+            case FastForm.AND_EG_RR4 -> andEgRr4(i);
+            case FastForm.AND_GE_RR4 -> andGeRr4(i);
+            case FastForm.AND_GE_RM4 -> andGeRm4(i);
+            case FastForm.AND_EI_R4 -> andEiR4(i);
+            case FastForm.AND_EG_RR8 -> andEgRr8(i);
+            case FastForm.AND_GE_RR8 -> andGeRr8(i);
+            case FastForm.AND_GE_RM8 -> andGeRm8(i);
+            case FastForm.AND_EI_R8 -> andEiR8(i);
+            case FastForm.OR_EG_RR4 -> orEgRr4(i);
+            case FastForm.OR_GE_RR4 -> orGeRr4(i);
+            case FastForm.OR_GE_RM4 -> orGeRm4(i);
+            case FastForm.OR_EI_R4 -> orEiR4(i);
+            case FastForm.OR_EG_RR8 -> orEgRr8(i);
+            case FastForm.OR_GE_RR8 -> orGeRr8(i);
+            case FastForm.OR_GE_RM8 -> orGeRm8(i);
+            case FastForm.OR_EI_R8 -> orEiR8(i);
+            case FastForm.XOR_EG_RR4 -> xorEgRr4(i);
+            case FastForm.XOR_GE_RR4 -> xorGeRr4(i);
+            case FastForm.XOR_GE_RM4 -> xorGeRm4(i);
+            case FastForm.XOR_EI_R4 -> xorEiR4(i);
+            case FastForm.XOR_EG_RR8 -> xorEgRr8(i);
+            case FastForm.XOR_GE_RR8 -> xorGeRr8(i);
+            case FastForm.XOR_GE_RM8 -> xorGeRm8(i);
+            case FastForm.XOR_EI_R8 -> xorEiR8(i);
+            case FastForm.CMP_EG_RR4 -> cmpEgRr4(i);
+            case FastForm.CMP_GE_RR4 -> cmpGeRr4(i);
+            case FastForm.CMP_GE_RM4 -> cmpGeRm4(i);
+            case FastForm.CMP_EI_R4 -> cmpEiR4(i);
+            case FastForm.CMP_EG_RR8 -> cmpEgRr8(i);
+            case FastForm.CMP_GE_RR8 -> cmpGeRr8(i);
+            case FastForm.CMP_GE_RM8 -> cmpGeRm8(i);
+            case FastForm.CMP_EI_R8 -> cmpEiR8(i);
+            case FastForm.TEST_EG_RR4 -> testEgRr4(i);
+            case FastForm.TEST_EI_R4 -> testEiR4(i);
+            case FastForm.TEST_EG_RR8 -> testEgRr8(i);
+            case FastForm.TEST_EI_R8 -> testEiR8(i);
+            case FastForm.MOV_EG_RR4 -> movEgRr4(i);
+            case FastForm.MOV_GE_RR4 -> movGeRr4(i);
+            case FastForm.MOV_LOAD4 -> movLoad4(i);
+            case FastForm.MOV_STORE4 -> movStore4(i);
+            case FastForm.MOV_EI_R4 -> movEiR4(i);
+            case FastForm.MOV_EI_M4 -> movEiM4(i);
+            case FastForm.SHL_EI_R4 -> shlEiR4(i);
+            case FastForm.SHR_EI_R4 -> shrEiR4(i);
+            case FastForm.SAR_EI_R4 -> sarEiR4(i);
+            case FastForm.ROL_EI_R4 -> rolEiR4(i);
+            case FastForm.ROR_EI_R4 -> rorEiR4(i);
+            case FastForm.INC_R4 -> incR4(i);
+            case FastForm.DEC_R4 -> decR4(i);
+            case FastForm.NOT_R4 -> notR4(i);
+            case FastForm.LEA4 -> lea4(i);
+            case FastForm.MOV_EG_RR8 -> movEgRr8(i);
+            case FastForm.MOV_GE_RR8 -> movGeRr8(i);
+            case FastForm.MOV_LOAD8 -> movLoad8(i);
+            case FastForm.MOV_STORE8 -> movStore8(i);
+            case FastForm.MOV_EI_R8 -> movEiR8(i);
+            case FastForm.MOV_EI_M8 -> movEiM8(i);
+            case FastForm.SHL_EI_R8 -> shlEiR8(i);
+            case FastForm.SHR_EI_R8 -> shrEiR8(i);
+            case FastForm.SAR_EI_R8 -> sarEiR8(i);
+            case FastForm.ROL_EI_R8 -> rolEiR8(i);
+            case FastForm.ROR_EI_R8 -> rorEiR8(i);
+            case FastForm.INC_R8 -> incR8(i);
+            case FastForm.DEC_R8 -> decR8(i);
+            case FastForm.NOT_R8 -> notR8(i);
+            case FastForm.LEA8 -> lea8(i);
+            case FastForm.JCC -> jcc(i);
+            case FastForm.PUSH_R8 -> pushR8(i);
+            case FastForm.POP_R8 -> popR8(i);
+            default -> throw new IllegalStateException("form " + form);
+        }
+        return ExecStatus.CONTINUE;
+    }
+
+    // ---- the fast forms, one method each: the switch above and compiled blocks ({@link BlockCompiler}) call them.
+    // Only Jcc writes RIP (when taken); the caller keeps it otherwise.
+
+    void addEgRr4(Instruction i) {
+        r[i.rm] = add(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void addGeRr4(Instruction i) {
+        r[i.reg] = add(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void addGeRm4(Instruction i) {
+        r[i.reg] = add(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void addEiR4(Instruction i) {
+        r[i.rm] = add(r[i.rm], i.imm, 0, 4);
+    }
+
+    void addEgRr8(Instruction i) {
+        r[i.rm] = add(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void addGeRr8(Instruction i) {
+        r[i.reg] = add(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void addGeRm8(Instruction i) {
+        r[i.reg] = add(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void addEiR8(Instruction i) {
+        r[i.rm] = add(r[i.rm], i.imm, 0, 8);
+    }
+
+    void subEgRr4(Instruction i) {
+        r[i.rm] = sub(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void subGeRr4(Instruction i) {
+        r[i.reg] = sub(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void subGeRm4(Instruction i) {
+        r[i.reg] = sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void subEiR4(Instruction i) {
+        r[i.rm] = sub(r[i.rm], i.imm, 0, 4);
+    }
+
+    void subEgRr8(Instruction i) {
+        r[i.rm] = sub(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void subGeRr8(Instruction i) {
+        r[i.reg] = sub(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void subGeRm8(Instruction i) {
+        r[i.reg] = sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void subEiR8(Instruction i) {
+        r[i.rm] = sub(r[i.rm], i.imm, 0, 8);
+    }
+
+    void andEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & r[i.reg], 4);
+    }
+
+    void andGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & r[i.rm], 4);
+    }
+
+    void andGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & mem.read32(ea(i)), 4);
+    }
+
+    void andEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & i.imm, 4);
+    }
+
+    void andEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & r[i.reg], 8);
+    }
+
+    void andGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & r[i.rm], 8);
+    }
+
+    void andGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] & mem.read64(ea(i)), 8);
+    }
+
+    void andEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] & i.imm, 8);
+    }
+
+    void orEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | r[i.reg], 4);
+    }
+
+    void orGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | r[i.rm], 4);
+    }
+
+    void orGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | mem.read32(ea(i)), 4);
+    }
+
+    void orEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | i.imm, 4);
+    }
+
+    void orEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | r[i.reg], 8);
+    }
+
+    void orGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | r[i.rm], 8);
+    }
+
+    void orGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] | mem.read64(ea(i)), 8);
+    }
+
+    void orEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] | i.imm, 8);
+    }
+
+    void xorEgRr4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ r[i.reg], 4);
+    }
+
+    void xorGeRr4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ r[i.rm], 4);
+    }
+
+    void xorGeRm4(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ mem.read32(ea(i)), 4);
+    }
+
+    void xorEiR4(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ i.imm, 4);
+    }
+
+    void xorEgRr8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ r[i.reg], 8);
+    }
+
+    void xorGeRr8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ r[i.rm], 8);
+    }
+
+    void xorGeRm8(Instruction i) {
+        r[i.reg] = logic(r[i.reg] ^ mem.read64(ea(i)), 8);
+    }
+
+    void xorEiR8(Instruction i) {
+        r[i.rm] = logic(r[i.rm] ^ i.imm, 8);
+    }
+
+    void cmpEgRr4(Instruction i) {
+        sub(r[i.rm], r[i.reg], 0, 4);
+    }
+
+    void cmpGeRr4(Instruction i) {
+        sub(r[i.reg], r[i.rm], 0, 4);
+    }
+
+    void cmpGeRm4(Instruction i) {
+        sub(r[i.reg], mem.read32(ea(i)), 0, 4);
+    }
+
+    void cmpEiR4(Instruction i) {
+        sub(r[i.rm], i.imm, 0, 4);
+    }
+
+    void cmpEgRr8(Instruction i) {
+        sub(r[i.rm], r[i.reg], 0, 8);
+    }
+
+    void cmpGeRr8(Instruction i) {
+        sub(r[i.reg], r[i.rm], 0, 8);
+    }
+
+    void cmpGeRm8(Instruction i) {
+        sub(r[i.reg], mem.read64(ea(i)), 0, 8);
+    }
+
+    void cmpEiR8(Instruction i) {
+        sub(r[i.rm], i.imm, 0, 8);
+    }
+
+    void testEgRr4(Instruction i) {
+        logic(r[i.rm] & r[i.reg], 4);
+    }
+
+    void testEiR4(Instruction i) {
+        logic(r[i.rm] & i.imm, 4);
+    }
+
+    void testEgRr8(Instruction i) {
+        logic(r[i.rm] & r[i.reg], 8);
+    }
+
+    void testEiR8(Instruction i) {
+        logic(r[i.rm] & i.imm, 8);
+    }
+
+    void movEgRr4(Instruction i) {
+        r[i.rm] = r[i.reg] & 0xFFFFFFFFL;
+    }
+
+    void movGeRr4(Instruction i) {
+        r[i.reg] = r[i.rm] & 0xFFFFFFFFL;
+    }
+
+    void movLoad4(Instruction i) {
+        r[i.reg] = mem.read32(ea(i)) & 0xFFFFFFFFL;
+    }
+
+    void movStore4(Instruction i) {
+        mem.write32(ea(i), (int) r[i.reg]);
+    }
+
+    void movEiR4(Instruction i) {
+        r[i.rm] = i.imm & 0xFFFFFFFFL;
+    }
+
+    void movEiM4(Instruction i) {
+        mem.write32(ea(i), (int) i.imm);
+    }
+
+    void shlEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void shrEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void sarEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void rolEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void rorEiR4(Instruction i) {
+        int count = (int) i.imm & 0x1F;
+        if (count != 0) {
+            r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 4);
+        } else {
+            r[i.rm] &= 0xFFFFFFFFL;
+        }
+    }
+
+    void incR4(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], true, 4);
+    }
+
+    void decR4(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], false, 4);
+    }
+
+    void notR4(Instruction i) {
+        r[i.rm] = ~r[i.rm] & 0xFFFFFFFFL;
+    }
+
+    void lea4(Instruction i) {
+        r[i.reg] = lea(i) & 0xFFFFFFFFL;
+    }
+
+    void movEgRr8(Instruction i) {
+        r[i.rm] = r[i.reg];
+    }
+
+    void movGeRr8(Instruction i) {
+        r[i.reg] = r[i.rm];
+    }
+
+    void movLoad8(Instruction i) {
+        r[i.reg] = mem.read64(ea(i));
+    }
+
+    void movStore8(Instruction i) {
+        mem.write64(ea(i), r[i.reg]);
+    }
+
+    void movEiR8(Instruction i) {
+        r[i.rm] = i.imm;
+    }
+
+    void movEiM8(Instruction i) {
+        mem.write64(ea(i), i.imm);
+    }
+
+    void shlEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shl(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void shrEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.shr(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void sarEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.sar(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void rolEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.rol(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void rorEiR8(Instruction i) {
+        int count = (int) i.imm & 0x3F;
+        if (count != 0) {
+            r[i.rm] = Shifts.ror(cpu, r[i.rm], count, 8);
+        }
+    }
+
+    void incR8(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], true, 8);
+    }
+
+    void decR8(Instruction i) {
+        r[i.rm] = incDec(r[i.rm], false, 8);
+    }
+
+    void notR8(Instruction i) {
+        r[i.rm] = ~r[i.rm];
+    }
+
+    void lea8(Instruction i) {
+        r[i.reg] = lea(i);
+    }
+
+    void jcc(Instruction i) {
+        if (LazyFlags.condition(cpu, i.opcode & 0xF)) {
+            cpu.rip = i.address + i.length + i.imm;
+        }
+    }
+
+    void pushR8(Instruction i) {
+        push(r[i.rm], 8);
+    }
+
+    void popR8(Instruction i) {
+        r[i.rm] = pop(8);
+    }
+
+    private int executeGeneric(Instruction i) {
         cpu.rip = i.next();
         int size = i.opSize;
         Op op = i.op;
@@ -293,12 +747,7 @@ public final class Interpreter {
                     }
                 }
             }
-            case INC, DEC -> {
-                long cf = cpu.rflags & CF;
-                long res = op == Op.INC ? add(readE(i, size), 1, 0, size) : sub(readE(i, size), 1, 0, size);
-                cpu.rflags = (cpu.rflags & ~CF) | cf;
-                writeE(i, size, res);
-            }
+            case INC, DEC -> writeE(i, size, incDec(readE(i, size), op == Op.INC, size));
             case NOT -> writeE(i, size, ~readE(i, size));
             case NEG -> writeE(i, size, sub(0, readE(i, size), 0, size));
             case MUL, IMUL1 -> mulDiv1(i, op, size);
@@ -313,8 +762,7 @@ public final class Interpreter {
                 } else {
                     overflow = sx(res, size) != res;
                 }
-                long f = szp(res, size) | (overflow ? CF | OF : 0);
-                setStatus(f);
+                LazyFlags.result(cpu, res, size, overflow ? CF | OF : 0);
                 writeG(i, size, res);
             }
             case ROL, ROR, RCL, RCR, SHL, SHR, SAR -> {
@@ -354,12 +802,7 @@ public final class Interpreter {
             }
             case MOVSXD -> writeG(i, size, size == 8 ? sx(readE(i, 4), 4) : readE(i, size));
             case LEA -> {
-                long a;
-                if (i.ripRelative) {
-                    a = i.next() + i.disp;
-                } else {
-                    a = i.disp + (i.base >= 0 ? r[i.base] : 0) + (i.index >= 0 ? r[i.index] << i.scale : 0);
-                }
+                long a = lea(i);
                 writeG(i, size, i.addrSize == 4 ? a & 0xFFFFFFFFL : a);
             }
             case XCHG -> {
@@ -389,8 +832,7 @@ public final class Interpreter {
             case CMPXCHG -> {
                 long d = readE(i, size);
                 long acc = getReg(RAX, size, true);
-                sub(acc, d, 0, size);
-                if ((cpu.rflags & ZF) != 0) {
+                if (sub(acc, d, 0, size) == 0) {
                     writeE(i, size, readG(i, size));
                 } else {
                     setReg(RAX, size, true, d);
@@ -412,12 +854,15 @@ public final class Interpreter {
                 long v = pop(size);
                 writeE(i, size, v);
             }
-            case PUSHF -> push(cpu.rflags & 0xFCFFFF, size);
+            case PUSHF -> push(cpu.flags() & 0xFCFFFF, size);
             case POPF -> {
                 return privileged.execute(i);
             }
-            case SAHF -> cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
-            case LAHF -> setReg(4, 1, false, (cpu.rflags & 0xD5) | 2);
+            case SAHF -> {
+                cpu.materializeFlags();
+                cpu.rflags = (cpu.rflags & ~0xD5L) | ((r[RAX] >>> 8) & 0xD5);
+            }
+            case LAHF -> setReg(4, 1, false, (cpu.flags() & 0xD5) | 2);
             case LEAVE -> {
                 r[RSP] = r[CpuState.RBP];
                 setReg(CpuState.RBP, size, true, pop(size));
@@ -451,7 +896,7 @@ public final class Interpreter {
             case LOOP, LOOPE, LOOPNE -> {
                 long c = (r[RCX] - 1) & mask(i.addrSize);
                 setReg(RCX, i.addrSize, true, c);
-                boolean take = c != 0 && (op == Op.LOOP || (op == Op.LOOPE) == flag(ZF));
+                boolean take = c != 0 && (op == Op.LOOP || (op == Op.LOOPE) == LazyFlags.zero(cpu));
                 if (take) {
                     cpu.rip = i.next() + i.imm;
                 }
@@ -478,9 +923,18 @@ public final class Interpreter {
                 setStatus(v == 0 ? ZF : 0);
                 writeG(i, size, Long.bitCount(v));
             }
-            case CLC -> cpu.rflags &= ~CF;
-            case STC -> cpu.rflags |= CF;
-            case CMC -> cpu.rflags ^= CF;
+            case CLC -> {
+                cpu.materializeFlags();
+                cpu.rflags &= ~CF;
+            }
+            case STC -> {
+                cpu.materializeFlags();
+                cpu.rflags |= CF;
+            }
+            case CMC -> {
+                cpu.materializeFlags();
+                cpu.rflags ^= CF;
+            }
             case CLD -> cpu.rflags &= ~DF;
             case STD -> cpu.rflags |= DF;
             case NOP, PAUSE, FENCE, PREFETCH, FWAIT -> { }
@@ -576,7 +1030,7 @@ public final class Interpreter {
             setReg(RAX, size, true, lo);
             setReg(RDX, size, true, hi);
         }
-        setStatus(szp(lo, size) | (overflow ? CF | OF : 0));
+        LazyFlags.result(cpu, lo, size, overflow ? CF | OF : 0);
     }
 
     private void divide(Instruction i, boolean signed, int size) {
@@ -651,6 +1105,7 @@ public final class Interpreter {
 
     private void cmpxchgDouble(Instruction i) {
         long a = ea(i);
+        cpu.materializeFlags();
         if (i.opSize == 8) {
             if ((a & 15) != 0) {
                 throw new GuestFault(GuestFault.Kind.GENERAL_PROTECTION, i.address, false);
@@ -705,6 +1160,7 @@ public final class Interpreter {
             v = mem.read(address, size);
         }
         boolean set = ((v >>> bit) & 1) != 0;
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~CF) | (set ? CF : 0);
         if (op == Op.BT) {
             return;

@@ -41,6 +41,7 @@ final class ScalarFloat {
             long a = x[d];
             long b = i.mod == 3 ? x[i.rm * 2] : mem.read(in.ea(i), p66 ? 8 : 4);
             long f = fp.compareFlags(p66, a, b, opcode == 0x2E);
+            cpu.materializeFlags();
             cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | f;
             return;
         }

@@ -2,10 +2,6 @@ package io.hvx.cpu.interp;
 
 import static io.hvx.cpu.interp.CpuState.CF;
 import static io.hvx.cpu.interp.CpuState.OF;
-import static io.hvx.cpu.interp.CpuState.PF;
-import static io.hvx.cpu.interp.CpuState.SF;
-import static io.hvx.cpu.interp.CpuState.STATUS;
-import static io.hvx.cpu.interp.CpuState.ZF;
 
 import io.hvx.cpu.decode.Op;
 
@@ -14,89 +10,109 @@ final class Shifts {
     private Shifts() {
     }
 
-    private static long szp(long res, int size) {
-        long m = res & Interpreter.mask(size);
-        long f = (Integer.bitCount((int) (m & 0xFF)) & 1) == 0 ? PF : 0;
-        if (m == 0) {
-            f |= ZF;
+    static long shift(CpuState cpu, Op op, long a, int count, int size) {
+        switch (op) {
+            case SHL -> {
+                return shl(cpu, a, count, size);
+            }
+            case SHR -> {
+                return shr(cpu, a, count, size);
+            }
+            case SAR -> {
+                return sar(cpu, a, count, size);
+            }
+            case ROL -> {
+                return rol(cpu, a, count, size);
+            }
+            case ROR -> {
+                return ror(cpu, a, count, size);
+            }
+            default -> {
+                return rotateThroughCarry(cpu, op == Op.RCL, a, count, size);
+            }
         }
-        if ((m & Interpreter.signBit(size)) != 0) {
-            f |= SF;
-        }
-        return f;
     }
 
-    static long shift(CpuState cpu, Op op, long a, int count, int size) {
+    static long shl(CpuState cpu, long a, int count, int size) {
+        int bits = size * 8;
+        long m = Interpreter.mask(size);
+        a &= m;
+        long res = count >= 64 ? 0 : (a << count) & m;
+        long cf = count > bits ? 0 : (a >>> (bits - count)) & 1;
+        long of = (((res & Interpreter.signBit(size)) != 0) ^ (cf != 0)) ? OF : 0;
+        LazyFlags.result(cpu, res, size, cf | of);
+        return res;
+    }
+
+    static long shr(CpuState cpu, long a, int count, int size) {
+        a &= Interpreter.mask(size);
+        long res = a >>> count;
+        long cf = (a >>> (count - 1)) & 1;
+        long of = (a & Interpreter.signBit(size)) != 0 ? OF : 0;
+        LazyFlags.result(cpu, res, size, cf | of);
+        return res;
+    }
+
+    static long sar(CpuState cpu, long a, int count, int size) {
+        long s = Interpreter.sx(a, size);
+        long res = (s >> Math.min(count, 63)) & Interpreter.mask(size);
+        long cf = (s >> Math.min(count - 1, 63)) & 1;
+        LazyFlags.result(cpu, res, size, cf);
+        return res;
+    }
+
+    static long rol(CpuState cpu, long a, int count, int size) {
+        int bits = size * 8;
+        long m = Interpreter.mask(size);
+        a &= m;
+        int n = count % bits;
+        long res = n == 0 ? a : ((a << n) | (a >>> (bits - n))) & m;
+        long cf = res & 1;
+        long of = (((res & Interpreter.signBit(size)) != 0) ^ (cf != 0)) ? OF : 0;
+        LazyFlags.rotate(cpu, cf | of); // rotates keep SF, ZF, PF and AF
+        return res;
+    }
+
+    static long ror(CpuState cpu, long a, int count, int size) {
         int bits = size * 8;
         long m = Interpreter.mask(size);
         long sign = Interpreter.signBit(size);
         a &= m;
-        long res;
-        long cf;
-        switch (op) {
-            case SHL -> {
-                res = count >= 64 ? 0 : (a << count) & m;
-                cf = count > bits ? 0 : (a >>> (bits - count)) & 1;
-                long of = (((res & sign) != 0) ^ (cf != 0)) ? OF : 0;
-                cpu.rflags = (cpu.rflags & ~STATUS) | szp(res, size) | (cf != 0 ? CF : 0) | of;
-                return res;
+        int n = count % bits;
+        long res = n == 0 ? a : ((a >>> n) | (a << (bits - n))) & m;
+        boolean msb = (res & sign) != 0;
+        boolean next = (res & (sign >>> 1)) != 0;
+        LazyFlags.rotate(cpu, (msb ? CF : 0) | (msb ^ next ? OF : 0));
+        return res;
+    }
+
+    private static long rotateThroughCarry(CpuState cpu, boolean left, long a, int count, int size) {
+        int bits = size * 8;
+        long m = Interpreter.mask(size);
+        long sign = Interpreter.signBit(size);
+        a &= m;
+        cpu.materializeFlags(); // they keep SF, ZF, PF and AF and read CF
+        long c = cpu.rflags & CF;
+        int n = size < 4 ? count % (bits + 1) : count;
+        long res = a;
+        if (left) {
+            for (int k = 0; k < n; k++) {
+                long out = (res & sign) != 0 ? 1 : 0;
+                res = ((res << 1) | c) & m;
+                c = out;
             }
-            case SHR -> {
-                res = a >>> count;
-                cf = (a >>> (count - 1)) & 1;
-                long of = (a & sign) != 0 ? OF : 0;
-                cpu.rflags = (cpu.rflags & ~STATUS) | szp(res, size) | (cf != 0 ? CF : 0) | of;
-                return res;
+            long of = (((res & sign) != 0) ^ (c != 0)) ? OF : 0;
+            cpu.rflags = (cpu.rflags & ~(CF | OF)) | c | of;
+            return res;
+        } else {
+            long of = (((a & sign) != 0) ^ (c != 0)) ? OF : 0;
+            for (int k = 0; k < n; k++) {
+                long out = res & 1;
+                res = (res >>> 1) | (c != 0 ? sign : 0);
+                c = out;
             }
-            case SAR -> {
-                long s = Interpreter.sx(a, size);
-                res = (s >> Math.min(count, 63)) & m;
-                cf = (s >> Math.min(count - 1, 63)) & 1;
-                cpu.rflags = (cpu.rflags & ~STATUS) | szp(res, size) | (cf != 0 ? CF : 0);
-                return res;
-            }
-            case ROL -> {
-                int n = count % bits;
-                res = n == 0 ? a : ((a << n) | (a >>> (bits - n))) & m;
-                cf = res & 1;
-                long of = (((res & sign) != 0) ^ (cf != 0)) ? OF : 0;
-                cpu.rflags = (cpu.rflags & ~(CF | OF)) | (cf != 0 ? CF : 0) | of;
-                return res;
-            }
-            case ROR -> {
-                int n = count % bits;
-                res = n == 0 ? a : ((a >>> n) | (a << (bits - n))) & m;
-                boolean msb = (res & sign) != 0;
-                boolean next = (res & (sign >>> 1)) != 0;
-                cpu.rflags = (cpu.rflags & ~(CF | OF)) | (msb ? CF : 0) | (msb ^ next ? OF : 0);
-                return res;
-            }
-            case RCL -> {
-                int n = size < 4 ? count % (bits + 1) : count;
-                long c = cpu.rflags & CF;
-                res = a;
-                for (int k = 0; k < n; k++) {
-                    long out = (res & sign) != 0 ? 1 : 0;
-                    res = ((res << 1) | c) & m;
-                    c = out;
-                }
-                long of = (((res & sign) != 0) ^ (c != 0)) ? OF : 0;
-                cpu.rflags = (cpu.rflags & ~(CF | OF)) | c | of;
-                return res;
-            }
-            default -> { // RCR
-                int n = size < 4 ? count % (bits + 1) : count;
-                long c = cpu.rflags & CF;
-                long of = (((a & sign) != 0) ^ (c != 0)) ? OF : 0;
-                res = a;
-                for (int k = 0; k < n; k++) {
-                    long out = res & 1;
-                    res = (res >>> 1) | (c != 0 ? sign : 0);
-                    c = out;
-                }
-                cpu.rflags = (cpu.rflags & ~(CF | OF)) | c | of;
-                return res;
-            }
+            cpu.rflags = (cpu.rflags & ~(CF | OF)) | c | of;
+            return res;
         }
     }
 
@@ -126,7 +142,7 @@ final class Shifts {
             }
         }
         long of = (((res ^ dst) & sign) != 0) ? OF : 0;
-        cpu.rflags = (cpu.rflags & ~STATUS) | szp(res, size) | (cf != 0 ? CF : 0) | of;
+        LazyFlags.result(cpu, res, size, cf | of);
         return res;
     }
 }

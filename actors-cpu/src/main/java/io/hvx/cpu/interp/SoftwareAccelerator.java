@@ -43,6 +43,30 @@ public final class SoftwareAccelerator implements Accelerator {
                 }
             }
             Instruction[] insns = block.insns;
+            CompiledBlock compiled = block.compiled;
+            if (compiled == null && ++block.runs == BlockCompiler.HOT) {
+                compiled = BlockCompiler.compile(block);
+                block.compiled = compiled;
+            }
+            if (compiled != null) {
+                int result;
+                try {
+                    result = compiled.run(interpreter, block);
+                } catch (GuestFault f) {
+                    int k = interpreter.blockIndex;
+                    cpu.rip = insns[k].address;
+                    retired += k;
+                    fault = f;
+                    return Exit.FAULT;
+                }
+                int n = result & 0xFFFF;
+                retired += n;
+                if (result >>> 16 == ExecStatus.SYSCALL) {
+                    return Exit.SYSCALL;
+                }
+                budget -= n;
+                continue;
+            }
             int n = block.count;
             for (int k = 0; k < n; k++) {
                 Instruction i = insns[k];

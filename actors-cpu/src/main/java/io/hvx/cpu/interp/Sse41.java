@@ -30,6 +30,7 @@ final class Sse41 {
     }
 
     private void setFlags(long mask, long value) {
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~mask) | value;
     }
 

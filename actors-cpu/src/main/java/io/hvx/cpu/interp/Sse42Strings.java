@@ -20,6 +20,7 @@ final class Sse42Strings {
     }
 
     private void setFlags(long mask, long value) {
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~mask) | value;
     }
 

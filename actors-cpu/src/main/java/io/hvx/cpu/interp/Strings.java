@@ -65,7 +65,7 @@ final class Strings {
                 return;
             }
             advance(r, RCX, -1, i.addrSize);
-            if (compares && (((cpu.rflags & ZF) != 0) != repe)) {
+            if (compares && LazyFlags.zero(cpu) != repe) {
                 return;
             }
         }

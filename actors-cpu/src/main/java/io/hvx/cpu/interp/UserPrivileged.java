@@ -25,7 +25,7 @@ final class UserPrivileged implements Privileged {
         switch (i.op) {
             case SYSCALL -> {
                 r[RCX] = cpu.rip;
-                r[11] = cpu.rflags;
+                r[11] = cpu.flags();
                 return ExecStatus.SYSCALL;
             }
             case CPUID -> Cpuid.execute(r);
@@ -40,7 +40,9 @@ final class UserPrivileged implements Privileged {
                 if (i.opSize == 2) {
                     m &= 0xFFFF;
                 }
-                cpu.rflags = (cpu.rflags & ~m) | (in.pop(i.opSize) & m) | 2;
+                long v = in.pop(i.opSize);
+                cpu.materializeFlags();
+                cpu.rflags = (cpu.rflags & ~m) | (v & m) | 2;
             }
             case INT3 -> throw new GuestFault(GuestFault.Kind.BREAKPOINT, i.address, false);
             case INTO, SYSRET, PUSH_SREG, POP_SREG, JMP_FAR, CALL_FAR ->

@@ -423,6 +423,7 @@ final class X87 {
                 case 2 -> CpuState.ZF;
                 default -> CpuState.ZF | CpuState.PF | CpuState.CF;
             };
+            cpu.materializeFlags();
             cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | fl;
             raise(exc, KEEP_C1);
         } else {
@@ -491,10 +492,10 @@ final class X87 {
                     compareRegister(1, true, 2, false); // FUCOMPP
                 } else if (reg < 4) {
                     conditionalMove(r, switch (reg) {
-                        case 0 -> (cpu.rflags & CpuState.CF) != 0;
-                        case 1 -> (cpu.rflags & CpuState.ZF) != 0;
-                        case 2 -> (cpu.rflags & (CpuState.CF | CpuState.ZF)) != 0;
-                        default -> (cpu.rflags & CpuState.PF) != 0;
+                        case 0 -> (cpu.flags() & CpuState.CF) != 0;
+                        case 1 -> (cpu.flags() & CpuState.ZF) != 0;
+                        case 2 -> (cpu.flags() & (CpuState.CF | CpuState.ZF)) != 0;
+                        default -> (cpu.flags() & CpuState.PF) != 0;
                     });
                 } else {
                     throw ud(i);
@@ -503,10 +504,10 @@ final class X87 {
             case 0xDB -> {
                 if (reg < 4) {
                     conditionalMove(r, switch (reg) {
-                        case 0 -> (cpu.rflags & CpuState.CF) == 0;
-                        case 1 -> (cpu.rflags & CpuState.ZF) == 0;
-                        case 2 -> (cpu.rflags & (CpuState.CF | CpuState.ZF)) == 0;
-                        default -> (cpu.rflags & CpuState.PF) == 0;
+                        case 0 -> (cpu.flags() & CpuState.CF) == 0;
+                        case 1 -> (cpu.flags() & CpuState.ZF) == 0;
+                        case 2 -> (cpu.flags() & (CpuState.CF | CpuState.ZF)) == 0;
+                        default -> (cpu.flags() & CpuState.PF) == 0;
                     });
                 } else if (reg == 4) {
                     switch (r) {
@@ -600,6 +601,7 @@ final class X87 {
             if (empty(0) || empty(r)) {
                 underflow();
                 if (eflags) {
+                    cpu.materializeFlags();
                     cpu.rflags = (cpu.rflags & ~CpuState.STATUS) | CpuState.ZF | CpuState.PF | CpuState.CF;
                 } else {
                     setCc(SW_C0 | SW_C2 | SW_C3);

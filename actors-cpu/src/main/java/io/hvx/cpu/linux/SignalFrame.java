@@ -50,7 +50,7 @@ final class SignalFrame {
                 mem.write64(sp + MC + 8L * k, cpu.regs[ORDER[k]]);
             }
             mem.write64(sp + MC + 128, cpu.rip);
-            mem.write64(sp + MC + 136, cpu.rflags);
+            mem.write64(sp + MC + 136, cpu.flags());
             mem.write16(sp + MC + 144, 0x33);
             mem.write16(sp + MC + 150, 0x2B);
             mem.write64(sp + MC + 160, sig == SignalState.SIGSEGV ? 14 : 0);
@@ -102,6 +102,7 @@ final class SignalFrame {
             }
             cpu.rip = rip;
             long user = CpuState.STATUS | CpuState.DF | CpuState.TF | 0x40000 | 0x200000;
+            cpu.materializeFlags();
             cpu.rflags = (cpu.rflags & ~user) | (flags & user) | 2;
             t.signals.blocked = mask & ~SignalState.UNBLOCKABLE;
         } catch (GuestFault f) {

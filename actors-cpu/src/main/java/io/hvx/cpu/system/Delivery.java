@@ -143,7 +143,7 @@ final class Delivery {
         try {
             mmu.write64(rsp - 8, oldSs);
             mmu.write64(rsp - 16, oldRsp);
-            mmu.write64(rsp - 24, cpu.rflags);
+            mmu.write64(rsp - 24, cpu.flags());
             mmu.write64(rsp - 32, sys.selector[CS]);
             mmu.write64(rsp - 40, cpu.rip);
             rsp -= 40;
@@ -174,7 +174,7 @@ final class Delivery {
             throw Segments.gp(0);
         }
         long entry = mmu.read32(sys.idtBase + vector * 4L) & 0xFFFFFFFFL;
-        interpreter.push(cpu.rflags & 0xFFFF, 2);
+        interpreter.push(cpu.flags() & 0xFFFF, 2);
         interpreter.push(sys.selector[CS], 2);
         interpreter.push(cpu.rip & 0xFFFF, 2);
         segments.loadCode((int) (entry >>> 16), 0);
@@ -251,6 +251,7 @@ final class Delivery {
         if (size == 2) {
             m &= 0xFFFF;
         }
+        cpu.materializeFlags();
         cpu.rflags = (cpu.rflags & ~m) | (value & m) | 2;
     }
 }

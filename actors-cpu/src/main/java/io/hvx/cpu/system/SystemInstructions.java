@@ -147,7 +147,7 @@ final class SystemInstructions implements Privileged {
             case INT -> delivery.software((int) i.imm);
             case INT3 -> delivery.software(3);
             case INTO -> {
-                if ((cpu.rflags & OF) != 0) {
+                if ((cpu.flags() & OF) != 0) {
                     delivery.software(4);
                 }
             }
@@ -337,7 +337,7 @@ final class SystemInstructions implements Privileged {
         }
         long[] r = cpu.regs;
         r[RCX] = cpu.rip;
-        r[11] = cpu.rflags & ~Delivery.RF;
+        r[11] = cpu.flags() & ~Delivery.RF;
         int sel = (int) (msrs.star >>> 32) & 0xFFFC;
         segments.setCode(sel, 0, 0, 0xFFFFFFFFL, 0xA09B & 0xF0FF | ATTR_L | SystemState.ATTR_G);
         segments.setStack(sel + 8, 0, ATTR_S | ATTR_WRITABLE | ATTR_P | ATTR_DB | SystemState.ATTR_G | 1);
@@ -365,6 +365,7 @@ final class SystemInstructions implements Privileged {
             segments.setCode(base, 3, 0, 0xFFFFFFFFL, user | ATTR_CODE | ATTR_WRITABLE | ATTR_DB);
             cpu.rip = r[RCX] & 0xFFFFFFFFL;
         }
+        cpu.materializeFlags();
         cpu.rflags = (r[11] & 0x3C7FD7L) | 2;
         segments.setStack((base + 8) | 3, 0, user | ATTR_WRITABLE | ATTR_DB);
     }
@@ -481,6 +482,7 @@ final class SystemInstructions implements Privileged {
                 } catch (GuestFault f) {
                     ok = false;
                 }
+                cpu.materializeFlags();
                 cpu.rflags = ok ? cpu.rflags | ZF : cpu.rflags & ~ZF;
             }
             default -> throw ud();
@@ -572,6 +574,7 @@ final class SystemInstructions implements Privileged {
         if (ok && !conformingCode && (Segments.dpl(a) < sys.cpl || Segments.dpl(a) < (sel & 3))) {
             ok = false;
         }
+        cpu.materializeFlags();
         if (!ok) {
             cpu.rflags &= ~ZF;
             return;

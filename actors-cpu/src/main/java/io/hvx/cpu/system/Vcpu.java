@@ -92,6 +92,7 @@ public final class Vcpu {
                 cpu.rip = boot.rip();
                 cpu.regs[RSP] = boot.rsp();
                 cpu.regs[RSI] = boot.rsi();
+                cpu.materializeFlags();
                 cpu.rflags = 2;
             }
         }
@@ -111,6 +112,7 @@ public final class Vcpu {
         }
         segments.loadCode(cs, 0);
         cpu.rip = ip;
+        cpu.materializeFlags();
         cpu.rflags = 2;
         waitingForSipi = false;
         halted = false;
@@ -260,6 +262,10 @@ public final class Vcpu {
             Instruction i = insns[k];
             long rsp = r[RSP];
             long rflags = cpu.rflags;
+            int flagOp = cpu.flagOp;
+            long flagA = cpu.flagA;
+            long flagB = cpu.flagB;
+            long flagRes = cpu.flagRes;
             int status;
             try {
                 if ((i.prefixes & Instruction.P_LOCK) != 0 || (i.op == Op.XCHG && i.mod != 3)) {
@@ -270,7 +276,11 @@ public final class Vcpu {
             } catch (GuestFault f) {
                 cpu.rip = i.address;
                 r[RSP] = rsp;
-                cpu.rflags = rflags;
+                cpu.rflags = rflags; // with the pending flags below: the state before the instruction
+                cpu.flagOp = flagOp;
+                cpu.flagA = flagA;
+                cpu.flagB = flagB;
+                cpu.flagRes = flagRes;
                 retired += k;
                 ran[0] = k;
                 delivery.raise(f);
@@ -294,7 +304,7 @@ public final class Vcpu {
      */
     private int executeLocked(Instruction i) {
         long rsp = cpu.regs[RSP];
-        long rflags = cpu.rflags;
+        long rflags = cpu.flags(); // materialised, so that restoring rflags restores the status flags
         synchronized (phys) {
             mmu.beginLocked();
             try {
@@ -304,6 +314,7 @@ public final class Vcpu {
                     } catch (LockedRetry retry) {
                         cpu.regs[RSP] = rsp;
                         cpu.rflags = rflags;
+                        cpu.flagOp = 0;
                     }
                 }
             } finally {
@@ -316,7 +327,7 @@ public final class Vcpu {
     private int step() {
         long rip = cpu.rip;
         long rsp = cpu.regs[RSP];
-        long rflags = cpu.rflags;
+        long rflags = cpu.flags();
         try {
             code.base = sys.codeMode == Decoder.MODE_64 ? 0 : sys.base[CS];
             code.wrap32 = sys.codeMode != Decoder.MODE_64;
@@ -333,6 +344,7 @@ public final class Vcpu {
             cpu.rip = rip;
             cpu.regs[RSP] = rsp;
             cpu.rflags = rflags;
+            cpu.flagOp = 0;
             delivery.raise(f);
             return ExecStatus.CONTINUE;
         }

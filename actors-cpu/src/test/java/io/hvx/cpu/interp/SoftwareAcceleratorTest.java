@@ -123,4 +123,64 @@ class SoftwareAcceleratorTest {
             assertTrue(allocated < 64 * 1024, allocated + " bytes allocated for 5M instructions");
         }
     }
+
+    private static final long DATA = 0x7000_0000L;
+
+    private static int[] withAddress(int[] code, int at, long address) {
+        for (int k = 0; k < 8; k++) {
+            code[at + k] = (int) (address >>> (8 * k)) & 0xFF;
+        }
+        return code;
+    }
+
+    @Test
+    void a_translated_block_that_rewrites_its_own_next_instruction_runs_the_new_bytes() {
+        // the loop block is translated after BlockCompiler.HOT runs; when ecx reaches 500 its store goes to the
+        // immediate of the add right after it instead of the data page, and from then on the add adds 500
+        int[] code = withAddress(new int[] {
+                0xB9, 0xE8, 0x03, 0x00, 0x00,              // 0: mov ecx,1000
+                0x31, 0xC0,                                // 5: xor eax,eax
+                0x48, 0xBA, 0, 0, 0, 0, 0, 0, 0, 0,        // 7: mov rdx,DATA
+                0x48, 0x8D, 0x35, 0x10, 0x00, 0x00, 0x00,  // 17: lea rsi,[rip+16] (the add's immediate)
+                0x81, 0xF9, 0xF4, 0x01, 0x00, 0x00,        // 24: cmp ecx,500
+                0x48, 0x89, 0xD7,                          // 30: mov rdi,rdx
+                0x48, 0x0F, 0x44, 0xFE,                    // 33: cmove rdi,rsi
+                0x89, 0x0F,                                // 37: mov [rdi],ecx
+                0x05, 0x01, 0x00, 0x00, 0x00,              // 39: add eax,1
+                0xFF, 0xC9,                                // 44: dec ecx
+                0x75, 0xE8,                                // 46: jnz 24
+                0x0F, 0x05}, 9, DATA);                     // 48: syscall
+        byte[] bytes = b(code);
+        try (GuestMemory mem = new GuestMemory()) {
+            SoftwareAccelerator acc = load(mem, bytes, GuestMemory.READ | GuestMemory.WRITE | GuestMemory.EXEC);
+            mem.map(DATA, 4096, GuestMemory.READ | GuestMemory.WRITE);
+            assertEquals(Accelerator.Exit.SYSCALL, acc.run(Long.MAX_VALUE));
+            assertEquals(500 * 1 + 500 * 500, acc.cpu().regs[CpuState.RAX]);
+            assertEquals(4 + 7 * 1000 + 1, acc.retired());
+        }
+    }
+
+    @Test
+    void a_fault_inside_a_translated_block_leaves_rip_on_the_faulting_instruction() {
+        // the loop reads dword after dword until it walks off the one data page, long after being translated
+        int[] code = withAddress(new int[] {
+                0xB9, 0xD0, 0x07, 0x00, 0x00,              // 0: mov ecx,2000
+                0x48, 0xBF, 0, 0, 0, 0, 0, 0, 0, 0,        // 5: mov rdi,DATA
+                0x8B, 0x07,                                // 15: mov eax,[rdi]
+                0x48, 0x83, 0xC7, 0x04,                    // 17: add rdi,4
+                0xFF, 0xC9,                                // 21: dec ecx
+                0x75, 0xF6,                                // 23: jnz 15
+                0x0F, 0x05}, 7, DATA);                     // 25: syscall
+        byte[] bytes = b(code);
+        try (GuestMemory mem = new GuestMemory()) {
+            SoftwareAccelerator acc = load(mem, bytes, GuestMemory.READ | GuestMemory.EXEC);
+            mem.map(DATA, 4096, GuestMemory.READ | GuestMemory.WRITE);
+            assertEquals(Accelerator.Exit.FAULT, acc.run(Long.MAX_VALUE));
+            assertEquals(GuestFault.Kind.PAGE_FAULT, acc.fault().kind());
+            assertEquals(DATA + 4096, acc.fault().address());
+            assertEquals(CODE + 15, acc.cpu().rip);
+            assertEquals(DATA + 4096, acc.cpu().regs[CpuState.RDI]);
+            assertEquals(2 + 1024 * 4, acc.retired());
+        }
+    }
 }

@@ -258,6 +258,7 @@ final class DifferentialHarness implements AutoCloseable {
         guest.load(dataAddress, page, 0, 4096);
         System.arraycopy(regs, 0, cpu.regs, 0, 16);
         FpuState.load(fx, cpu);
+        cpu.flagOp = 0; // the status flags below are current (CpuState's rule for writing rflags)
         cpu.rflags = flags;
         ByteSource src = a -> {
             long o = a - CODE_ADDRESS;
@@ -324,6 +325,7 @@ final class DifferentialHarness implements AutoCloseable {
         }
         FpuState.compare(hostFx, cpu, swMask, slack, diff);
         long compared = (Forms.ALL | DF) & ~undefined;
+        cpu.materializeFlags();
         if ((hostFlags[0] & compared) != (cpu.rflags & compared)) {
             diff.append(String.format("  flags host=%03x hvx=%03x (compared %03x)%n", hostFlags[0] & compared,
                     cpu.rflags & compared, compared));
