@@ -86,11 +86,8 @@ public final class ImageRoutes extends AllDirectives {
                   storage.snapshots().delete(name);
                   return Map.of("removed", name);
                 })))),
-            path("commit", () -> post(() -> parameter("name", image -> answer(() -> {
-              try (var snap = storage.snapshots().open(name, store, storage.imageCache().cache())) {
-                return io.hvx.storage.snapshot.SnapshotStore.commit(snap, image, store, PushListener.NONE);
-              }
-            }))))))));
+            path("commit", () -> post(() -> parameter("name", image -> answer(() ->
+                storage.snapshots().commit(name, image, store, storage.imageCache().cache(), PushListener.NONE)))))))));
   }
 
   private Object counters() {
@@ -229,6 +226,7 @@ public final class ImageRoutes extends AllDirectives {
       case io.hvx.storage.snapshot.SnapshotExistsException x -> Json.error(StatusCodes.CONFLICT, "exists", x.getMessage());
       case ImageExistsException x -> Json.error(StatusCodes.CONFLICT, "exists", x.getMessage());
       case io.hvx.storage.store.PushInProgressException p -> Json.error(StatusCodes.CONFLICT, "busy", p.getMessage());
+      case io.hvx.storage.snapshot.SnapshotBusyException b -> Json.error(StatusCodes.CONFLICT, "busy", b.getMessage());
       case BadImageNameException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case IllegalArgumentException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case io.hvx.storage.block.ImageFormatException f -> Json.error(StatusCodes.BAD_REQUEST, "bad_image", f.getMessage());
