@@ -9,6 +9,7 @@ import io.hvx.storage.store.ImageStore;
 import io.hvx.storage.store.Manifest;
 import io.hvx.storage.store.NoSuchImageException;
 import io.hvx.storage.store.StoreException;
+import io.hvx.storage.volume.VolumeRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,11 +27,11 @@ public final class StorageExports implements NbdExports, AutoCloseable {
     private final int readAhead;
     private final Map<String, CowSnapshot> open = new HashMap<>();
     private final Map<String, Integer> users = new HashMap<>();
-    private final Map<String, BlockDevice> volumes;
+    private final VolumeRegistry volumes;
 
     public StorageExports(ImageStore store, ImageCache cache, SnapshotStore snapshots, int readAhead,
-            Map<String, BlockDevice> volumes) {
-        this.volumes = Map.copyOf(volumes);
+            VolumeRegistry volumes) {
+        this.volumes = volumes;
         this.store = store;
         this.cache = cache;
         this.snapshots = snapshots;
@@ -39,7 +40,7 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public List<String> names() throws IOException {
-        List<String> names = new ArrayList<>(volumes.keySet().stream().sorted().toList());
+        List<String> names = new ArrayList<>(volumes.list().stream().map(VolumeRegistry.Info::name).toList());
         for (SnapshotStore.Info s : snapshots.list()) {
             names.add(s.name());
         }
@@ -51,9 +52,9 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public Export open(String name) throws IOException {
-        BlockDevice volume = volumes.get(name);
+        BlockDevice volume = volumes.attach(name);
         if (volume != null) {
-            return new Export(volume, false, null);
+            return new Export(volume, false, () -> volumes.detach(name));
         }
         try {
             if (snapshots.contains(name)) {
@@ -95,8 +96,6 @@ public final class StorageExports implements NbdExports, AutoCloseable {
             s.close();
         }
         open.clear();
-        for (BlockDevice v : volumes.values()) {
-            v.close();
-        }
+        volumes.close();
     }
 }

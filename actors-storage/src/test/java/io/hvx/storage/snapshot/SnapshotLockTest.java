@@ -17,11 +17,12 @@ import io.hvx.storage.store.LocalBackend;
 import io.hvx.storage.store.PushListener;
 import io.hvx.storage.store.PushResult;
 import io.hvx.storage.testing.Qemu;
+import io.hvx.storage.volume.VolumeRegistry;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -94,7 +95,8 @@ class SnapshotLockTest {
                 ChunkCache cache = new ChunkCache(dir.resolve("cache"), 64L * CHUNK, 2, CHUNK, store)) {
             cluster.awaitAllUp(Duration.ofSeconds(30));
             ImageCache images = ImageCache.start(cluster.node(0), cache, Duration.ofSeconds(30), Duration.ofSeconds(2));
-            try (StorageExports exports = new StorageExports(store, images, snapshots, 0, Map.of())) {
+            try (StorageExports exports = new StorageExports(store, images, snapshots, 0,
+                    VolumeRegistry.open(dir.resolve("volumes"), List.of(), store.backend()))) {
                 NbdExports.Export first = exports.open("vm1");
                 NbdExports.Export second = exports.open("vm1");
                 SnapshotBusyException busy = assertThrows(SnapshotBusyException.class,

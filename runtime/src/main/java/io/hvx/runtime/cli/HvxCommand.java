@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code hvx} command line: the entry point of the launcher and of every node process. */
 @Command(name = "hvx", mixinStandardHelpOptions = true, versionProvider = HvxCommand.Version.class,
     description = "hvx: a virtual cloud layer. Nodes on any cloud form one cluster that runs VMs.",
-    subcommands = {NodeCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, GuestKitCommand.class,
+    subcommands = {NodeCommand.class, NetCommand.class, ImageCommand.class, VolumeCommand.class, RunElfCommand.class, GuestKitCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes (all commands):%n",

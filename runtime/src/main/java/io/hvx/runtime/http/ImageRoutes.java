@@ -14,6 +14,9 @@ import io.hvx.storage.store.NoSuchImageException;
 import io.hvx.storage.store.PushListener;
 import io.hvx.storage.store.PushResult;
 import io.hvx.storage.store.StoreImage;
+import io.hvx.storage.volume.VolumeException;
+import io.hvx.storage.volume.VolumeSpec;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +35,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -66,7 +71,75 @@ public final class ImageRoutes extends AllDirectives {
     return concat(
         path(PathMatchers.segment("storage").slash("counters"), () -> get(() -> answer(this::counters))),
         snapshotRoutes(),
+        volumeRoutes(),
         imageRoutes());
+  }
+
+  /**
+   * {@code /hvx/volumes}: list; {@code POST} a JSON {@code {name, layout, stripeUnit, members}} creates one
+   * (kept across restarts, served over NBD by name); {@code GET} and {@code DELETE /hvx/volumes/{name}}.
+   */
+  private Route volumeRoutes() {
+    return pathPrefix("volumes", () -> concat(
+        pathEnd(() -> concat(
+            get(() -> answer(() -> Map.of("volumes", storage.volumes().list()))),
+            post(() -> entity(Unmarshaller.entityToString(), text -> answer(StatusCodes.CREATED,
+                () -> storage.volumes().create(volumeSpec(text))))))),
+        path(PathMatchers.segment(), name -> concat(
+            get(() -> answer(() -> storage.volumes().show(name))),
+            delete(() -> answer(() -> {
+              storage.volumes().remove(name);
+              return Map.of("removed", name, "note", "the members' data was left in place");
+            }))))));
+  }
+
+  private static VolumeSpec volumeSpec(String text) throws IOException {
+    JsonNode json;
+    try {
+      json = Json.MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed JSON: " + e.getMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException("expected a JSON object {name, layout, stripeUnit, members}");
+    }
+    if (!json.path("name").isTextual()) {
+      throw new IllegalArgumentException("'name' must be a string");
+    }
+    JsonNode members = json.path("members");
+    if (!members.isArray()) {
+      throw new IllegalArgumentException("'members' must be a list such as [\"file:/mnt/a/v.raw:10GiB\"]");
+    }
+    List<String> list = new ArrayList<>();
+    for (JsonNode m : members) {
+      if (!m.isTextual()) {
+        throw new IllegalArgumentException("every member must be a string, found " + m);
+      }
+      list.add(m.asText());
+    }
+    JsonNode layout = json.get("layout");
+    if (layout != null && !layout.isTextual()) {
+      throw new IllegalArgumentException("'layout' must be \"concat\" or \"stripe\"");
+    }
+    return VolumeSpec.of(json.path("name").asText(), layout == null ? null : layout.asText(),
+        stripeUnit(json.get("stripeUnit")), list);
+  }
+
+  private static Long stripeUnit(JsonNode unit) {
+    if (unit == null || unit.isNull()) {
+      return null;
+    }
+    if (unit.canConvertToExactIntegral() && unit.isNumber()) {
+      return unit.asLong();
+    }
+    if (unit.isTextual()) {
+      try {
+        return com.typesafe.config.ConfigFactory.parseMap(Map.of("u", unit.asText())).getBytes("u");
+      } catch (com.typesafe.config.ConfigException e) {
+        // reported below
+      }
+    }
+    throw new IllegalArgumentException("'stripeUnit' must be a byte count or a size such as \"64KiB\", found " + unit);
   }
 
   /**
@@ -113,9 +186,13 @@ public final class ImageRoutes extends AllDirectives {
   }
 
   private Route answer(StoreCall call) {
+    return answer(StatusCodes.OK, call);
+  }
+
+  private Route answer(StatusCode status, StoreCall call) {
     return completeWithFuture(CompletableFuture.supplyAsync(() -> {
       try {
-        return Json.ok(call.call());
+        return Json.response(status, call.call());
       } catch (Exception e) {
         return failure(e);
       }
@@ -227,6 +304,12 @@ public final class ImageRoutes extends AllDirectives {
       case ImageExistsException x -> Json.error(StatusCodes.CONFLICT, "exists", x.getMessage());
       case io.hvx.storage.store.PushInProgressException p -> Json.error(StatusCodes.CONFLICT, "busy", p.getMessage());
       case io.hvx.storage.snapshot.SnapshotBusyException b -> Json.error(StatusCodes.CONFLICT, "busy", b.getMessage());
+      case VolumeException v -> switch (v.kind()) {
+        case BAD -> Json.error(StatusCodes.BAD_REQUEST, "bad_volume", v.getMessage());
+        case EXISTS -> Json.error(StatusCodes.CONFLICT, "exists", v.getMessage());
+        case MISSING -> Json.error(StatusCodes.NOT_FOUND, "not_found", v.getMessage());
+        case BUSY -> Json.error(StatusCodes.CONFLICT, "busy", v.getMessage());
+      };
       case BadImageNameException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case IllegalArgumentException b -> Json.error(StatusCodes.BAD_REQUEST, "bad_request", b.getMessage());
       case io.hvx.storage.block.ImageFormatException f -> Json.error(StatusCodes.BAD_REQUEST, "bad_image", f.getMessage());
