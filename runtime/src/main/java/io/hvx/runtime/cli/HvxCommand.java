@@ -29,6 +29,7 @@ public final class HvxCommand {
 
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new HvxCommand());
+    ImageStoreCommand.install(cli.getSubcommands().get("image"));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof CliException failure) {
         commandLine.getErr().println("hvx: " + failure.getMessage());
