@@ -75,7 +75,8 @@ public final class NodeStorage implements AutoCloseable {
                     settings.chunkSize(), store);
             ImageCache imageCache;
             try {
-                imageCache = ImageCache.start(system, cache, cacheSettings.persistEvery(), cacheSettings.peerTimeout());
+                imageCache = ImageCache.start(system, cache, cacheSettings.persistEvery(), cacheSettings.peerTimeout(),
+                        cacheSettings.holderRefresh());
             } catch (Exception e) {
                 throw new StoreException("the image cache actors did not start: " + e.getMessage(), e);
             }
