@@ -57,13 +57,8 @@ class ChunkHolderDirectoryTest {
 
     @Test
     void shouldAskOnlyTheNodeThatHoldsTheChunk() throws Exception {
-        byte[] disk = new byte[16 * CHUNK];
-        new Random(4).nextBytes(disk);
-        Files.write(dir.resolve("disk.raw"), disk);
-        ImageStore store = new ImageStore(new LocalBackend(dir.resolve("store")), CHUNK, Duration.ofMinutes(10), 2);
-        try (RawImage src = RawImage.open(dir.resolve("disk.raw"), true)) {
-            store.push(src, "disk", PushListener.NONE);
-        }
+        byte[] disk = randomDisk(16);
+        ImageStore store = storeHolding(dir, disk);
         Manifest manifest = store.manifest("disk");
         try (ClusterHarness cluster = ClusterHarness.start(3);
                 ChunkCache c0 = new ChunkCache(dir.resolve("cache0"), 64L * CHUNK, 2, CHUNK, store);
@@ -107,6 +102,22 @@ class ChunkHolderDirectoryTest {
             assertEquals(16L, caches.get(holder).counters().snapshot().get("CACHE_PEER_REQUESTS_SERVED"));
         }
         store.close();
+    }
+
+    static byte[] randomDisk(int chunks) {
+        byte[] disk = new byte[chunks * CHUNK];
+        new Random(4).nextBytes(disk);
+        return disk;
+    }
+
+    /** A local store in dir/store holding disk as image "disk". */
+    static ImageStore storeHolding(Path dir, byte[] disk) throws java.io.IOException {
+        Files.write(dir.resolve("disk.raw"), disk);
+        ImageStore store = new ImageStore(new LocalBackend(dir.resolve("store")), CHUNK, Duration.ofMinutes(10), 2);
+        try (RawImage src = RawImage.open(dir.resolve("disk.raw"), true)) {
+            store.push(src, "disk", PushListener.NONE);
+        }
+        return store;
     }
 
     static void await(BooleanSupplier condition, java.util.function.Supplier<String> why) throws InterruptedException {

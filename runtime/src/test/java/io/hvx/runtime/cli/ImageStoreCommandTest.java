@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigValueFactory;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.node.HvxNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code hvx image} store commands go through a real node: the CLI process is given no store settings at all,
@@ -43,20 +40,13 @@ class ImageStoreCommandTest {
     node.close();
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run cliAt(String url, String... args) {
+  private static CliRun cliAt(String url, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--url", url, "--token", token));
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    return CliRun.of(all.toArray(String[]::new));
   }
 
-  private static Run cli(String... args) {
+  private static CliRun cli(String... args) {
     return cliAt(node.url(), args);
   }
 
@@ -73,12 +63,12 @@ class ImageStoreCommandTest {
     byte[] disk = disk(1);
     Path file = dir.resolve("disk.raw");
     Files.write(file, disk);
-    Run byPath = cli("image", "push", file.toString(), "--name", "by-path", "-f", "raw");
+    CliRun byPath = cli("image", "push", file.toString(), "--name", "by-path", "-f", "raw");
     assertEquals(0, byPath.exitCode(), byPath.err());
     assertTrue(byPath.out().contains("pushed 'by-path': 6.0 MiB virtual"), byPath.out());
     assertTrue(byPath.out().contains("chunks 96: zero 64 (66.7%)"), byPath.out());
 
-    Run uploaded = cli("image", "push", file.toString(), "--name", "uploaded", "--upload", "-p");
+    CliRun uploaded = cli("image", "push", file.toString(), "--name", "uploaded", "--upload", "-p");
     assertEquals(0, uploaded.exitCode(), uploaded.err());
     assertTrue(uploaded.out().contains("uploading " + file), uploaded.out());
     assertTrue(uploaded.out().contains("duplicate 32 (100.0% of non-zero), new 0"), uploaded.out());
@@ -86,20 +76,20 @@ class ImageStoreCommandTest {
       assertEquals(0, left.count(), "the node must remove its upload files");
     }
 
-    Run list = cli("image", "list");
+    CliRun list = cli("image", "list");
     assertTrue(list.out().contains("by-path") && list.out().contains("uploaded"), list.out());
     assertTrue(cli("image", "show", "uploaded").out().contains("chunks: 96 (zero 64, distinct 32)"));
 
     Path raw = dir.resolve("out/back.raw");
     Files.createDirectories(raw.getParent());
-    Run pulled = cli("image", "pull", "uploaded", raw.toString());
+    CliRun pulled = cli("image", "pull", "uploaded", raw.toString());
     assertEquals(0, pulled.exitCode(), pulled.err());
     assertArrayEquals(disk, Files.readAllBytes(raw));
 
     if (new java.io.File("/usr/bin/qemu-img").canExecute()) {
       for (String format : List.of("qcow2", "vmdk", "vhdx")) {
         Path converted = dir.resolve("out/back." + format);
-        Run as = cli("image", "pull", "by-path", converted.toString(), "-O", format);
+        CliRun as = cli("image", "pull", "by-path", converted.toString(), "-O", format);
         assertEquals(0, as.exitCode(), as.err());
         Process compare = new ProcessBuilder("qemu-img", "compare", "-f", format, "-F", "raw", converted.toString(),
             file.toString()).redirectErrorStream(true).start();
@@ -114,27 +104,27 @@ class ImageStoreCommandTest {
   @Test
   void shouldFailClearlyAndLeaveNoPartialFile() throws Exception {
     Path target = dir.resolve("missing.raw");
-    Run missing = cli("image", "pull", "nothing", target.toString());
+    CliRun missing = cli("image", "pull", "nothing", target.toString());
     assertEquals(ExitCodes.FAILED, missing.exitCode());
     assertTrue(missing.err().contains("no image 'nothing' in the store"), missing.err());
     assertFalse(Files.exists(target));
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("missing.raw")), "no temporary file left");
     }
-    Run badFormat = cli("image", "pull", "nothing", target.toString(), "-O", "floppy");
+    CliRun badFormat = cli("image", "pull", "nothing", target.toString(), "-O", "floppy");
     assertTrue(badFormat.err().contains("unknown image format 'floppy'"), badFormat.err());
 
     Files.write(dir.resolve("twice.raw"), disk(2));
     assertEquals(0, cli("image", "push", dir.resolve("twice.raw").toString(), "--name", "twice").exitCode());
-    Run again = cli("image", "push", dir.resolve("twice.raw").toString(), "--name", "twice");
+    CliRun again = cli("image", "push", dir.resolve("twice.raw").toString(), "--name", "twice");
     assertEquals(ExitCodes.FAILED, again.exitCode());
     assertTrue(again.err().contains("twice"), again.err());
-    Run noFile = cli("image", "push", dir.resolve("none.raw").toString(), "--name", "x");
+    CliRun noFile = cli("image", "push", dir.resolve("none.raw").toString(), "--name", "x");
     assertTrue(noFile.err().contains("no such readable file"), noFile.err());
 
-    Run unreachable = cliAt("http://127.0.0.1:1", "image", "list");
+    CliRun unreachable = cliAt("http://127.0.0.1:1", "image", "list");
     assertEquals(ExitCodes.UNREACHABLE, unreachable.exitCode(), unreachable.err());
-    Run rm = cli("image", "rm", "twice");
+    CliRun rm = cli("image", "rm", "twice");
     assertEquals(0, rm.exitCode(), rm.err());
     assertEquals(ExitCodes.FAILED, cli("image", "show", "twice").exitCode());
   }
@@ -143,13 +133,13 @@ class ImageStoreCommandTest {
   void shouldCommitASnapshotThroughTheNode() throws Exception {
     Files.write(dir.resolve("base.raw"), disk(3));
     assertEquals(0, cli("image", "push", dir.resolve("base.raw").toString(), "--name", "base").exitCode());
-    Run snap = cli("image", "snapshot", "vm1", "--base", "base");
+    CliRun snap = cli("image", "snapshot", "vm1", "--base", "base");
     assertEquals(0, snap.exitCode(), snap.err());
-    Run commit = cli("image", "commit", "vm1", "--name", "base-v2");
+    CliRun commit = cli("image", "commit", "vm1", "--name", "base-v2");
     assertEquals(0, commit.exitCode(), commit.err());
     assertTrue(commit.out().contains("pushed 'base-v2'"), commit.out());
     assertTrue(cli("image", "show", "base-v2").out().contains("parent: base"));
-    Run gc = cli("image", "gc", "--grace", "0");
+    CliRun gc = cli("image", "gc", "--grace", "0");
     assertEquals(0, gc.exitCode(), gc.err());
     assertTrue(gc.out().startsWith("images "), gc.out());
   }

@@ -8,31 +8,21 @@ import com.typesafe.config.ConfigValueFactory;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
 import io.hvx.runtime.node.HvxNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code hvx volume} against a real node: create, list, show, serve over NBD, survive a restart, rm. */
 class VolumeCommandTest {
   @TempDir Path dir;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run cli(HvxNode node, String... args) throws Exception {
+  private CliRun cli(HvxNode node, String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--url", node.url(), "--token", Files.readString(dataDirOf(node).resolve("token")).trim()));
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   private Path dataDirOf(HvxNode node) {
@@ -61,7 +51,7 @@ class VolumeCommandTest {
       System.out.println("VolumeCommandTest: qemu-io not installed (apt-get install qemu-utils): NBD reads skipped");
     }
     try (HvxNode node = start()) {
-      Run created = cli(node, "volume", "create", "data", "--layout", "stripe", "--stripe-unit", "64KiB",
+      CliRun created = cli(node, "volume", "create", "data", "--layout", "stripe", "--stripe-unit", "64KiB",
           "-m", "file:" + dir.resolve("disk-a/m.raw") + ":8MiB", "-m", "file:" + dir.resolve("disk-b/m.raw") + ":8MiB",
           "-m", "bucket:data-1:8MiB");
       assertEquals(0, created.exitCode(), created.err());
@@ -70,10 +60,10 @@ class VolumeCommandTest {
       assertEquals("data", list.path("volumes").get(0).path("name").asText());
       assertEquals("API", list.path("volumes").get(0).path("source").asText());
 
-      Run bad = cli(node, "volume", "create", "odd", "--layout", "stripe", "--stripe-unit", "1000", "-m", "dev:/dev/null");
+      CliRun bad = cli(node, "volume", "create", "odd", "--layout", "stripe", "--stripe-unit", "1000", "-m", "dev:/dev/null");
       assertEquals(ExitCodes.FAILED, bad.exitCode());
       assertTrue(bad.err().contains("stripe unit 1000 is not a power of two"), bad.err());
-      Run taken = cli(node, "volume", "create", "data", "-m", "file:" + dir.resolve("c.raw") + ":1MiB");
+      CliRun taken = cli(node, "volume", "create", "data", "-m", "file:" + dir.resolve("c.raw") + ":1MiB");
       assertTrue(taken.err().contains("volume 'data' exists already"), taken.err());
       if (qemu) {
         qemuIo(node, "write -P 0x5a 100000 300000", "data");
@@ -88,7 +78,7 @@ class VolumeCommandTest {
         assertTrue(out.contains("read 300000/300000"), out);
       }
       assertEquals(0, cli(node, "volume", "rm", "data").exitCode());
-      Run gone = cli(node, "volume", "show", "data");
+      CliRun gone = cli(node, "volume", "show", "data");
       assertEquals(ExitCodes.FAILED, gone.exitCode());
       assertTrue(gone.err().contains("no volume 'data'"), gone.err());
       assertTrue(Files.exists(dir.resolve("disk-a/m.raw")));
