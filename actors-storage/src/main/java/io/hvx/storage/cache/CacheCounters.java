@@ -15,6 +15,8 @@ public final class CacheCounters {
     final LongAdder raceRetries = new LongAdder();
     final LongAdder readAheads = new LongAdder();
     final LongAdder peerRequestsServed = new LongAdder();
+    final LongAdder peerMisses = new LongAdder();
+    final LongAdder peersSkipped = new LongAdder();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -27,6 +29,10 @@ public final class CacheCounters {
         m.put("CACHE_RACE_RETRIES", raceRetries.sum());
         m.put("CACHE_READ_AHEADS", readAheads.sum());
         m.put("CACHE_PEER_REQUESTS_SERVED", peerRequestsServed.sum());
+        // A peer asked that did not have the chunk (a Bloom false positive, or evicted since it published).
+        m.put("CACHE_PEER_MISSES", peerMisses.sum());
+        // Peers not asked because their published filter says they do not hold the chunk.
+        m.put("CACHE_PEERS_SKIPPED", peersSkipped.sum());
         return m;
     }
 }

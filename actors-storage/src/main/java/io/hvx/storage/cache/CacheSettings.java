@@ -8,7 +8,7 @@ import java.time.Duration;
 
 /** Settings of the node's chunk cache ({@code hvx.storage.cache}). */
 public record CacheSettings(Path path, long maxSize, int shards, int readAhead, Duration peerTimeout,
-        Duration persistEvery) {
+        Duration persistEvery, Duration holderRefresh) {
 
     public static CacheSettings from(Config config) {
         SettingsReader cache = SettingsReader.of(config, "hvx.storage.cache");
@@ -20,6 +20,7 @@ public record CacheSettings(Path path, long maxSize, int shards, int readAhead, 
         return new CacheSettings(
                 cache.optionalString("path").isEmpty() ? dataDir.resolve("cache") : cache.path("path"),
                 max, cache.intInRange("shards", 1, 256), cache.intInRange("read-ahead", 0, 1024),
-                cache.positiveDuration("peer-timeout"), cache.positiveDuration("persist-every"));
+                cache.positiveDuration("peer-timeout"), cache.positiveDuration("persist-every"),
+                cache.positiveDuration("holder-refresh"));
     }
 }

@@ -36,6 +36,7 @@ final class CacheShard implements AutoCloseable {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
     private int hand;
     private long evictions;
+    private long changes;
 
     /** A cached chunk; verified is false for entries loaded from disk until first read checks their hash. */
     static final class Entry {
@@ -146,6 +147,7 @@ final class CacheShard implements AutoCloseable {
         Entry e = new Entry(id, slot, length, generation, true);
         bySlot[slot] = e;
         entries.put(id, e);
+        changes++;
         return e;
     }
 
@@ -180,6 +182,16 @@ final class CacheShard implements AutoCloseable {
 
     synchronized long evictions() {
         return evictions;
+    }
+
+    /** Counts inserts and evictions, so a caller can tell the set of cached ids changed. */
+    synchronized long changes() {
+        return changes + evictions;
+    }
+
+    /** The ids cached now (a weakly consistent view). */
+    java.util.Set<ChunkId> ids() {
+        return entries.keySet();
     }
 
     int size() {

@@ -109,6 +109,24 @@ public final class ChunkCache implements ChunkSource, AutoCloseable {
         read(id, length, 0, ByteBuffer.wrap(dst, 0, length));
     }
 
+    /** Grows whenever a chunk enters or leaves the cache. */
+    long changes() {
+        long sum = 0;
+        for (CacheShard s : shards) {
+            sum += s.changes();
+        }
+        return sum;
+    }
+
+    /** A Bloom filter of the chunks cached now, for the other nodes' holder directories. */
+    ChunkFilter filter() {
+        List<ChunkId> ids = new java.util.ArrayList<>();
+        for (CacheShard s : shards) {
+            ids.addAll(s.ids());
+        }
+        return ChunkFilter.of(ids);
+    }
+
     /** True when the chunk is in this node's cache (peers ask this). */
     public boolean contains(ChunkId id) {
         return shards[shardOf(id)].contains(id);

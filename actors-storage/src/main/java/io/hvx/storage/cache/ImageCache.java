@@ -4,9 +4,11 @@ import io.hvx.storage.store.ChunkId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -25,17 +27,30 @@ public final class ImageCache {
     private final ChunkCache cache;
     private final List<ActorRef<CacheShardActor.Command>> shards;
     private final AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers;
+    private final AtomicReference<Map<String, ChunkFilter>> holders;
 
     private ImageCache(ChunkCache cache, List<ActorRef<CacheShardActor.Command>> shards,
-            AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers) {
+            AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers,
+            AtomicReference<Map<String, ChunkFilter>> holders) {
+        this.holders = holders;
         this.peers = peers;
         this.cache = cache;
         this.shards = shards;
     }
 
-    /** Starts the shard actors under a new child of the system's user guardian and waits until they exist. */
+    /** As below, with the holder directory refreshed every second. */
     public static ImageCache start(ActorSystem<?> system, ChunkCache cache, Duration persistEvery, Duration peerTimeout)
             throws Exception {
+        return start(system, cache, persistEvery, peerTimeout, Duration.ofSeconds(1));
+    }
+
+    /**
+     * Starts the shard actors and the chunk-holder directory under a new system actor {@code images} and waits
+     * until they exist; holderRefresh bounds how often this node republishes what its cache holds.
+     */
+    public static ImageCache start(ActorSystem<?> system, ChunkCache cache, Duration persistEvery, Duration peerTimeout,
+            Duration holderRefresh) throws Exception {
+        AtomicReference<Map<String, ChunkFilter>> directory = new AtomicReference<>(Map.of());
         AtomicReferenceArray<List<ActorRef<CacheShardActor.Command>>> peers =
                 new AtomicReferenceArray<>(cache.shardCount());
         for (int i = 0; i < cache.shardCount(); i++) {
@@ -48,18 +63,29 @@ public final class ImageCache {
                 list.add(context.spawn(CacheShardActor.create(cache, i, persistEvery, peers), "cache-shard-" + i,
                         DispatcherSelector.blocking()));
             }
+            context.spawn(ChunkHolders.create(cache, directory, holderRefresh), "chunk-holders");
             refs.complete(List.copyOf(list));
             return Behaviors.empty();
         });
         system.systemActorOf(parent, "images", Props.empty());
-        ImageCache imageCache = new ImageCache(cache, refs.get(30, TimeUnit.SECONDS), peers);
-        cache.usePeers((id, dst, length) -> askPeers(system, peers.get(cache.shardOf(id)), id, dst, length, peerTimeout));
+        ImageCache imageCache = new ImageCache(cache, refs.get(30, TimeUnit.SECONDS), peers, directory);
+        cache.usePeers((id, dst, length) -> askPeers(system, cache.counters(), directory.get(),
+                peers.get(cache.shardOf(id)), id, dst, length, peerTimeout));
         return imageCache;
     }
 
-    private static boolean askPeers(ActorSystem<?> system, List<ActorRef<CacheShardActor.Command>> peers, ChunkId id,
-            byte[] dst, int length, Duration timeout) {
+    /**
+     * Asks the same shard on other nodes in turn. A node whose published filter rules the chunk out is skipped;
+     * a node that has published nothing yet (just started) is still asked.
+     */
+    private static boolean askPeers(ActorSystem<?> system, CacheCounters counters, Map<String, ChunkFilter> holders,
+            List<ActorRef<CacheShardActor.Command>> peers, ChunkId id, byte[] dst, int length, Duration timeout) {
         for (ActorRef<CacheShardActor.Command> peer : peers) {
+            ChunkFilter filter = holders.get(peer.path().address().toString());
+            if (filter != null && !filter.mightContain(id)) {
+                counters.peersSkipped.increment();
+                continue;
+            }
             CompletionStage<CacheShardActor.ChunkReply> reply = AskPattern.ask(peer,
                     replyTo -> new CacheShardActor.GetChunk(id, replyTo), timeout, system.scheduler());
             try {
@@ -68,11 +94,23 @@ public final class ImageCache {
                     System.arraycopy(r.data(), 0, dst, 0, length);
                     return true;
                 }
+                counters.peerMisses.increment();
             } catch (Exception e) {
+                counters.peerMisses.increment();
                 // A slow or gone peer is skipped; the store still has the chunk.
             }
         }
         return false;
+    }
+
+    /** The filters of every node that has published one (this node's too), by cluster address. */
+    public Map<String, ChunkFilter> holders() {
+        return holders.get();
+    }
+
+    /** This node's cluster address, its key among {@link #holders()}. */
+    public static String selfKey(ActorSystem<?> system) {
+        return ChunkHolders.selfKey(system);
     }
 
     /** How many other nodes' copies of this shard are known. */

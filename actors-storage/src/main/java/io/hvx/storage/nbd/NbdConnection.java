@@ -154,7 +154,14 @@ final class NbdConnection implements Runnable {
             return null;
         }
         String name = new String(n, StandardCharsets.UTF_8);
-        NbdExports.Export export = exports.open(name);
+        NbdExports.Export export;
+        try {
+            export = exports.open(name);
+        } catch (io.hvx.storage.snapshot.SnapshotBusyException e) {
+            // The client sees why (qemu prints the message), and may retry after the commit.
+            optionReply(option, REP_ERR_POLICY, e.getMessage());
+            return null;
+        }
         if (export == null) {
             optionReply(option, REP_ERR_UNKNOWN, "no export '" + name + "'");
             return null;

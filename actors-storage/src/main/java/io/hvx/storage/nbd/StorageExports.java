@@ -9,11 +9,12 @@ import io.hvx.storage.store.ImageStore;
 import io.hvx.storage.store.Manifest;
 import io.hvx.storage.store.NoSuchImageException;
 import io.hvx.storage.store.StoreException;
+import io.hvx.storage.volume.VolumeRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A node's exports: its logical volumes (read-write), every snapshot on the node (read-write, one open device shared by all connections) and
@@ -24,12 +25,13 @@ public final class StorageExports implements NbdExports, AutoCloseable {
     private final ImageCache cache;
     private final SnapshotStore snapshots;
     private final int readAhead;
-    private final Map<String, CowSnapshot> open = new ConcurrentHashMap<>();
-    private final Map<String, BlockDevice> volumes;
+    private final Map<String, CowSnapshot> open = new HashMap<>();
+    private final Map<String, Integer> users = new HashMap<>();
+    private final VolumeRegistry volumes;
 
     public StorageExports(ImageStore store, ImageCache cache, SnapshotStore snapshots, int readAhead,
-            Map<String, BlockDevice> volumes) {
-        this.volumes = Map.copyOf(volumes);
+            VolumeRegistry volumes) {
+        this.volumes = volumes;
         this.store = store;
         this.cache = cache;
         this.snapshots = snapshots;
@@ -38,7 +40,7 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public List<String> names() throws IOException {
-        List<String> names = new ArrayList<>(volumes.keySet().stream().sorted().toList());
+        List<String> names = new ArrayList<>(volumes.list().stream().map(VolumeRegistry.Info::name).toList());
         for (SnapshotStore.Info s : snapshots.list()) {
             names.add(s.name());
         }
@@ -50,23 +52,13 @@ public final class StorageExports implements NbdExports, AutoCloseable {
 
     @Override
     public Export open(String name) throws IOException {
-        BlockDevice volume = volumes.get(name);
+        BlockDevice volume = volumes.attach(name);
         if (volume != null) {
-            return new Export(volume, false, null);
+            return new Export(volume, false, () -> volumes.detach(name));
         }
         try {
             if (snapshots.contains(name)) {
-                CowSnapshot snap = open.get(name);
-                if (snap == null) {
-                    synchronized (this) {
-                        snap = open.get(name);
-                        if (snap == null) {
-                            snap = snapshots.open(name, store, cache.cache());
-                            open.put(name, snap);
-                        }
-                    }
-                }
-                return new Export(snap, false, null);
+                return new Export(attach(name), false, () -> detach(name));
             }
             Manifest m = store.manifest(name);
             return new Export(new CachedImage(m, cache.cache(), cache.readAhead(), readAhead), true, null);
@@ -77,14 +69,33 @@ public final class StorageExports implements NbdExports, AutoCloseable {
         }
     }
 
+    /**
+     * The snapshot's one open device, shared by all its connections. It is opened (and its lock taken as
+     * "NBD export") by the first connection and closed by the last, so a commit can run once clients disconnect.
+     */
+    private synchronized CowSnapshot attach(String name) throws IOException {
+        CowSnapshot snap = open.get(name);
+        if (snap == null) {
+            snap = snapshots.open(name, "NBD export", store, cache.cache());
+            open.put(name, snap);
+        }
+        users.merge(name, 1, Integer::sum);
+        return snap;
+    }
+
+    private synchronized void detach(String name) throws IOException {
+        if (users.merge(name, -1, Integer::sum) == 0) {
+            users.remove(name);
+            open.remove(name).close();
+        }
+    }
+
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         for (CowSnapshot s : open.values()) {
             s.close();
         }
         open.clear();
-        for (BlockDevice v : volumes.values()) {
-            v.close();
-        }
+        volumes.close();
     }
 }

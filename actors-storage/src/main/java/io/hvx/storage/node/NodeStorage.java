@@ -2,7 +2,6 @@ package io.hvx.storage.node;
 
 import com.typesafe.config.Config;
 import io.hvx.config.SettingsReader;
-import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.cache.CacheSettings;
 import io.hvx.storage.cache.ChunkCache;
 import io.hvx.storage.cache.ImageCache;
@@ -10,10 +9,10 @@ import io.hvx.storage.nbd.NbdServer;
 import io.hvx.storage.nbd.NbdSettings;
 import io.hvx.storage.nbd.StorageExports;
 import io.hvx.storage.snapshot.SnapshotStore;
-import io.hvx.storage.store.ImageName;
 import io.hvx.storage.store.ImageStore;
 import io.hvx.storage.store.StoreException;
 import io.hvx.storage.store.StoreSettings;
+import io.hvx.storage.volume.VolumeRegistry;
 import io.hvx.storage.volume.VolumeSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,9 +30,10 @@ public final class NodeStorage implements AutoCloseable {
     private final SnapshotStore snapshots;
     private final StorageExports exports;
     private final NbdServer nbd;
+    private final VolumeRegistry volumes;
 
     private NodeStorage(StoreSettings settings, ImageStore store, ChunkCache cache, ImageCache imageCache,
-            SnapshotStore snapshots, StorageExports exports, NbdServer nbd) {
+            SnapshotStore snapshots, StorageExports exports, NbdServer nbd, VolumeRegistry volumes) {
         this.settings = settings;
         this.store = store;
         this.cache = cache;
@@ -41,6 +41,7 @@ public final class NodeStorage implements AutoCloseable {
         this.snapshots = snapshots;
         this.exports = exports;
         this.nbd = nbd;
+        this.volumes = volumes;
     }
 
     /** The snapshot directory: hvx.storage.snapshots.path, or snapshots under the node's data directory. */
@@ -53,11 +54,12 @@ public final class NodeStorage implements AutoCloseable {
 
     /** A node's storage settings, read and checked once, before anything starts. */
     public record Settings(StoreSettings store, CacheSettings cache, NbdSettings nbd, List<VolumeSpec> volumes,
-            Path snapshots) {
+            Path snapshots, Path volumeDefinitions) {
         /** Reads hvx.storage.*; a bad value fails with a SettingsException naming the key. */
         public static Settings from(Config config) {
             return new Settings(StoreSettings.from(config), CacheSettings.from(config), NbdSettings.from(config),
-                    VolumeSpec.from(config), snapshotPath(config));
+                    VolumeSpec.from(config), snapshotPath(config),
+                    SettingsReader.of(config, "hvx.node").path("data-dir").resolve("volumes"));
         }
     }
 
@@ -73,25 +75,23 @@ public final class NodeStorage implements AutoCloseable {
                     settings.chunkSize(), store);
             ImageCache imageCache;
             try {
-                imageCache = ImageCache.start(system, cache, cacheSettings.persistEvery(), cacheSettings.peerTimeout());
+                imageCache = ImageCache.start(system, cache, cacheSettings.persistEvery(), cacheSettings.peerTimeout(),
+                        cacheSettings.holderRefresh());
             } catch (Exception e) {
                 throw new StoreException("the image cache actors did not start: " + e.getMessage(), e);
             }
             SnapshotStore snapshots = new SnapshotStore(nodeSettings.snapshots());
-            Map<String, BlockDevice> volumes = new LinkedHashMap<>();
+            VolumeRegistry volumes = VolumeRegistry.open(nodeSettings.volumeDefinitions(), nodeSettings.volumes(),
+                    store.backend());
+            StorageExports exports = new StorageExports(store, imageCache, snapshots, cacheSettings.readAhead(), volumes);
+            NbdServer nbd;
             try {
-                for (VolumeSpec spec : nodeSettings.volumes()) {
-                    volumes.put(ImageName.check(spec.name()), spec.open(store.backend()));
-                }
+                nbd = nbdSettings.enabled() ? NbdServer.start(nbdSettings.host(), nbdSettings.port(), exports) : null;
             } catch (IOException | RuntimeException e) {
-                for (BlockDevice v : volumes.values()) {
-                    v.close();
-                }
+                exports.close();
                 throw e;
             }
-            StorageExports exports = new StorageExports(store, imageCache, snapshots, cacheSettings.readAhead(), volumes);
-            NbdServer nbd = nbdSettings.enabled() ? NbdServer.start(nbdSettings.host(), nbdSettings.port(), exports) : null;
-            return new NodeStorage(settings, store, cache, imageCache, snapshots, exports, nbd);
+            return new NodeStorage(settings, store, cache, imageCache, snapshots, exports, nbd, volumes);
         } catch (IOException | RuntimeException e) {
             if (cache != null) {
                 cache.close();
@@ -115,6 +115,11 @@ public final class NodeStorage implements AutoCloseable {
 
     public SnapshotStore snapshots() {
         return snapshots;
+    }
+
+    /** The node's logical volumes (settings and run time), all exported read-write over NBD by name. */
+    public VolumeRegistry volumes() {
+        return volumes;
     }
 
     /** The NBD server's port, or -1 when it is off. */

@@ -28,10 +28,12 @@ public final class CowSnapshot implements BlockDevice {
     private final StoreImage base;
     private final FileChannel data;
     private final BitSet written;
+    private final SnapshotLock lock;
     private final ThreadLocal<ByteBuffer> blockBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
     private boolean dirty;
 
-    private CowSnapshot(String name, Path dir, StoreImage base, FileChannel data, BitSet written) {
+    private CowSnapshot(String name, Path dir, StoreImage base, FileChannel data, BitSet written, SnapshotLock lock) {
+        this.lock = lock;
         this.name = name;
         this.dir = dir;
         this.base = base;
@@ -39,8 +41,8 @@ public final class CowSnapshot implements BlockDevice {
         this.written = written;
     }
 
-    /** Opens (or starts) the snapshot kept in dir over base. */
-    static CowSnapshot open(String name, Path dir, StoreImage base) throws IOException {
+    /** Opens (or starts) the snapshot kept in dir over base; closing it releases lock. */
+    static CowSnapshot open(String name, Path dir, StoreImage base, SnapshotLock lock) throws IOException {
         Files.createDirectories(dir);
         FileChannel data = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
@@ -53,7 +55,7 @@ public final class CowSnapshot implements BlockDevice {
                 throw new ImageFormatException("snapshot '" + name + "': its bitmap covers more blocks than its base image");
             }
         }
-        return new CowSnapshot(name, dir, base, data, written);
+        return new CowSnapshot(name, dir, base, data, written, lock);
     }
 
     private static long blocks(long size) {
@@ -215,8 +217,16 @@ public final class CowSnapshot implements BlockDevice {
         try {
             flush();
         } finally {
-            data.close();
-            base.close();
+            try {
+                data.close();
+                base.close();
+            } finally {
+                lock.close();
+            }
         }
+    }
+
+    SnapshotLock lock() {
+        return lock;
     }
 }

@@ -60,10 +60,39 @@ public final class SnapshotStore {
         return Files.readString(file, StandardCharsets.UTF_8).strip();
     }
 
-    /** Opens a snapshot for reading and writing; its base reads go through source. */
+    /** Opens a snapshot for reading and writing on behalf of this process; see the holder variant. */
     public CowSnapshot open(String name, ImageStore store, ChunkSource source) throws IOException {
-        StoreImage base = store.open(baseOf(name), source);
-        return CowSnapshot.open(name, root.resolve(name), base);
+        return open(name, "a process", store, source);
+    }
+
+    /**
+     * Opens a snapshot for reading and writing; its base reads go through source. Only one opener at a time,
+     * in any process: while holder (e.g. "NBD export", "commit to 'v2'") has it open, other opens, commits and
+     * deletes fail with {@link SnapshotBusyException} naming holder.
+     */
+    public CowSnapshot open(String name, String holder, ImageStore store, ChunkSource source) throws IOException {
+        String base = baseOf(name);
+        SnapshotLock lock = SnapshotLock.acquire(name, root.resolve(name), holder);
+        try {
+            StoreImage image = store.open(base, source);
+            try {
+                return CowSnapshot.open(name, root.resolve(name), image, lock);
+            } catch (IOException | RuntimeException e) {
+                image.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Opens the snapshot as "commit to NEW" (refused while anything else has it open) and commits it. */
+    public PushResult commit(String name, String newName, ImageStore store, ChunkSource source, PushListener listener)
+            throws IOException {
+        try (CowSnapshot snapshot = open(name, "commit to '" + newName + "'", store, source)) {
+            return commit(snapshot, newName, store, listener);
+        }
     }
 
     public List<Info> list() throws IOException {
@@ -91,6 +120,13 @@ public final class SnapshotStore {
         Path dir = root.resolve(ImageName.check(name));
         if (!contains(name)) {
             throw new NoSuchSnapshotException(name);
+        }
+        // Held while deleting, so a snapshot in use is refused rather than pulled from under its user.
+        try (SnapshotLock lock = SnapshotLock.acquire(name, dir, "rm")) {
+            Files.delete(dir.resolve(BASE));
+            for (String file : List.of(CowSnapshot.DATA, CowSnapshot.BITMAP)) {
+                Files.deleteIfExists(dir.resolve(file));
+            }
         }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -26,13 +26,8 @@ class PeerCacheTest {
 
     @Test
     void shouldFetchAMissFromAnotherNodesCacheBeforeTheStore() throws Exception {
-        byte[] disk = new byte[16 * CHUNK];
-        new Random(4).nextBytes(disk);
-        Files.write(dir.resolve("disk.raw"), disk);
-        ImageStore store = new ImageStore(new LocalBackend(dir.resolve("store")), CHUNK, Duration.ofMinutes(10), 2);
-        try (RawImage src = RawImage.open(dir.resolve("disk.raw"), true)) {
-            store.push(src, "disk", PushListener.NONE);
-        }
+        byte[] disk = ChunkHolderDirectoryTest.randomDisk(16);
+        ImageStore store = ChunkHolderDirectoryTest.storeHolding(dir, disk);
         Manifest manifest = store.manifest("disk");
         try (ClusterHarness cluster = ClusterHarness.start(2);
                 ChunkCache c0 = new ChunkCache(dir.resolve("cache0"), 64L * CHUNK, 2, CHUNK, store);

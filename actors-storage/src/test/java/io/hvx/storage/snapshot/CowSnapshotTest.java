@@ -94,7 +94,8 @@ class CowSnapshotTest {
         crashed.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 100);
         crashed.flush();
         crashed.write(ByteBuffer.wrap(new byte[] {9, 9, 9}), 5 * CHUNK);
-        // No flush and no close: the process dies here. A new open sees the state of the last flush.
+        // No flush and no close: the process dies here, and with it its lock. A new open sees the state of the last flush.
+        crashed.lock().close();
         try (CowSnapshot after = snapshots.open("vm1", store, store)) {
             byte[] head = new byte[3];
             after.read(ByteBuffer.wrap(head), 100);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code hvx} command line: the entry point of the launcher and of every node process. */
 @Command(name = "hvx", mixinStandardHelpOptions = true, versionProvider = HvxCommand.Version.class,
     description = "hvx: a virtual cloud layer. Nodes on any cloud form one cluster that runs VMs.",
-    subcommands = {NodeCommand.class, VmCommand.class, NetCommand.class, ImageCommand.class, RunElfCommand.class, GuestKitCommand.class,
+    subcommands = {NodeCommand.class, VmCommand.class, NetCommand.class, ImageCommand.class, VolumeCommand.class,
+        RunElfCommand.class, GuestKitCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes (all commands):%n",
@@ -30,6 +31,7 @@ public final class HvxCommand {
 
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new HvxCommand());
+    ImageStoreCommand.install(cli.getSubcommands().get("image"));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof CliException failure) {
         commandLine.getErr().println("hvx: " + failure.getMessage());

@@ -31,7 +31,7 @@ public final class CommitCommand implements Callable<Integer> {
     public Integer call() {
         long start = System.nanoTime();
         try (ImageStore images = store.open();
-                CowSnapshot snap = store.snapshots().open(snapshot, images, images)) {
+                CowSnapshot snap = store.snapshots().open(snapshot, "commit to '" + name + "'", images, images)) {
             ProgressBar bar = new ProgressBar(spec.commandLine().getOut(), snap.size(), progress);
             PushResult r = SnapshotStore.commit(snap, name, images, bar);
             bar.done();

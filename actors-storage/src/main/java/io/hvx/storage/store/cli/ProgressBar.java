@@ -4,14 +4,14 @@ import io.hvx.storage.store.PushListener;
 import java.io.PrintWriter;
 
 /** A one-line progress bar redrawn only when the shown percentage changes. */
-final class ProgressBar implements PushListener {
+public final class ProgressBar implements PushListener {
     private static final int WIDTH = 40;
     private final PrintWriter out;
     private final long total;
     private final boolean enabled;
     private int shown = -1;
 
-    ProgressBar(PrintWriter out, long total, boolean enabled) {
+    public ProgressBar(PrintWriter out, long total, boolean enabled) {
         this.out = out;
         this.total = Math.max(1, total);
         this.enabled = enabled;
@@ -31,7 +31,7 @@ final class ProgressBar implements PushListener {
         }
     }
 
-    void done() {
+    public void done() {
         if (enabled) {
             progress(total);
             out.println();

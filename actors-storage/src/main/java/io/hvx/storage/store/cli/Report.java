@@ -9,7 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 
 /** Text shared by the store commands: sizes, push summaries, and one-line errors without stack traces. */
-final class Report {
+public final class Report {
     static final int FAILED = 1;
     static final int USAGE = 2;
 
@@ -29,7 +29,7 @@ final class Report {
         return e instanceof SettingsException || e instanceof IllegalArgumentException ? USAGE : FAILED;
     }
 
-    static String size(long bytes) {
+    public static String size(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double v = bytes;
         int u = 0;
@@ -44,7 +44,7 @@ final class Report {
         return String.format(Locale.ROOT, "%.1f%%", ratio * 100);
     }
 
-    static void push(PrintWriter out, PushResult r, double seconds) {
+    public static void push(PrintWriter out, PushResult r, double seconds) {
         out.printf(Locale.ROOT, "pushed '%s': %s virtual in %.1f s%n", r.name(), size(r.virtualSize()), seconds);
         out.printf(Locale.ROOT, "bytes read %d (%s), bytes stored %d (%s)%n", r.bytesRead(), size(r.bytesRead()),
                 r.bytesStored(), size(r.bytesStored()));
