@@ -379,6 +379,41 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         return new Extent(Math.min(len, size - offset), zero != null && zero);
     }
 
+    /** Plain clusters go anywhere in the file; compressed writes are gathered a cluster at a time, in order. */
+    @Override
+    public synchronized boolean acceptsParallelWrites() {
+        return !readOnly && !compressWrites;
+    }
+
+    @Override
+    public synchronized HostRun hostRun(long offset, long length) throws IOException {
+        flushPending();
+        BlockDevice.checkRange(this, offset, length);
+        long first = -1;
+        long got = 0;
+        while (got < length) {
+            long pos = offset + got;
+            long entry = l2Entry(pos);
+            long host = entry & L2_OFFSET_MASK;
+            boolean whole = extL2 ? (l2Bitmap(pos) & 0xffffffffL) == 0xffffffffL : (entry & ZERO) == 0;
+            if ((entry & COMPRESSED) != 0 || host == 0 || !whole) {
+                break;
+            }
+            int inCluster = (int) (pos & (clusterSize - 1));
+            long at = checkDataOffset(host) + inCluster;
+            if (first >= 0 && at != first + got) {
+                break;
+            }
+            if (first < 0) {
+                first = at;
+            }
+            got += Math.min(length - got, clusterSize - inCluster);
+        }
+        // The last cluster may be cut short by the end of the file; its tail reads as zeros through read().
+        long n = first < 0 ? 0 : Math.min(got, channel.size() - first);
+        return n > 0 ? new HostRun(channel, first, n) : null;
+    }
+
     /** Returns the raw L2 entry for a guest offset, 0 when the L2 table itself is absent. */
     private long l2Entry(long offset) throws IOException {
         long cluster = offset >>> clusterBits;

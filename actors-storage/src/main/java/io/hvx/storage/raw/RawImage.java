@@ -79,19 +79,20 @@ public final class RawImage implements BlockDevice {
 
     /** True when every remaining byte of the buffer is zero; does not move its position. */
     public static boolean isZero(ByteBuffer b) {
-        int len = b.remaining();
-        int p = b.position();
+        return isZero(MemorySegment.ofBuffer(b), 0, b.remaining());
+    }
+
+    /** True when the bytes of seg from start (inclusive) to end (exclusive) are all zero. */
+    public static boolean isZero(MemorySegment seg, long start, long end) {
         // MemorySegment.mismatch is vectorized by the JIT; comparing against a shared zero block is the fast path.
-        MemorySegment seg = MemorySegment.ofBuffer(b);
-        long done = 0;
-        while (done < len) {
-            long n = Math.min(len - done, ZEROS.byteSize());
+        long done = start;
+        while (done < end) {
+            long n = Math.min(end - done, ZEROS.byteSize());
             if (MemorySegment.mismatch(seg, done, done + n, ZEROS, 0, n) >= 0) {
                 return false;
             }
             done += n;
         }
-        assert b.position() == p;
         return true;
     }
 
@@ -113,6 +114,19 @@ public final class RawImage implements BlockDevice {
             zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
             pos += channel.write(zeros, pos);
         }
+    }
+
+    @Override
+    public boolean acceptsParallelWrites() {
+        return !readOnly;
+    }
+
+    @Override
+    public HostRun hostRun(long offset, long length) throws IOException {
+        BlockDevice.checkRange(this, offset, length);
+        // Only bytes the file really holds: a mapping must not reach past its end.
+        long n = Math.min(length, channel.size() - offset);
+        return n > 0 ? new HostRun(channel, offset, n) : null;
     }
 
     @Override
