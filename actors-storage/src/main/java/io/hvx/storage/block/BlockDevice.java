@@ -57,6 +57,14 @@ public interface BlockDevice extends AutoCloseable {
     /** Disk bytes that lie unchanged at fileOffset of a host file, length bytes long. */
     record HostRun(FileChannel channel, long fileOffset, long length) {}
 
+    /** Checks a write: the device must be writable (name says which in the error) and the range inside it. */
+    static void checkWrite(BlockDevice device, Object name, long offset, long length) throws IOException {
+        if (device.readOnly()) {
+            throw new IOException(name + " is open read-only");
+        }
+        checkRange(device, offset, length);
+    }
+
     /** Checks a request against the device size; shared by all formats. */
     static void checkRange(BlockDevice device, long offset, long length) throws IOException {
         if (offset < 0 || length < 0 || offset + length > device.size() || offset + length < 0) {

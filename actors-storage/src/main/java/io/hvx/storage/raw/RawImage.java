@@ -1,5 +1,6 @@
 package io.hvx.storage.raw;
 
+import io.hvx.storage.image.FileIo;
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
@@ -53,28 +54,15 @@ public final class RawImage implements BlockDevice {
     @Override
     public void read(ByteBuffer buffer, long offset) throws IOException {
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        long pos = offset;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, pos);
-            if (n < 0) {
-                // The file shrank underneath us; the rest of the disk reads as zeros.
-                while (buffer.hasRemaining()) {
-                    buffer.put((byte) 0);
-                }
-                return;
-            }
-            pos += n;
-        }
+        // A file that shrank underneath us reads as zeros past its end.
+        FileIo.readOrZero(channel, buffer, offset);
     }
 
     @Override
     public void write(ByteBuffer buffer, long offset) throws IOException {
         requireWritable();
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        long pos = offset;
-        while (buffer.hasRemaining()) {
-            pos += channel.write(buffer, pos);
-        }
+        FileIo.writeFully(channel, buffer, offset);
     }
 
     /** True when every remaining byte of the buffer is zero; does not move its position. */
