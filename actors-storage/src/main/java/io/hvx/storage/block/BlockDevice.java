@@ -2,6 +2,7 @@ package io.hvx.storage.block;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /** A virtual disk addressed by byte offset; implementations are safe to call from several threads. */
 public interface BlockDevice extends AutoCloseable {
@@ -27,6 +28,23 @@ public interface BlockDevice extends AutoCloseable {
      */
     Extent extentAt(long offset) throws IOException;
 
+    /**
+     * Where the bytes starting at offset are stored verbatim in one host file, for at most length bytes, so a copy
+     * can map them instead of reading them through a buffer; null when they are not (holes, compressed or
+     * translated data) or the format does not say.
+     */
+    default HostRun hostRun(long offset, long length) throws IOException {
+        return null;
+    }
+
+    /**
+     * True when writes at unrelated offsets may come from several threads at once and in any order, so copies can
+     * use several workers; false for devices that want their writes in ascending order (streams, compressors).
+     */
+    default boolean acceptsParallelWrites() {
+        return false;
+    }
+
     /** True when the device refuses writes. */
     boolean readOnly();
 
@@ -35,6 +53,17 @@ public interface BlockDevice extends AutoCloseable {
 
     /** A run of bytes that are all allocated data, or all zeros. */
     record Extent(long length, boolean zero) {}
+
+    /** Disk bytes that lie unchanged at fileOffset of a host file, length bytes long. */
+    record HostRun(FileChannel channel, long fileOffset, long length) {}
+
+    /** Checks a write: the device must be writable (name says which in the error) and the range inside it. */
+    static void checkWrite(BlockDevice device, Object name, long offset, long length) throws IOException {
+        if (device.readOnly()) {
+            throw new IOException(name + " is open read-only");
+        }
+        checkRange(device, offset, length);
+    }
 
     /** Checks a request against the device size; shared by all formats. */
     static void checkRange(BlockDevice device, long offset, long length) throws IOException {

@@ -3,64 +3,169 @@ package io.hvx.storage.image;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.raw.RawImage;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongConsumer;
 
-/** Copies a disk onto another, skipping holes and all-zero blocks so the target stays sparse. */
+/**
+ * Copies a disk onto another, skipping holes and all-zero blocks so the target stays sparse.
+ *
+ * <p>Bytes the source stores verbatim in its file (raw images, plain qcow2 clusters) are mapped rather than read:
+ * the zero scan then looks at the page cache directly and the only copy is the target's write. Targets that take
+ * writes in any order from several threads get the data ranges from several workers at once, as qemu-img convert
+ * keeps several requests in flight.
+ */
 public final class Converter {
     private static final int CHUNK = 2 << 20;
+    private static final long TASK = 16L << 20;
     private static final int ZERO_GRAIN = 64 << 10;
-
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+    private static final int WORKERS = 4;
 
     /**
      * Copies every byte of source into target, which must be freshly created (reading as zeros) and at least as
      * large; progress receives the number of bytes done so far.
      */
     public void copy(BlockDevice source, BlockDevice target, LongConsumer progress) throws IOException {
+        if (target.acceptsParallelWrites()) {
+            copyParallel(source, target, progress);
+            return;
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
         long size = source.size();
         long pos = 0;
         while (pos < size) {
             BlockDevice.Extent e = source.extentAt(pos);
             long len = Math.max(1, Math.min(e.length(), size - pos));
-            if (e.zero()) {
-                pos += len;
-                progress.accept(pos);
-                continue;
-            }
             long end = pos + len;
             while (pos < end) {
-                int n = (int) Math.min(CHUNK, end - pos);
-                buffer.clear().limit(n);
-                source.read(buffer, pos);
-                writeNonZero(target, pos, n);
+                long n = e.zero() ? len : Math.min(TASK, end - pos);
+                if (!e.zero()) {
+                    copyRange(source, target, pos, n, buffer);
+                }
                 pos += n;
                 progress.accept(pos);
             }
         }
     }
 
-    /** Writes the non-zero grains of the first n bytes of the buffer, batching adjacent ones into one write. */
-    private void writeNonZero(BlockDevice target, long offset, int n) throws IOException {
-        int runStart = -1;
-        for (int g = 0; g < n; g += ZERO_GRAIN) {
-            int gEnd = Math.min(n, g + ZERO_GRAIN);
-            buffer.limit(gEnd).position(g);
-            boolean zero = RawImage.isZero(buffer);
+    private void copyParallel(BlockDevice source, BlockDevice target, LongConsumer progress) throws IOException {
+        BlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(WORKERS);
+        for (int i = 0; i < WORKERS; i++) {
+            buffers.add(ByteBuffer.allocateDirect(CHUNK));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS,
+                Thread.ofPlatform().name("hvx-convert-", 0).daemon().factory());
+        ExecutorCompletionService<Long> finished = new ExecutorCompletionService<>(pool);
+        int inFlight = 0;
+        long done = 0;
+        try {
+            long size = source.size();
+            long pos = 0;
+            while (pos < size) {
+                BlockDevice.Extent e = source.extentAt(pos);
+                long len = Math.max(1, Math.min(e.length(), size - pos));
+                if (e.zero()) {
+                    pos += len;
+                    done += len;
+                    progress.accept(done);
+                    continue;
+                }
+                for (long end = pos + len; pos < end; ) {
+                    long at = pos;
+                    long n = Math.min(TASK, end - pos);
+                    if (inFlight == 2 * WORKERS) {
+                        done += take(finished);
+                        inFlight--;
+                        progress.accept(done);
+                    }
+                    finished.submit(() -> {
+                        ByteBuffer buffer = buffers.take();
+                        try {
+                            copyRange(source, target, at, n, buffer);
+                        } finally {
+                            buffers.add(buffer);
+                        }
+                        return n;
+                    });
+                    inFlight++;
+                    pos += n;
+                }
+            }
+            for (; inFlight > 0; inFlight--) {
+                done += take(finished);
+                progress.accept(done);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static long take(ExecutorCompletionService<Long> finished) throws IOException {
+        try {
+            return finished.take().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("conversion interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** Copies the non-zero part of [pos, pos + len) of data the source stores. */
+    private static void copyRange(BlockDevice source, BlockDevice target, long pos, long len, ByteBuffer buffer)
+            throws IOException {
+        MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer.clear());
+        long end = pos + len;
+        while (pos < end) {
+            BlockDevice.HostRun run = source.hostRun(pos, end - pos);
+            if (run != null) {
+                // The source is open read-only and is not the target, so nothing here changes the mapped file.
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment mapped = run.channel().map(FileChannel.MapMode.READ_ONLY, run.fileOffset(),
+                            run.length(), arena);
+                    writeNonZero(target, pos, mapped, run.length());
+                }
+                pos += run.length();
+            } else {
+                int n = (int) Math.min(CHUNK, end - pos);
+                buffer.clear().limit(n);
+                source.read(buffer, pos);
+                writeNonZero(target, pos, bufferSegment, n);
+                pos += n;
+            }
+        }
+    }
+
+    /** Writes the non-zero grains of the first n bytes of data, batching adjacent ones into one write. */
+    private static void writeNonZero(BlockDevice target, long offset, MemorySegment data, long n) throws IOException {
+        long runStart = -1;
+        for (long g = 0; g < n; g += ZERO_GRAIN) {
+            long gEnd = Math.min(n, g + ZERO_GRAIN);
+            boolean zero = RawImage.isZero(data, g, gEnd);
             if (!zero && runStart < 0) {
                 runStart = g;
             } else if (zero && runStart >= 0) {
-                flushRun(target, offset, runStart, g);
+                target.write(data.asSlice(runStart, g - runStart).asByteBuffer(), offset + runStart);
                 runStart = -1;
             }
         }
         if (runStart >= 0) {
-            flushRun(target, offset, runStart, n);
+            target.write(data.asSlice(runStart, n - runStart).asByteBuffer(), offset + runStart);
         }
-    }
-
-    private void flushRun(BlockDevice target, long offset, int from, int to) throws IOException {
-        buffer.limit(to).position(from);
-        target.write(buffer, offset + from);
     }
 }

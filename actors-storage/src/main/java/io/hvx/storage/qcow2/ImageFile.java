@@ -1,5 +1,7 @@
 package io.hvx.storage.qcow2;
 
+import io.hvx.storage.image.FileIo;
+
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,25 +48,12 @@ final class ImageFile {
     }
 
     void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
+        FileIo.readFully(channel, b, offset, path);
     }
 
     /** Reads, with bytes past the end of the file as zeros (the last cluster may be short). */
     void readFullyOrZero(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                fillZero(b);
-                return;
-            }
-            offset += n;
-        }
+        FileIo.readOrZero(channel, b, offset);
     }
 
     void write(ByteBuffer b, long offset) throws IOException {
@@ -72,18 +61,11 @@ final class ImageFile {
     }
 
     static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
+        FileIo.writeFully(ch, b, offset);
     }
 
     static void fillZero(ByteBuffer b) {
-        while (b.remaining() >= 8) {
-            b.putLong(0);
-        }
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
+        FileIo.fillZero(b);
     }
 
     static long ceilDiv(long a, long b) {

@@ -11,12 +11,8 @@ import io.hvx.storage.image.ImageOpener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,7 +24,7 @@ import java.util.Set;
 public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Checkable {
     /** qemu refuses L1 tables above 32 MiB; so do we, which also bounds memory for hostile headers. */
     static final int MAX_L1_BYTES = 32 << 20;
-    private static final long MAX_SIZE = 1L << 61;
+    static final long MAX_SIZE = 1L << 61;
     static final long L1_OFFSET_MASK = 0x00fffffffffffe00L;
     static final long L2_OFFSET_MASK = 0x00fffffffffffe00L;
     static final long COPIED = 1L << 63;
@@ -45,30 +41,21 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
     private final int l2Entries;
     /** Extended L2: each entry is followed by a 32-subcluster bitmap (allocated bits 0-31, zero bits 32-63). */
     private final boolean extL2;
-    private final int l2Words;
     private final BlockDevice backing;
     private final String backingFile;
     private final String backingFormat;
     private final List<Snapshot> snapshots;
-    private long[] l1;
+    private final TableCache tables;
+    private final ClusterAllocator allocator;
+    private final Decompressor decompressor;
     private long size;
-    private long fileEnd;
     private boolean modified;
     /** False for images hvx just created: nobody can see them before close, so ordering syncs buy nothing. */
     private boolean syncMetadata = true;
-    private final Map<Long, long[]> l2Cache = new HashMap<>();
-    private final Set<Long> dirtyL2 = new java.util.HashSet<>();
-    private final ByteBuffer l2Out;
-    private final ClusterCodec codec;
-    private final byte[] compressedIn;
-    private final byte[] clusterScratch;
-    private long decompressedHost = -1;
     private boolean compressWrites;
     private byte[] pending;
     private byte[] compressedOut;
     private long pendingCluster = -1;
-    private long byteNext = -1;
-    private long byteAreaEnd = -1;
 
     /** An internal snapshot as listed in the snapshot table. */
     public record Snapshot(String id, String name, long l1Offset, int l1Size, long dateSeconds, long vmStateSize) {}
@@ -85,80 +72,21 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         ByteBuffer hb = ByteBuffer.allocate((int) Math.min(fileSize, 4096));
         file.readFully(hb, 0);
         header = new Qcow2Header(hb);
-        if (header.magic() != Qcow2Header.MAGIC) {
-            throw new ImageFormatException(path + ": not a qcow2 image (bad magic)");
-        }
+        HeaderCheck.check(path, header, hb.limit(), fileSize);
         int version = header.version();
-        if (version != 2 && version != 3) {
-            throw new ImageFormatException(path + ": unsupported qcow2 version " + version);
-        }
-        if (version == 3 && hb.limit() < 104) {
-            throw new ImageFormatException(path + ": file is truncated (" + fileSize + " bytes), no qcow2 v3 header");
-        }
-        if (version == 3 && (header.headerLength() < 104 || header.headerLength() > hb.limit())) {
-            throw new ImageFormatException(path + ": invalid header_length " + header.headerLength());
-        }
         clusterBits = header.clusterBits();
-        if (clusterBits < 9 || clusterBits > 21) {
-            throw new ImageFormatException(path + ": invalid cluster_bits " + clusterBits + " (must be 9..21)");
-        }
         clusterSize = 1 << clusterBits;
         extL2 = (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_EXTL2) != 0;
-        if (extL2 && clusterBits < 14) {
-            throw new ImageFormatException(path + ": extended L2 entries need clusters of at least 16 KiB");
-        }
-        l2Words = clusterSize / 8;
         l2Entries = extL2 ? clusterSize / 16 : clusterSize / 8;
         size = header.size();
-        if (size < 0 || size > MAX_SIZE) {
-            throw new ImageFormatException(path + ": absurd virtual size " + Long.toUnsignedString(size));
-        }
-        if (header.cryptMethod() != 0) {
-            throw new ImageFormatException(path + ": encrypted qcow2 images are not supported");
-        }
-        long incompat = header.incompatibleFeatures();
-        if ((incompat & ~(Qcow2Header.INCOMPAT_DIRTY | Qcow2Header.INCOMPAT_COMPRESSION
-                | Qcow2Header.INCOMPAT_EXTL2)) != 0) {
-            throw new ImageFormatException(path + ": unsupported incompatible features 0x" + Long.toHexString(incompat)
-                    + ((incompat & Qcow2Header.INCOMPAT_EXTL2) != 0 ? " (extended L2 entries)" : "")
-                    + ((incompat & Qcow2Header.INCOMPAT_DATA_FILE) != 0 ? " (external data file)" : "")
-                    + ((incompat & Qcow2Header.INCOMPAT_CORRUPT) != 0 ? " (image is marked corrupt)" : ""));
-        }
-        if (header.compressionType() != ClusterCodec.TYPE_ZLIB
-                && (incompat & Qcow2Header.INCOMPAT_COMPRESSION) == 0) {
-            throw new ImageFormatException(path + ": compression type " + header.compressionType()
-                    + " is set without the compression-type feature bit");
-        }
-        if (header.compressionType() > ClusterCodec.TYPE_ZSTD) {
-            throw new ImageFormatException(path + ": unknown compression type " + header.compressionType());
-        }
-        int order = header.refcountOrder();
-        if (order < 0 || order > 6) {
-            throw new ImageFormatException(path + ": invalid refcount_order " + order);
-        }
-        long l1Needed = ceilDiv(ceilDiv(size, clusterSize), l2Entries);
-        long l1Size = Integer.toUnsignedLong(header.l1Size());
-        if (l1Size < l1Needed) {
-            throw new ImageFormatException(path + ": L1 table too small (" + l1Size + " entries for "
-                    + size + " bytes)");
-        }
-        if (l1Size * 8 > MAX_L1_BYTES) {
-            throw new ImageFormatException(path + ": L1 table of " + l1Size + " entries is too large");
-        }
         long l1Off = header.l1TableOffset();
-        if (l1Size > 0 && (l1Off <= 0 || (l1Off & (clusterSize - 1)) != 0 || l1Off + l1Size * 8 > fileSize)) {
-            throw new ImageFormatException(path + ": L1 table offset 0x" + Long.toHexString(l1Off)
-                    + " is invalid or past the end of the file");
-        }
-        l1 = file.readTable(l1Off, (int) l1Size);
+        long l1Size = Integer.toUnsignedLong(header.l1Size());
+        tables = new TableCache(file, header, clusterBits, extL2, file.readTable(l1Off, (int) l1Size));
         backingFormat = HeaderExtensions.backingFormat(path, header, hb);
         backingFile = HeaderExtensions.backingName(path, header, hb, fileSize);
         snapshots = SnapshotTable.read(file, header, fileSize, MAX_L1_BYTES);
-        fileEnd = alignUp(fileSize, clusterSize);
-        codec = ClusterCodec.of(header.compressionType());
-        compressedIn = new byte[clusterSize + 1024];
-        clusterScratch = new byte[clusterSize];
-        l2Out = ByteBuffer.allocate(clusterSize);
+        allocator = new ClusterAllocator(clusterSize, alignUp(fileSize, clusterSize));
+        decompressor = new Decompressor(file, ClusterCodec.of(header.compressionType()), clusterBits);
         if (backingFile != null) {
             Path bp = resolveBacking(path, backingFile);
             backing = ImageOpener.openChain(bp, backingFormat, true, chain);
@@ -190,66 +118,17 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
 
     /** Creates an empty version 3 image with the given options. */
     public static Qcow2Image create(Path path, long size, Qcow2CreateOptions options) throws IOException {
-        int clusterBits = options.clusterBits();
-        String backingFile = options.backingFile();
-        String backingFormat = options.backingFormat();
-        int compression = options.compressionTypeCode();
-        if (clusterBits < 9 || clusterBits > 21) {
-            throw new ImageFormatException("cluster size must be a power of two between 512 and 2M");
-        }
-        if (size < 0 || size > MAX_SIZE) {
-            throw new ImageFormatException("invalid image size " + size);
-        }
-        int cs = 1 << clusterBits;
-        if (options.extendedL2() && clusterBits < 14) {
-            throw new ImageFormatException("extended L2 entries need a cluster size of at least 16 KiB");
-        }
-        long l1Entries = ceilDiv(ceilDiv(size, cs), cs / (options.extendedL2() ? 16 : 8));
-        if (l1Entries * 8 > MAX_L1_BYTES) {
-            throw new ImageFormatException("image size " + size + " is too large for cluster size " + cs);
-        }
-        ByteBuffer hb = ByteBuffer.allocate(cs);
-        Qcow2Header h = new Qcow2Header(hb);
-        h.magic(Qcow2Header.MAGIC).version(3).clusterBits(clusterBits).size(size).l1Size((int) l1Entries)
-                .refcountOrder(4).headerLength(Qcow2Header.V3_LENGTH);
-        if (compression != ClusterCodec.TYPE_ZLIB) {
-            h.incompatibleFeatures(Qcow2Header.INCOMPAT_COMPRESSION);
-            hb.put(104, (byte) compression);
-        }
-        if (options.extendedL2()) {
-            h.incompatibleFeatures(h.incompatibleFeatures() | Qcow2Header.INCOMPAT_EXTL2);
-        }
-        int pos = Qcow2Header.V3_LENGTH;
-        if (backingFile != null && backingFormat != null) {
-            byte[] f = backingFormat.getBytes(StandardCharsets.UTF_8);
-            hb.putInt(pos, Qcow2Header.EXT_BACKING_FORMAT).putInt(pos + 4, f.length);
-            hb.put(pos + 8, f);
-            pos += 8 + (int) alignUp(f.length, 8);
-        }
-        hb.putInt(pos, Qcow2Header.EXT_END).putInt(pos + 4, 0);
-        pos += 8;
-        if (backingFile != null) {
-            byte[] b = backingFile.getBytes(StandardCharsets.UTF_8);
-            if (pos + b.length > cs || b.length > 1023) {
-                throw new ImageFormatException("backing file name is too long: " + backingFile);
-            }
-            hb.put(pos, b);
-            h.backingFileOffset(pos).backingFileSize(b.length);
-        }
-        long l1Off = cs;
-        h.l1TableOffset(l1Off);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE_NEW)) {
-            ImageFile.writeFully(ch, hb.clear(), 0);
-            long l1Bytes = alignUp(Math.max(l1Entries * 8, 1), cs);
-            ByteBuffer zeros = ByteBuffer.allocate((int) l1Bytes);
-            ImageFile.writeFully(ch, zeros, l1Off);
-        }
-        Qcow2Image img = open(path, false);
-        img.modified = true;
-        img.syncMetadata = false;
-        img.fileEnd = l1Off + alignUp(Math.max(l1Entries * 8, 1), cs);
-        return img;
+        return Qcow2Creator.create(path, size, options);
+    }
+
+    /**
+     * Marks an image hvx has just created: nobody can see it before close, so its metadata writes need no syncs;
+     * end is the first free byte after its header and L1 table.
+     */
+    void startFresh(long end) {
+        modified = true;
+        syncMetadata = false;
+        allocator.end(end);
     }
 
     // ---- reads -------------------------------------------------------------------------------------------------
@@ -266,23 +145,23 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         while (buffer.hasRemaining()) {
             int inCluster = (int) (offset & (clusterSize - 1));
             int n = Math.min(buffer.remaining(), clusterSize - inCluster);
-            long entry = l2Entry(offset);
+            long entry = tables.entry(offset);
             int lim = buffer.limit();
             buffer.limit(buffer.position() + n);
             if ((entry & COMPRESSED) != 0) {
-                decompress(entry);
-                buffer.put(clusterScratch, inCluster, n);
+                buffer.put(decompressor.cluster(entry), inCluster, n);
             } else if (extL2) {
-                readSubclusters(buffer, offset - inCluster, inCluster, entry, l2Bitmap(offset));
+                readSubclusters(buffer, offset - inCluster, inCluster, entry, tables.bitmap(offset));
             } else if ((entry & ZERO) != 0) {
                 fillZero(buffer);
             } else if ((entry & L2_OFFSET_MASK) != 0) {
                 long host = checkDataOffset(entry & L2_OFFSET_MASK);
                 // Following clusters stored right after this one are read with the same call.
                 long next = offset + n;
+                long fileSize = channel.size();
                 while (!extL2 && buffer.limit() < lim && host + inCluster + (buffer.limit() - buffer.position())
-                        < channel.size()) {
-                    long e = l2Entry(next);
+                        < fileSize) {
+                    long e = tables.entry(next);
                     if ((e & (COMPRESSED | ZERO)) != 0 || (e & L2_OFFSET_MASK) != host + (next - offset + inCluster)) {
                         break;
                     }
@@ -344,9 +223,9 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         Boolean zero = null;
         long pos = offset;
         while (pos < size && len < (64L << 20)) {
-            long entry = l2Entry(pos);
+            long entry = tables.entry(pos);
             boolean z;
-            long bitmap = extL2 ? l2Bitmap(pos) : 0;
+            long bitmap = extL2 ? tables.bitmap(pos) : 0;
             if ((entry & COMPRESSED) != 0) {
                 z = false;
             } else if (extL2 && (bitmap & 0xffffffffL) != 0) {
@@ -379,45 +258,39 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         return new Extent(Math.min(len, size - offset), zero != null && zero);
     }
 
-    /** Returns the raw L2 entry for a guest offset, 0 when the L2 table itself is absent. */
-    private long l2Entry(long offset) throws IOException {
-        long cluster = offset >>> clusterBits;
-        int l1Index = (int) (cluster / l2Entries);
-        long l2Off = l1[l1Index] & L1_OFFSET_MASK;
-        if (l2Off == 0) {
-            return 0;
-        }
-        return l2Table(l2Off)[slot(cluster)];
+    /** Plain clusters go anywhere in the file; compressed writes are gathered a cluster at a time, in order. */
+    @Override
+    public synchronized boolean acceptsParallelWrites() {
+        return !readOnly && !compressWrites;
     }
 
-    private int slot(long cluster) {
-        int i = (int) (cluster % l2Entries);
-        return extL2 ? i * 2 : i;
-    }
-
-    /** The subcluster bitmap of a guest offset's cluster (extended L2 only), 0 when the L2 table is absent. */
-    private long l2Bitmap(long offset) throws IOException {
-        long cluster = offset >>> clusterBits;
-        long l2Off = l1[(int) (cluster / l2Entries)] & L1_OFFSET_MASK;
-        return l2Off == 0 ? 0 : l2Table(l2Off)[slot(cluster) + 1];
-    }
-
-    private long[] l2Table(long l2Off) throws IOException {
-        long[] t = l2Cache.get(l2Off);
-        if (t == null) {
-            if ((l2Off & (clusterSize - 1)) != 0 || l2Off + clusterSize > channel.size()) {
-                throw new ImageFormatException(path + ": L2 table at 0x" + Long.toHexString(l2Off)
-                        + " is misaligned or past the end of the file");
+    @Override
+    public synchronized HostRun hostRun(long offset, long length) throws IOException {
+        flushPending();
+        BlockDevice.checkRange(this, offset, length);
+        long first = -1;
+        long got = 0;
+        while (got < length) {
+            long pos = offset + got;
+            long entry = tables.entry(pos);
+            long host = entry & L2_OFFSET_MASK;
+            boolean whole = extL2 ? (tables.bitmap(pos) & 0xffffffffL) == 0xffffffffL : (entry & ZERO) == 0;
+            if ((entry & COMPRESSED) != 0 || host == 0 || !whole) {
+                break;
             }
-            t = file.readTable(l2Off, l2Words);
-            if (l2Cache.size() >= 256) {
-                // Bounded so hostile or huge images cannot exhaust the heap; tables are re-read on demand.
-                writeDirtyL2();
-                l2Cache.clear();
+            int inCluster = (int) (pos & (clusterSize - 1));
+            long at = checkDataOffset(host) + inCluster;
+            if (first >= 0 && at != first + got) {
+                break;
             }
-            l2Cache.put(l2Off, t);
+            if (first < 0) {
+                first = at;
+            }
+            got += Math.min(length - got, clusterSize - inCluster);
         }
-        return t;
+        // The last cluster may be cut short by the end of the file; its tail reads as zeros through read().
+        long n = first < 0 ? 0 : Math.min(got, channel.size() - first);
+        return n > 0 ? new HostRun(channel, first, n) : null;
     }
 
     private long checkDataOffset(long host) throws IOException {
@@ -428,64 +301,61 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         return host;
     }
 
-    private void decompress(long entry) throws IOException {
-        int x = 62 - (clusterBits - 8);
-        long host = entry & ((1L << x) - 1);
-        if (host == decompressedHost) {
-            return;
-        }
-        long sectors = ((entry & ~(COPIED | COMPRESSED)) >>> x) + 1;
-        int len = (int) Math.min(sectors * 512 - (host & 511), compressedIn.length);
-        long fileSize = channel.size();
-        if (host >= fileSize) {
-            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host)
-                    + " is past the end of the file");
-        }
-        len = (int) Math.min(len, fileSize - host);
-        ByteBuffer in = ByteBuffer.wrap(compressedIn, 0, len);
-        file.readFully(in, host);
-        try {
-            codec.decompress(compressedIn, len, clusterScratch, clusterSize);
-        } catch (ImageFormatException e) {
-            decompressedHost = -1;
-            throw new ImageFormatException(path + ": compressed cluster at 0x" + Long.toHexString(host) + ": "
-                    + e.getMessage());
-        }
-        decompressedHost = host;
-    }
-
     // ---- writes ------------------------------------------------------------------------------------------------
 
+    /**
+     * Clusters are found or allocated under the lock; the data itself is written after it is released, so writers
+     * at different offsets copy their bytes into the file at the same time.
+     */
     @Override
-    public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
+    public void write(ByteBuffer buffer, long offset) throws IOException {
         requireWritable();
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        markDirty();
-        if (compressWrites) {
-            writeCompressed(buffer, offset);
-            return;
-        }
         int end = buffer.limit();
-        // Consecutive clusters usually land on consecutive host clusters: gather them into one positional write.
-        long runHost = -1;
-        int runStart = buffer.position();
-        int runLen = 0;
         while (buffer.position() < end) {
-            int inCluster = (int) (offset & (clusterSize - 1));
-            int n = Math.min(end - buffer.position(), clusterSize - inCluster);
-            long host = writableCluster(offset, inCluster != 0 || n != clusterSize) + inCluster;
-            if (runHost < 0 || host != runHost + runLen) {
-                writeRun(buffer, runStart, runLen, runHost);
-                runHost = host;
-                runStart = buffer.position();
-                runLen = 0;
+            int len = end - buffer.position();
+            long run;
+            int n;
+            synchronized (this) {
+                markDirty();
+                if (compressWrites) {
+                    writeCompressed(buffer, offset);
+                    return;
+                }
+                run = mapRun(offset, len);
+                n = runLength;
             }
-            runLen += n;
+            file.write(buffer.slice(buffer.position(), n), run);
             buffer.position(buffer.position() + n);
             offset += n;
         }
-        writeRun(buffer, runStart, runLen, runHost);
-        buffer.limit(end).position(end);
+    }
+
+    /** Length of the run the last {@link #mapRun} found; read by the same thread right after, under the lock. */
+    private int runLength;
+
+    /**
+     * Makes the clusters from offset writable, as many as follow one another on the host (up to len bytes), and
+     * returns the host offset of the first byte; {@link #runLength} says how many bytes the run holds.
+     */
+    private long mapRun(long offset, int len) throws IOException {
+        long first = -1;
+        int got = 0;
+        while (got < len) {
+            long at = offset + got;
+            int inCluster = (int) (at & (clusterSize - 1));
+            int n = Math.min(len - got, clusterSize - inCluster);
+            long host = writableCluster(at, inCluster != 0 || n != clusterSize) + inCluster;
+            if (first >= 0 && host != first + got) {
+                break;
+            }
+            if (first < 0) {
+                first = host;
+            }
+            got += n;
+        }
+        runLength = got;
+        return first;
     }
 
     /**
@@ -527,40 +397,17 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         }
         long clusterStart = pendingCluster;
         pendingCluster = -1;
-        int clen = codec.compress(pending, clusterSize, compressedOut);
+        int clen = decompressor.codec().compress(pending, clusterSize, compressedOut);
         if (clen < 0) {
             long host = writableCluster(clusterStart, false);
             file.write(ByteBuffer.wrap(pending), host);
             return;
         }
-        long host = allocateBytes(clen);
+        long host = allocator.bytes(clen);
         file.write(ByteBuffer.wrap(compressedOut, 0, clen), host);
         int x = 62 - (clusterBits - 8);
         long extraSectors = ((host + clen - 1) >>> 9) - (host >>> 9);
-        setL2Entry(clusterStart, host | COMPRESSED | (extraSectors << x));
-    }
-
-    /** Byte-granular space for compressed clusters; several share a host cluster, as in qemu. */
-    private long allocateBytes(int len) {
-        if (byteNext < 0 || byteAreaEnd != fileEnd) {
-            byteNext = fileEnd;
-        }
-        long need = byteNext + len - fileEnd;
-        if (need > 0) {
-            allocateClusters((int) ceilDiv(need, clusterSize));
-        }
-        long at = byteNext;
-        byteNext += len;
-        byteAreaEnd = fileEnd;
-        return at;
-    }
-
-    private void writeRun(ByteBuffer buffer, int start, int len, long host) throws IOException {
-        if (len == 0) {
-            return;
-        }
-        ByteBuffer slice = buffer.slice(start, len);
-        file.write(slice, host);
+        tables.set(clusterStart, host | COMPRESSED | (extraSectors << x), allocator);
     }
 
     /** Writes a cluster only if it holds data; used by converters so all-zero clusters stay unallocated. */
@@ -573,7 +420,7 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
             int inCluster = (int) (offset & (clusterSize - 1));
             int n = (int) Math.min(end - offset, clusterSize - inCluster);
             if (n == clusterSize && header.version() >= 3) {
-                setL2Entry(offset, ZERO);
+                tables.set(offset, ZERO, allocator);
             } else {
                 long host = writableCluster(offset, true);
                 file.write(ByteBuffer.wrap(new byte[n]), host + inCluster);
@@ -589,9 +436,9 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
 
     /** Returns the host offset of a cluster that may be written in place, allocating (and copying) if needed. */
     private long writableCluster(long offset, boolean partial) throws IOException {
-        long entry = l2Entry(offset);
+        long entry = tables.entry(offset);
         long host = entry & L2_OFFSET_MASK;
-        boolean whole = !extL2 || (l2Bitmap(offset) & 0xffffffffL) == 0xffffffffL;
+        boolean whole = !extL2 || (tables.bitmap(offset) & 0xffffffffL) == 0xffffffffL;
         if ((entry & COMPRESSED) == 0 && (entry & COPIED) != 0 && host != 0 && (entry & ZERO) == 0 && whole) {
             return host;
         }
@@ -604,54 +451,13 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
             old = new byte[clusterSize];
             read(ByteBuffer.wrap(old, 0, len), clusterStart);
         }
-        long fresh = allocateClusters(1);
+        long fresh = allocator.clusters(1);
         if (old != null) {
             file.write(ByteBuffer.wrap(old), fresh);
         }
-        setL2Entry(offset, fresh | COPIED);
-        if (host == decompressedHost) {
-            decompressedHost = -1;
-        }
+        tables.set(offset, fresh | COPIED, allocator);
+        decompressor.forget(host);
         return fresh;
-    }
-
-    private void setL2Entry(long offset, long value) throws IOException {
-        long cluster = offset >>> clusterBits;
-        int l1Index = (int) (cluster / l2Entries);
-        int l2Index = slot(cluster);
-        long l1e = l1[l1Index];
-        long l2Off = l1e & L1_OFFSET_MASK;
-        long[] table;
-        if (l2Off == 0 || (l1e & COPIED) == 0) {
-            // A new L2 table, or a private copy of one shared with a snapshot.
-            long[] src = l2Off == 0 ? new long[l2Words] : l2Table(l2Off).clone();
-            long fresh = allocateClusters(1);
-            table = src;
-            ByteBuffer b = ByteBuffer.allocate(clusterSize);
-            b.asLongBuffer().put(table);
-            file.write(b, fresh);
-            l1[l1Index] = fresh | COPIED;
-            file.write(ByteBuffer.allocate(8).putLong(0, fresh | COPIED), header.l1TableOffset() + l1Index * 8L);
-            l2Cache.put(fresh, table);
-            l2Off = fresh;
-        } else {
-            table = l2Table(l2Off);
-        }
-        if (extL2) {
-            // A standard cluster is either fully allocated, reads as zeros (ZERO asked) or is compressed.
-            table[l2Index] = value == ZERO ? 0 : value;
-            table[l2Index + 1] = value == ZERO ? 0xffffffffL << 32 : (value & COMPRESSED) != 0 ? 0 : 0xffffffffL;
-        } else {
-            table[l2Index] = value;
-        }
-        // Written back on flush and close: one write per table instead of one per cluster.
-        dirtyL2.add(l2Off);
-    }
-
-    private long allocateClusters(int count) {
-        long at = fileEnd;
-        fileEnd += (long) count * clusterSize;
-        return at;
     }
 
     private void markDirty() throws IOException {
@@ -686,37 +492,27 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         if (need * 8 > MAX_L1_BYTES) {
             throw new ImageFormatException("image size " + newSize + " is too large for cluster size " + clusterSize);
         }
-        if (need > l1.length) {
-            long[] grown = java.util.Arrays.copyOf(l1, (int) need);
+        if (need > tables.l1().length) {
+            long[] grown = java.util.Arrays.copyOf(tables.l1(), (int) need);
             long bytes = alignUp(need * 8, clusterSize);
-            long at = allocateClusters((int) (bytes / clusterSize));
+            long at = allocator.clusters((int) (bytes / clusterSize));
             ByteBuffer b = ByteBuffer.allocate((int) bytes);
             b.asLongBuffer().put(grown);
             file.write(b, at);
             sync();
             header.l1TableOffset(at).l1Size((int) need);
             file.write(ByteBuffer.allocate(12).putInt(0, (int) need).putLong(4, at), 36);
-            l1 = grown;
+            tables.replaceL1(grown);
         }
         size = newSize;
         file.write(ByteBuffer.allocate(8).putLong(0, newSize), 24);
         header.size(newSize);
     }
 
-    private void writeDirtyL2() throws IOException {
-        for (long off : dirtyL2) {
-            long[] t = l2Cache.get(off);
-            l2Out.clear();
-            l2Out.asLongBuffer().put(t);
-            file.write(l2Out, off);
-        }
-        dirtyL2.clear();
-    }
-
     @Override
     public synchronized void flush() throws IOException {
         flushPending();
-        writeDirtyL2();
+        tables.writeDirty();
         channel.force(false);
     }
 
@@ -736,12 +532,12 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         try {
             if (modified && !readOnly) {
                 flushPending();
-                writeDirtyL2();
+                tables.writeDirty();
                 rebuildRefcounts();
                 sync();
             }
         } finally {
-            codec.close();
+            decompressor.close();
             channel.close();
             if (backing != null) {
                 backing.close();
@@ -761,10 +557,11 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
             throw new ImageFormatException(path + ": " + counts.outOfRange()
                     + " table entries point past the end of the file; refcounts were not rewritten");
         }
-        RefcountBlocks.Written w = RefcountBlocks.write(file, counts, fileEnd, clusterSize, header.refcountOrder());
+        RefcountBlocks.Written w = RefcountBlocks.write(file, counts, allocator.end(), clusterSize,
+                header.refcountOrder());
         long tableAt = w.tableOffset();
         long tableClusters = w.tableClusters();
-        fileEnd = w.fileEnd();
+        allocator.end(w.fileEnd());
         sync();
         ByteBuffer hdr = ByteBuffer.allocate(12).putLong(0, tableAt).putInt(8, (int) tableClusters);
         file.write(hdr, 48);
@@ -778,11 +575,12 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
     }
 
     private RefcountMap countReferences() throws IOException {
-        return references().count(Math.max(fileEnd, alignUp(channel.size(), clusterSize)), l1, snapshots);
+        return references().count(Math.max(allocator.end(), alignUp(channel.size(), clusterSize)), tables.l1(),
+                snapshots);
     }
 
     private ReferenceCounter references() {
-        return new ReferenceCounter(file, header, clusterBits, extL2, this::l2Table);
+        return new ReferenceCounter(file, header, clusterBits, extL2, tables::table);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.hvx.storage.raw;
 
+import io.hvx.storage.image.FileIo;
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
@@ -53,45 +54,33 @@ public final class RawImage implements BlockDevice {
     @Override
     public void read(ByteBuffer buffer, long offset) throws IOException {
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        long pos = offset;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, pos);
-            if (n < 0) {
-                // The file shrank underneath us; the rest of the disk reads as zeros.
-                while (buffer.hasRemaining()) {
-                    buffer.put((byte) 0);
-                }
-                return;
-            }
-            pos += n;
-        }
+        // A file that shrank underneath us reads as zeros past its end.
+        FileIo.readOrZero(channel, buffer, offset);
     }
 
     @Override
     public void write(ByteBuffer buffer, long offset) throws IOException {
         requireWritable();
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        long pos = offset;
-        while (buffer.hasRemaining()) {
-            pos += channel.write(buffer, pos);
-        }
+        FileIo.writeFully(channel, buffer, offset);
     }
 
     /** True when every remaining byte of the buffer is zero; does not move its position. */
     public static boolean isZero(ByteBuffer b) {
-        int len = b.remaining();
-        int p = b.position();
+        return isZero(MemorySegment.ofBuffer(b), 0, b.remaining());
+    }
+
+    /** True when the bytes of seg from start (inclusive) to end (exclusive) are all zero. */
+    public static boolean isZero(MemorySegment seg, long start, long end) {
         // MemorySegment.mismatch is vectorized by the JIT; comparing against a shared zero block is the fast path.
-        MemorySegment seg = MemorySegment.ofBuffer(b);
-        long done = 0;
-        while (done < len) {
-            long n = Math.min(len - done, ZEROS.byteSize());
+        long done = start;
+        while (done < end) {
+            long n = Math.min(end - done, ZEROS.byteSize());
             if (MemorySegment.mismatch(seg, done, done + n, ZEROS, 0, n) >= 0) {
                 return false;
             }
             done += n;
         }
-        assert b.position() == p;
         return true;
     }
 
@@ -113,6 +102,19 @@ public final class RawImage implements BlockDevice {
             zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
             pos += channel.write(zeros, pos);
         }
+    }
+
+    @Override
+    public boolean acceptsParallelWrites() {
+        return !readOnly;
+    }
+
+    @Override
+    public HostRun hostRun(long offset, long length) throws IOException {
+        BlockDevice.checkRange(this, offset, length);
+        // Only bytes the file really holds: a mapping must not reach past its end.
+        long n = Math.min(length, channel.size() - offset);
+        return n > 0 ? new HostRun(channel, offset, n) : null;
     }
 
     @Override

@@ -1,7 +1,11 @@
 package io.hvx.storage.vdi;
 
+import static io.hvx.storage.image.FileIo.writeFully;
+import io.hvx.storage.image.FileIo;
+
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.Discards;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -156,12 +160,6 @@ public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkab
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
-    }
-
     @Override
     public long size() {
         return size;
@@ -210,10 +208,7 @@ public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkab
 
     @Override
     public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is open read-only");
-        }
-        BlockDevice.checkRange(this, offset, buffer.remaining());
+        BlockDevice.checkWrite(this, path, offset, buffer.remaining());
         while (buffer.hasRemaining()) {
             int in = (int) (offset % blockSize);
             int n = Math.min(buffer.remaining(), blockSize - in);
@@ -254,15 +249,7 @@ public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkab
 
     @Override
     public synchronized void discard(long offset, long length) throws IOException {
-        BlockDevice.checkRange(this, offset, length);
-        long end = offset + length;
-        while (offset < end) {
-            int n = (int) Math.min(end - offset, blockSize - offset % blockSize);
-            if (!unallocated(offset)) {
-                write(ByteBuffer.allocate(n), offset);
-            }
-            offset += n;
-        }
+        Discards.zeroAllocated(this, offset, length, blockSize, at -> !unallocated(at));
     }
 
     @Override
@@ -280,13 +267,7 @@ public final class VdiImage implements BlockDevice, io.hvx.storage.image.Checkab
     }
 
     private void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
+        FileIo.readFully(channel, b, offset, path);
     }
 
     /** Every mapped block inside the file and mapped once; the header's allocated count matching the map. */

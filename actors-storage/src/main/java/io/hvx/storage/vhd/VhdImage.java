@@ -1,7 +1,12 @@
 package io.hvx.storage.vhd;
 
+import static io.hvx.storage.image.FileIo.alignUp;
+import static io.hvx.storage.image.FileIo.writeFully;
+import io.hvx.storage.image.FileIo;
+
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.Discards;
 import io.hvx.storage.block.ImageFormatException;
 import io.hvx.storage.image.ImageOpener;
 import java.io.IOException;
@@ -478,15 +483,8 @@ public final class VhdImage implements BlockDevice {
         if (parent != null) {
             throw new IOException(path + ": discarding in a differencing VHD would expose the parent's data");
         }
-        long end = offset + length;
-        while (offset < end) {
-            int in = (int) (offset % blockSize(offset));
-            int n = (int) Math.min(end - offset, blockSize(offset) - in);
-            if (bat == null || bat[(int) (offset / blockSize)] != UNALLOCATED) {
-                write(ByteBuffer.allocate(n), offset);
-            }
-            offset += n;
-        }
+        Discards.zeroAllocated(this, offset, length, blockSize(offset),
+                at -> bat == null || bat[(int) (at / blockSize)] != UNALLOCATED);
     }
 
     private int blockSize(long offset) {
@@ -529,35 +527,11 @@ public final class VhdImage implements BlockDevice {
     }
 
     private void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
+        FileIo.readFully(channel, b, offset, path);
     }
 
     private void readFullyOrZero(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                while (b.hasRemaining()) {
-                    b.put((byte) 0);
-                }
-                return;
-            }
-            offset += n;
-        }
+        FileIo.readOrZero(channel, b, offset);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
-    }
-
-    private static long alignUp(long v, long a) {
-        return (v + a - 1) / a * a;
-    }
 }

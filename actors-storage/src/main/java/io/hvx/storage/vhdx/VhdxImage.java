@@ -1,7 +1,12 @@
 package io.hvx.storage.vhdx;
 
+import static io.hvx.storage.image.FileIo.alignUp;
+import static io.hvx.storage.image.FileIo.writeFully;
+import io.hvx.storage.image.FileIo;
+
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.Discards;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -183,7 +188,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
             ByteBuffer ident = buffer(KIB64);
             ident.put(0, "vhdxfile".getBytes(StandardCharsets.US_ASCII));
             ident.put(8, "hvx".getBytes(StandardCharsets.UTF_16LE));
-            writeAll(ch, ident, 0);
+            writeFully(ch, ident, 0);
             Guid fileWrite = Guid.random();
             Guid dataWrite = Guid.random();
             for (int slot = 1; slot <= 2; slot++) {
@@ -194,7 +199,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
                 dataWrite.write(h, 32);
                 h.putShort(64, (short) 0).putShort(66, (short) 1).putInt(68, LOG_LENGTH).putLong(72, logOff);
                 h.putInt(4, crc(h));
-                writeAll(ch, h, slot * (long) KIB64);
+                writeFully(ch, h, slot * (long) KIB64);
             }
             ByteBuffer rt = buffer(KIB64);
             rt.put(0, "regi".getBytes(StandardCharsets.US_ASCII)).putInt(8, 2);
@@ -203,9 +208,9 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
             Guid.METADATA_REGION.write(rt, 48);
             rt.putLong(64, metaOff).putInt(72, (int) MIB).putInt(76, 1);
             rt.putInt(4, crc(rt));
-            writeAll(ch, rt.duplicate(), 3L * KIB64);
-            writeAll(ch, rt.duplicate(), 4L * KIB64);
-            writeAll(ch, buffer(LOG_LENGTH), logOff);
+            writeFully(ch, rt.duplicate(), 3L * KIB64);
+            writeFully(ch, rt.duplicate(), 4L * KIB64);
+            writeFully(ch, buffer(LOG_LENGTH), logOff);
             ByteBuffer m = buffer((int) MIB);
             m.put(0, "metadata".getBytes(StandardCharsets.US_ASCII)).putShort(10, (short) 5);
             Object[][] items = {
@@ -220,16 +225,16 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
             m.putInt(KIB64, DEFAULT_BLOCK).putInt(KIB64 + 4, fixed ? 1 : 0).putLong(KIB64 + 8, size);
             Guid.random().write(m, KIB64 + 16);
             m.putInt(KIB64 + 32, 512).putInt(KIB64 + 36, 4096);
-            writeAll(ch, m, metaOff);
+            writeFully(ch, m, metaOff);
             ByteBuffer b = buffer((int) batLen);
             long next = dataOff;
             for (long blk = 0; blk < blocks && fixed; blk++) {
                 b.putLong((int) ((blk + blk / ratio) * 8), (next >>> 20 << 20) | PAYLOAD_FULLY_PRESENT);
                 next += DEFAULT_BLOCK;
             }
-            writeAll(ch, b, batOff);
+            writeFully(ch, b, batOff);
             if (fixed) {
-                writeAll(ch, buffer(1), next - 1);
+                writeFully(ch, buffer(1), next - 1);
             }
         }
         return open(path, false);
@@ -307,15 +312,15 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
         }
         for (VhdxLog.Write w : r.writes()) {
             if (w.data() != null) {
-                writeAll(channel, ByteBuffer.wrap(w.data()), w.fileOffset());
+                writeFully(channel, ByteBuffer.wrap(w.data()), w.fileOffset());
             } else {
                 for (long p = 0; p < w.length(); p += MIB) {
-                    writeAll(channel, ByteBuffer.allocate((int) Math.min(MIB, w.length() - p)), w.fileOffset() + p);
+                    writeFully(channel, ByteBuffer.allocate((int) Math.min(MIB, w.length() - p)), w.fileOffset() + p);
                 }
             }
         }
         if (channel.size() < r.lastFileOffset()) {
-            writeAll(channel, ByteBuffer.allocate(1), r.lastFileOffset() - 1);
+            writeFully(channel, ByteBuffer.allocate(1), r.lastFileOffset() - 1);
         }
         channel.force(false);
         // The log is applied: a new header without a log GUID says so.
@@ -323,7 +328,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
         h.putLong(8, h.getLong(8) + 1);
         Guid.ZERO.write(h, 48);
         h.putInt(4, crc(h));
-        writeAll(channel, h.duplicate().clear(), (headerSlot == 1 ? 2L : 1L) * KIB64);
+        writeFully(channel, h.duplicate().clear(), (headerSlot == 1 ? 2L : 1L) * KIB64);
         channel.force(false);
     }
 
@@ -376,10 +381,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
 
     @Override
     public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is open read-only");
-        }
-        BlockDevice.checkRange(this, offset, buffer.remaining());
+        BlockDevice.checkWrite(this, path, offset, buffer.remaining());
         startSession();
         while (buffer.hasRemaining()) {
             int in = (int) (offset % blockSize);
@@ -391,7 +393,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
             }
             int lim = buffer.limit();
             buffer.limit(buffer.position() + n);
-            writeAll(channel, buffer, (e >>> 20) * MIB + in);
+            writeFully(channel, buffer, (e >>> 20) * MIB + in);
             buffer.limit(lim);
             offset += n;
         }
@@ -401,12 +403,12 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
     private long allocate(long block) throws IOException {
         long at = fileEnd;
         fileEnd += blockSize;
-        writeAll(channel, ByteBuffer.allocate(1), fileEnd - 1);
+        writeFully(channel, ByteBuffer.allocate(1), fileEnd - 1);
         long e = (at >>> 20 << 20) | PAYLOAD_FULLY_PRESENT;
         int index = (int) (block + block / chunkRatio);
         bat[index] = e;
         // The BAT entry goes straight to its place, after the block exists: a crash leaves at worst an unused block.
-        writeAll(channel, buffer(8).putLong(0, e), batOffset + index * 8L);
+        writeFully(channel, buffer(8).putLong(0, e), batOffset + index * 8L);
         return e;
     }
 
@@ -421,8 +423,8 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
         Guid.random().write(h, 16);
         Guid.random().write(h, 32);
         h.putInt(4, crc(h));
-        writeAll(channel, h.duplicate().clear(), KIB64);
-        writeAll(channel, h.duplicate().clear(), 2L * KIB64);
+        writeFully(channel, h.duplicate().clear(), KIB64);
+        writeFully(channel, h.duplicate().clear(), 2L * KIB64);
     }
 
     @Override
@@ -434,15 +436,8 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
 
     @Override
     public synchronized void discard(long offset, long length) throws IOException {
-        BlockDevice.checkRange(this, offset, length);
-        long end = offset + length;
-        while (offset < end) {
-            int n = (int) Math.min(end - offset, Math.min(blockSize - offset % blockSize, MIB));
-            if ((entry(offset / blockSize) & 7) == PAYLOAD_FULLY_PRESENT) {
-                write(ByteBuffer.allocate(n), offset);
-            }
-            offset += n;
-        }
+        Discards.zeroAllocated(this, offset, length, blockSize,
+                at -> (entry(at / blockSize) & 7) == PAYLOAD_FULLY_PRESENT);
     }
 
     @Override
@@ -483,26 +478,7 @@ public final class VhdxImage implements BlockDevice, io.hvx.storage.image.Checka
     }
 
     private void readRaw(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                while (b.hasRemaining()) {
-                    b.put((byte) 0);
-                }
-                return;
-            }
-            offset += n;
-        }
-    }
-
-    private static void writeAll(FileChannel ch, ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            offset += ch.write(b, offset);
-        }
-    }
-
-    private static long alignUp(long v, long a) {
-        return (v + a - 1) / a * a;
+        FileIo.readOrZero(channel, b, offset);
     }
 
     /** Every present block inside the file, after the metadata, and used by one BAT entry only. */

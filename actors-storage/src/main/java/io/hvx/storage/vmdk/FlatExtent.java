@@ -1,5 +1,6 @@
 package io.hvx.storage.vmdk;
 
+import io.hvx.storage.image.FileIo;
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.block.ImageFormatException;
@@ -48,30 +49,21 @@ final class FlatExtent implements BlockDevice {
     @Override
     public void read(ByteBuffer buffer, long offset) throws IOException {
         BlockDevice.checkRange(this, offset, buffer.remaining());
-        long at = base + offset;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, at);
-            if (n < 0) {
-                // A flat extent shorter than its descriptor entry reads as zeros past its end, as in qemu.
-                while (buffer.hasRemaining()) {
-                    buffer.put((byte) 0);
-                }
-                return;
-            }
-            at += n;
-        }
+        // A flat extent shorter than its descriptor entry reads as zeros past its end, as in qemu.
+        FileIo.readOrZero(channel, buffer, base + offset);
+    }
+
+    @Override
+    public HostRun hostRun(long offset, long length) throws IOException {
+        BlockDevice.checkRange(this, offset, length);
+        long n = Math.min(length, channel.size() - base - offset);
+        return n > 0 ? new HostRun(channel, base + offset, n) : null;
     }
 
     @Override
     public void write(ByteBuffer buffer, long offset) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is open read-only");
-        }
-        BlockDevice.checkRange(this, offset, buffer.remaining());
-        long at = base + offset;
-        while (buffer.hasRemaining()) {
-            at += channel.write(buffer, at);
-        }
+        BlockDevice.checkWrite(this, path, offset, buffer.remaining());
+        FileIo.writeFully(channel, buffer, base + offset);
     }
 
     @Override

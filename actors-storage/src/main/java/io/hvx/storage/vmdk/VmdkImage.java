@@ -182,32 +182,38 @@ public final class VmdkImage implements BlockDevice, io.hvx.storage.image.Checka
     @Override
     public void read(ByteBuffer buffer, long offset) throws IOException {
         BlockDevice.checkRange(this, offset, buffer.remaining());
+        eachExtent(buffer, offset, BlockDevice::read);
+    }
+
+    @Override
+    public void write(ByteBuffer buffer, long offset) throws IOException {
+        BlockDevice.checkWrite(this, "image", offset, buffer.remaining());
+        eachExtent(buffer, offset, BlockDevice::write);
+    }
+
+    /** One read or write on an extent, at an offset inside it. */
+    private interface ExtentIo {
+        void apply(BlockDevice extent, ByteBuffer buffer, long offset) throws IOException;
+    }
+
+    /** Splits a request at extent boundaries and hands each piece to its extent. */
+    private void eachExtent(ByteBuffer buffer, long offset, ExtentIo io) throws IOException {
         while (buffer.hasRemaining()) {
             int i = extentIndex(offset);
             int n = (int) Math.min(buffer.remaining(), extentEnd(i) - offset);
             int lim = buffer.limit();
             buffer.limit(buffer.position() + n);
-            extents[i].read(buffer, offset - starts[i]);
+            io.apply(extents[i], buffer, offset - starts[i]);
             buffer.limit(lim);
             offset += n;
         }
     }
 
     @Override
-    public void write(ByteBuffer buffer, long offset) throws IOException {
-        if (readOnly) {
-            throw new IOException("image is open read-only");
-        }
-        BlockDevice.checkRange(this, offset, buffer.remaining());
-        while (buffer.hasRemaining()) {
-            int i = extentIndex(offset);
-            int n = (int) Math.min(buffer.remaining(), extentEnd(i) - offset);
-            int lim = buffer.limit();
-            buffer.limit(buffer.position() + n);
-            extents[i].write(buffer, offset - starts[i]);
-            buffer.limit(lim);
-            offset += n;
-        }
+    public HostRun hostRun(long offset, long length) throws IOException {
+        BlockDevice.checkRange(this, offset, length);
+        int i = extentIndex(offset);
+        return extents[i].hostRun(offset - starts[i], Math.min(length, extentEnd(i) - offset));
     }
 
     @Override

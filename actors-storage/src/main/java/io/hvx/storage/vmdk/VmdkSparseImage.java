@@ -1,7 +1,10 @@
 package io.hvx.storage.vmdk;
 
+import io.hvx.storage.image.FileIo;
+
 import io.hvx.storage.image.ImageChannels;
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.Discards;
 import io.hvx.storage.block.ImageFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -300,10 +303,7 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
 
     @Override
     public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is open read-only");
-        }
-        BlockDevice.checkRange(this, offset, buffer.remaining());
+        BlockDevice.checkWrite(this, path, offset, buffer.remaining());
         while (buffer.hasRemaining()) {
             int inGrain = (int) (offset % grainBytes);
             int n = Math.min(buffer.remaining(), grainBytes - inGrain);
@@ -372,15 +372,7 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
 
     @Override
     public synchronized void discard(long offset, long length) throws IOException {
-        BlockDevice.checkRange(this, offset, length);
-        long end = offset + length;
-        while (offset < end) {
-            int n = (int) Math.min(end - offset, grainBytes - offset % grainBytes);
-            if (gte(offset) > 1) {
-                write(ByteBuffer.allocate(n), offset);
-            }
-            offset += n;
-        }
+        Discards.zeroAllocated(this, offset, length, grainBytes, at -> gte(at) > 1);
     }
 
     @Override
@@ -405,13 +397,7 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
     }
 
     private void readFully(ByteBuffer b, long offset) throws IOException {
-        while (b.hasRemaining()) {
-            int n = channel.read(b, offset);
-            if (n < 0) {
-                throw new ImageFormatException(path + ": unexpected end of file at offset " + offset);
-            }
-            offset += n;
-        }
+        FileIo.readFully(channel, b, offset, path);
     }
 
     /** Every grain referenced once (a grain past the end of the file fails the check); walks existing tables. */
