@@ -43,6 +43,9 @@ public interface VirtioDevice extends AutoCloseable {
     /** The driver notified queue {@code queue} (which is ready); called on the vCPU thread, must not block. */
     void queueNotified(int queue);
 
+    /** The device's counters, shared with its transport. */
+    VirtioCounters counters();
+
     /** Stops the device's threads and releases its backend. */
     @Override
     void close();

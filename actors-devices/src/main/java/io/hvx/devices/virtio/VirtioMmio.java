@@ -81,10 +81,10 @@ public final class VirtioMmio implements MmioDevice, VirtioSignals, AutoCloseabl
     private volatile int configGeneration;
     private int interruptStatus; // guarded by interruptLock
 
-    public VirtioMmio(VirtioDevice device, IrqLine irq, GuestRam ram, VirtioCounters counters) {
+    public VirtioMmio(VirtioDevice device, IrqLine irq, GuestRam ram) {
         this.device = device;
         this.irq = irq;
-        this.counters = counters;
+        this.counters = device.counters();
         this.queues = new Virtqueue[device.queueCount()];
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new Virtqueue(ram, counters);

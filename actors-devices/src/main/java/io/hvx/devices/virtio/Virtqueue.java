@@ -169,6 +169,14 @@ public final class Virtqueue {
         return TAKEN;
     }
 
+    /**
+     * Gives back the last {@code count} requests taken and not yet pushed (a receive that found too little
+     * room), so that the next {@link #pop} takes them again.
+     */
+    public void unpop(int count) {
+        nextAvail = (nextAvail - count) & 0xffff;
+    }
+
     /** Returns a finished request to the driver: {@code written} bytes of its writable buffers hold data. */
     public void push(int head, int written) {
         long entry = usedOffset + 4 + 8L * (nextUsed % size);

@@ -123,6 +123,7 @@ public final class VirtioBlk implements VirtioDevice {
         worker.wake(queue);
     }
 
+    @Override
     public VirtioCounters counters() {
         return counters;
     }

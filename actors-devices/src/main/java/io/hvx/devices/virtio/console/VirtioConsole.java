@@ -127,6 +127,11 @@ public final class VirtioConsole implements VirtioDevice {
     }
 
     @Override
+    public VirtioCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void close() {
     }
 }

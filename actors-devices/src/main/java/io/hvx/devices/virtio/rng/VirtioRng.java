@@ -97,6 +97,11 @@ public final class VirtioRng implements VirtioDevice {
     }
 
     @Override
+    public VirtioCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void close() {
     }
 }
