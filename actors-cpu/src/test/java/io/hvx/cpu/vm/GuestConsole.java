@@ -9,20 +9,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A guest console kept as text and searched by the test thread while vCPU threads append to it. */
-final class GuestConsole {
+public final class GuestConsole {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-    synchronized void write(int b) {
+    public synchronized void write(int b) {
         bytes.write(b);
         notifyAll();
     }
 
-    synchronized String text() {
+    public synchronized String text() {
         return bytes.toString(StandardCharsets.ISO_8859_1);
     }
 
     /** Waits until {@code pattern} matches the output after {@code from}; returns the match or fails. */
-    synchronized Matcher await(Pattern pattern, int from, Duration limit) throws InterruptedException {
+    public synchronized Matcher await(Pattern pattern, int from, Duration limit) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (true) {
             Matcher m = pattern.matcher(text());
@@ -37,7 +37,7 @@ final class GuestConsole {
         }
     }
 
-    synchronized String tail() {
+    public synchronized String tail() {
         String t = text();
         return t.substring(Math.max(0, t.length() - 3000));
     }

@@ -6,12 +6,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Runs commands in the guest kit's UART shell and returns what they printed. */
-final class GuestShell {
+public final class GuestShell {
     private final VirtualMachine vm;
     private final GuestConsole console;
     private int serial = 1000;
 
-    GuestShell(VirtualMachine vm, GuestConsole console) {
+    public GuestShell(VirtualMachine vm, GuestConsole console) {
         this.vm = vm;
         this.console = console;
     }
@@ -20,7 +20,7 @@ final class GuestShell {
      * Types {@code command} and waits for it to finish; returns its output. The end marker is computed by
      * the guest shell so that the echoed command line cannot match it.
      */
-    String run(String command, Duration limit) throws InterruptedException {
+    public String run(String command, Duration limit) throws InterruptedException {
         int n = ++serial;
         int mark = console.text().length();
         vm.type((command + "; echo @@$((" + n + "+0))\n").getBytes(StandardCharsets.US_ASCII));
@@ -33,7 +33,7 @@ final class GuestShell {
         return (lineEnd < 0 ? "" : text.substring(lineEnd + 1)).replace("\r", "");
     }
 
-    String run(String command) throws InterruptedException {
+    public String run(String command) throws InterruptedException {
         return run(command, Duration.ofMinutes(2));
     }
 }
