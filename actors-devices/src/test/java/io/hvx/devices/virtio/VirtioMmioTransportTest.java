@@ -22,6 +22,7 @@ class VirtioMmioTransportTest {
     private final IrqLine irq = asserted -> line[0] = asserted;
     private final VirtioMmio mmio = new VirtioMmio(new VirtioRng(ram, counters), irq, ram);
     private final TestRing ring = new TestRing(ram);
+    private final TestDriver driver = new TestDriver(mmio);
 
     @AfterEach
     void close() {
@@ -116,33 +117,18 @@ class VirtioMmioTransportTest {
     }
 
     private void negotiate() {
-        write(VirtioMmio.REG_STATUS, VirtioMmio.STATUS_ACKNOWLEDGE | VirtioMmio.STATUS_DRIVER);
-        write(VirtioMmio.REG_DRIVER_FEATURES_SEL, 1);
-        write(VirtioMmio.REG_DRIVER_FEATURES, 1);
-        write(VirtioMmio.REG_STATUS, VirtioMmio.STATUS_ACKNOWLEDGE | VirtioMmio.STATUS_DRIVER
-            | VirtioMmio.STATUS_FEATURES_OK);
-        assertTrue((reg(VirtioMmio.REG_STATUS) & VirtioMmio.STATUS_FEATURES_OK) != 0);
+        driver.negotiate(0);
     }
 
     private void start() {
-        negotiate();
-        write(VirtioMmio.REG_QUEUE_SEL, 0);
-        assertEquals(Virtqueue.MAX_SIZE, reg(VirtioMmio.REG_QUEUE_NUM_MAX));
-        write(VirtioMmio.REG_QUEUE_NUM, TestRing.SIZE);
-        write(VirtioMmio.REG_QUEUE_DESC_LOW, (int) TestRing.DESCRIPTORS);
-        write(VirtioMmio.REG_QUEUE_DRIVER_LOW, (int) TestRing.DRIVER_RING);
-        write(VirtioMmio.REG_QUEUE_DEVICE_LOW, (int) TestRing.DEVICE_RING);
-        write(VirtioMmio.REG_QUEUE_READY, 1);
-        assertEquals(1, reg(VirtioMmio.REG_QUEUE_READY));
-        write(VirtioMmio.REG_STATUS, VirtioMmio.STATUS_ACKNOWLEDGE | VirtioMmio.STATUS_DRIVER
-            | VirtioMmio.STATUS_FEATURES_OK | VirtioMmio.STATUS_DRIVER_OK);
+        driver.start(0);
     }
 
     private int reg(int offset) {
-        return (int) mmio.read(offset, 4);
+        return driver.reg(offset);
     }
 
     private void write(int offset, int value) {
-        mmio.write(offset, 4, value & 0xffffffffL);
+        driver.write(offset, value);
     }
 }
