@@ -50,7 +50,7 @@ public final class VirtioBlkBenchmark {
                 List.of(m -> new VirtioBlk(open(file), "bench", 1, m.ram(), new VirtioCounters())));
             try (VirtualMachine vm = new VirtualMachine(config, console::write)) {
                 vm.start();
-                console.await(Pattern.compile(Pattern.quote(GuestKit.PROMPT)), 0, Duration.ofMinutes(10));
+                console.await(Pattern.compile(Pattern.quote(GuestKit.PROMPT)), 0, Duration.ofMinutes(20));
                 GuestShell shell = new GuestShell(vm, console);
                 double guestWrite = timed(shell, "dd if=/dev/zero of=/dev/vda bs=1M count=" + mib + " conv=fsync");
                 shell.run("echo 3 > /proc/sys/vm/drop_caches");

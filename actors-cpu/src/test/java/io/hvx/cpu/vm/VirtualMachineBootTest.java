@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hvx.devices.guestkit.GuestKit;
-import io.hvx.devices.guestkit.GuestKitException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,13 +26,7 @@ class VirtualMachineBootTest {
     @Test
     @Timeout(value = 12, unit = java.util.concurrent.TimeUnit.MINUTES)
     void guestKitBootsOnTwoVcpusAnswersTheShellAndPowersOff() throws Exception {
-        GuestKit.Kit kit;
-        try {
-            kit = new GuestKit(GuestKit.defaultCacheDir(), System.out).build(false);
-        } catch (GuestKitException e) {
-            Assumptions.abort("the guest kit (Debian kernel, busybox-static) cannot be had here: " + e.getMessage());
-            return;
-        }
+        GuestKit.Kit kit = GuestKits.buildOrSkip();
         GuestConsole console = new GuestConsole();
         VmConfig config = new VmConfig(2, 256L << 20, Files.readAllBytes(kit.kernel()), Files.readAllBytes(kit.initrd()),
                 "console=ttyS0 panic=-1", true);

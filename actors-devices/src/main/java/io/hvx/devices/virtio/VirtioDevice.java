@@ -19,11 +19,8 @@ public interface VirtioDevice extends AutoCloseable {
     /** How many virtqueues the device has. */
     int queueCount();
 
-    /** Bytes of device configuration space. */
-    int configSize();
-
-    /** One byte of configuration space; {@code offset} is below {@link #configSize()}. */
-    int readConfig(int offset);
+    /** The device configuration space the driver reads. */
+    ConfigSpace config();
 
     /** A driver write to configuration space; most devices have nothing writable. */
     default void writeConfig(int offset, int value) {

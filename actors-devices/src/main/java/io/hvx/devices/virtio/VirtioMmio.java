@@ -212,19 +212,20 @@ public final class VirtioMmio implements MmioDevice, VirtioSignals, AutoCloseabl
     }
 
     private long readConfig(int offset, int size) {
-        if (offset + size > device.configSize()) {
+        ConfigSpace config = device.config();
+        if (offset + size > config.size()) {
             counters.increment(VirtioCounter.TRANSPORT_BAD_ACCESS);
             return 0;
         }
         long value = 0;
         for (int i = 0; i < size; i++) {
-            value |= (long) (device.readConfig(offset + i) & 0xff) << (8 * i);
+            value |= (long) config.read(offset + i) << (8 * i);
         }
         return value;
     }
 
     private void writeConfig(int offset, int size, long value) {
-        if (offset + size > device.configSize()) {
+        if (offset + size > device.config().size()) {
             counters.increment(VirtioCounter.TRANSPORT_BAD_ACCESS);
             return;
         }

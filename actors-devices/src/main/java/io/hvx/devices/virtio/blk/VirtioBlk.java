@@ -5,6 +5,7 @@ import io.hvx.devices.virtio.ConfigSpace;
 import io.hvx.devices.virtio.DescriptorChain;
 import io.hvx.devices.virtio.GuestWindows;
 import io.hvx.devices.virtio.QueueWorker;
+import io.hvx.devices.virtio.RequestHandler;
 import io.hvx.devices.virtio.VirtioCounter;
 import io.hvx.devices.virtio.VirtioCounters;
 import io.hvx.devices.virtio.VirtioDevice;
@@ -48,6 +49,7 @@ public final class VirtioBlk implements VirtioDevice {
     private final byte[] id = new byte[BlkRequest.ID_LENGTH];
     private final MemorySegment idSegment = MemorySegment.ofArray(id);
     private final QueueWorker worker;
+    private final RequestHandler handler = this::serve;
     private volatile Virtqueue[] queues;
     private volatile VirtioSignals signals;
 
@@ -94,13 +96,8 @@ public final class VirtioBlk implements VirtioDevice {
     }
 
     @Override
-    public int configSize() {
-        return config.size();
-    }
-
-    @Override
-    public int readConfig(int offset) {
-        return config.read(offset);
+    public ConfigSpace config() {
+        return config;
     }
 
     @Override
@@ -142,33 +139,13 @@ public final class VirtioBlk implements VirtioDevice {
         Virtqueue[] all = queues;
         for (int q = 0; q < all.length; q++) {
             if ((pendingQueues & (1 << q)) != 0) {
-                drain(all[q]);
+                RequestHandler.drain(all[q], chain, signals, handler);
             }
         }
     }
 
-    private void drain(Virtqueue queue) {
-        boolean pushed = false;
-        while (true) {
-            int taken = queue.pop(chain);
-            if (taken == Virtqueue.EMPTY) {
-                break;
-            }
-            if (taken == Virtqueue.MALFORMED) {
-                signals.needsReset();
-                break;
-            }
-            queue.push(chain.head(), serve());
-            counters.increment(VirtioCounter.REQUESTS);
-            pushed = true;
-        }
-        if (pushed) {
-            signals.usedBuffers(queue);
-        }
-    }
-
-    /** Serves the request in {@link #chain}; returns the bytes written into its writable buffers. */
-    private int serve() {
+    /** Serves the request in {@code chain}; returns the bytes written into its writable buffers. */
+    private int serve(DescriptorChain chain) {
         if (chain.readableBytes() < BlkRequest.HEADER_LENGTH || chain.writableBytes() < 1) {
             counters.increment(VirtioCounter.REQUEST_MALFORMED);
             return 0; // nowhere to put a status: the request is returned untouched

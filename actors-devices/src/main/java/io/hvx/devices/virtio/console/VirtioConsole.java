@@ -4,6 +4,7 @@ import io.hvx.devices.memory.GuestRam;
 import io.hvx.devices.serial.ByteSink;
 import io.hvx.devices.virtio.ConfigSpace;
 import io.hvx.devices.virtio.DescriptorChain;
+import io.hvx.devices.virtio.RequestHandler;
 import io.hvx.devices.virtio.VirtioCounter;
 import io.hvx.devices.virtio.VirtioCounters;
 import io.hvx.devices.virtio.VirtioDevice;
@@ -27,6 +28,7 @@ public final class VirtioConsole implements VirtioDevice {
     private final VirtioCounters counters;
     private final DescriptorChain chain;
     private final ConfigSpace config = new ConfigSpace(12).put(0, 2, 80).put(2, 2, 25).put(4, 4, 1);
+    private final RequestHandler output = this::write;
     private Virtqueue[] queues;
     private VirtioSignals signals;
 
@@ -53,13 +55,8 @@ public final class VirtioConsole implements VirtioDevice {
     }
 
     @Override
-    public int configSize() {
-        return config.size();
-    }
-
-    @Override
-    public int readConfig(int offset) {
-        return config.read(offset);
+    public ConfigSpace config() {
+        return config;
     }
 
     @Override
@@ -78,22 +75,18 @@ public final class VirtioConsole implements VirtioDevice {
         if (queues == null || queue != TRANSMIT_QUEUE) {
             return; // receive buffers are used when input arrives
         }
-        Virtqueue q = queues[TRANSMIT_QUEUE];
-        boolean pushed = false;
-        int taken;
-        while ((taken = q.pop(chain)) == Virtqueue.TAKEN) {
-            for (int i = 0; i < chain.readableBuffers(); i++) {
-                long offset = chain.offset(i);
-                for (int b = 0; b < chain.length(i); b++) {
-                    sink.write(ram.get(ValueLayout.JAVA_BYTE, offset + b) & 0xff);
-                }
+        RequestHandler.drain(queues[TRANSMIT_QUEUE], chain, signals, output);
+    }
+
+    private int write(DescriptorChain request) {
+        for (int i = 0; i < request.readableBuffers(); i++) {
+            long offset = request.offset(i);
+            for (int b = 0; b < request.length(i); b++) {
+                sink.write(ram.get(ValueLayout.JAVA_BYTE, offset + b) & 0xff);
             }
-            counters.increment(VirtioCounter.REQUESTS);
-            counters.add(VirtioCounter.BYTES_FROM_GUEST, chain.readableBytes());
-            q.push(chain.head(), 0);
-            pushed = true;
         }
-        finish(q, taken, pushed);
+        counters.add(VirtioCounter.BYTES_FROM_GUEST, request.readableBytes());
+        return 0;
     }
 
     /** Places host input in the guest's receive buffers; returns how many bytes were taken (0 while it has none). */
@@ -113,17 +106,13 @@ public final class VirtioConsole implements VirtioDevice {
             pushed = true;
         }
         counters.add(VirtioCounter.BYTES_TO_GUEST, done);
-        finish(q, taken, pushed);
-        return done;
-    }
-
-    private void finish(Virtqueue q, int taken, boolean pushed) {
         if (taken == Virtqueue.MALFORMED) {
             signals.needsReset();
         }
         if (pushed) {
             signals.usedBuffers(q);
         }
+        return done;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.hvx.devices.virtio.ConfigSpace;
 import io.hvx.devices.virtio.DescriptorChain;
 import io.hvx.devices.virtio.GuestWindows;
 import io.hvx.devices.virtio.QueueWorker;
+import io.hvx.devices.virtio.RequestHandler;
 import io.hvx.devices.virtio.VirtioCounter;
 import io.hvx.devices.virtio.VirtioCounters;
 import io.hvx.devices.virtio.VirtioDevice;
@@ -51,6 +52,7 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
     static final int TRANSMIT_QUEUE = 1;
     /** Room in front of a staged frame: the packed offload that {@link IngressRing#offerOffloaded} expects. */
     private static final int STAGE_FRAME_AT = 16;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final VirtioCounters counters;
     private final ConfigSpace config = new ConfigSpace(10);
@@ -65,16 +67,23 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
     private final MemorySegment stage = arena.allocate(STAGE_FRAME_AT + Offload.MAX_FRAME_LENGTH, 64);
     private final UnsafeBuffer stageBuffer = new UnsafeBuffer(stage.address(), (int) stage.byteSize());
     private final QueueWorker worker;
+    private final RequestHandler sender = this::send;
     private volatile IngressRing ring;
     private volatile boolean linkUp = true;
     private Virtqueue rxQueue; // guarded by rxLock
     private Virtqueue txQueue;
     private VirtioSignals signals;
     private volatile long negotiated;
+    private final boolean segmentation;
 
-    /** A NIC with MAC address {@code mac} (48 bits, first octet in the most significant byte). */
-    public VirtioNet(long mac, GuestRam guestRam, VirtioCounters counters) {
+    /**
+     * A NIC with MAC address {@code mac} (48 bits, first octet in the most significant byte); {@code segmentation}
+     * offers TCP segmentation offload both ways, which only a network whose ports all take GSO frames (TAP ports
+     * with vnet headers, the tunnel) honours.
+     */
+    public VirtioNet(long mac, boolean segmentation, GuestRam guestRam, VirtioCounters counters) {
         this.counters = counters;
+        this.segmentation = segmentation;
         this.ram = guestRam.segment();
         this.rxChain = new DescriptorChain(ram);
         this.txChain = new DescriptorChain(ram);
@@ -108,8 +117,8 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
 
     @Override
     public long features() {
-        return F_MAC | F_STATUS | F_MRG_RXBUF | F_CSUM | F_HOST_TSO4 | F_HOST_TSO6 | F_GUEST_CSUM | F_GUEST_TSO4
-            | F_GUEST_TSO6;
+        long always = F_MAC | F_STATUS | F_MRG_RXBUF | F_CSUM | F_GUEST_CSUM;
+        return segmentation ? always | F_HOST_TSO4 | F_HOST_TSO6 | F_GUEST_TSO4 | F_GUEST_TSO6 : always;
     }
 
     @Override
@@ -124,13 +133,8 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
     }
 
     @Override
-    public int configSize() {
-        return config.size();
-    }
-
-    @Override
-    public int readConfig(int offset) {
-        return config.read(offset);
+    public ConfigSpace config() {
+        return config;
     }
 
     @Override
@@ -221,8 +225,7 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
                 placed += n;
                 chains++;
             }
-            ram.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), numBuffersAt,
-                (short) chains);
+            ram.set(U16, numBuffersAt, (short) chains);
             for (int i = 0; i < chains; i++) {
                 queue.push(rxHeads[i], rxLengths[i]);
             }
@@ -247,10 +250,9 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
         ram.asSlice(at, NetHeader.LENGTH).fill((byte) 0);
         ram.set(ValueLayout.JAVA_BYTE, at, (byte) Offload.flags(offload));
         ram.set(ValueLayout.JAVA_BYTE, at + 1, (byte) Offload.gsoType(offload));
-        ValueLayout.OfShort u16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        ram.set(u16, at + 4, (short) Offload.gsoSize(offload));
-        ram.set(u16, at + 6, (short) Offload.checksumStart(offload));
-        ram.set(u16, at + 8, (short) Offload.checksumOffset(offload));
+        ram.set(U16, at + 4, (short) Offload.gsoSize(offload));
+        ram.set(U16, at + 6, (short) Offload.checksumStart(offload));
+        ram.set(U16, at + 8, (short) Offload.checksumOffset(offload));
     }
 
     /** Copies {@code n} frame bytes from {@code buffer[from]} into the writable stream of rxChain at {@code position}. */
@@ -279,28 +281,16 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
 
     /** I/O thread: offers every frame the guest queued for transmission to the switch. */
     private void transmitPending() {
-        Virtqueue queue = txQueue;
-        boolean pushed = false;
-        int taken;
-        while ((taken = queue.pop(txChain)) == Virtqueue.TAKEN) {
-            sendOne();
-            queue.push(txChain.head(), 0);
-            pushed = true;
-        }
-        if (taken == Virtqueue.MALFORMED) {
-            signals.needsReset();
-        }
-        if (pushed) {
-            signals.usedBuffers(queue);
-        }
+        RequestHandler.drain(txQueue, txChain, signals, sender);
     }
 
-    private void sendOne() {
+    /** Offers the frame in {@code txChain} to the switch; the guest's buffers are returned with nothing written. */
+    private int send(DescriptorChain txChain) {
         long total = txChain.readableBytes();
         int length = (int) (total - NetHeader.LENGTH);
         if (total < NetHeader.LENGTH + EthernetFrame.HEADER_LENGTH || total > NetHeader.LENGTH + Offload.MAX_FRAME_LENGTH) {
             counters.increment(VirtioCounter.NET_TX_MALFORMED);
-            return;
+            return 0;
         }
         int headerAt = STAGE_FRAME_AT - NetHeader.LENGTH;
         txChain.readInto(0, stage, headerAt, (int) total);
@@ -314,7 +304,7 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
             || (gso == NetHeader.GSO_TCPV6 && (features & F_HOST_TSO6) == 0)
             || (gso != Offload.GSO_NONE && gso != NetHeader.GSO_TCPV4 && gso != NetHeader.GSO_TCPV6)) {
             counters.increment(VirtioCounter.NET_TX_MALFORMED);
-            return;
+            return 0;
         }
         IngressRing port = ring;
         boolean offered;
@@ -323,7 +313,7 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
         } else if (gso == Offload.GSO_NONE) {
             if (needsChecksum && !Offload.completeChecksum(stageBuffer, STAGE_FRAME_AT, length, offload)) {
                 counters.increment(VirtioCounter.NET_TX_MALFORMED);
-                return;
+                return 0;
             }
             offered = port.offer(stageBuffer, STAGE_FRAME_AT, length);
         } else {
@@ -331,10 +321,10 @@ public final class VirtioNet implements VirtioDevice, FrameSink {
             offered = port.offerOffloaded(stageBuffer, STAGE_FRAME_AT, length);
         }
         if (offered) {
-            counters.increment(VirtioCounter.REQUESTS);
             counters.add(VirtioCounter.BYTES_FROM_GUEST, length);
         } else {
             counters.increment(VirtioCounter.NET_TX_RING_FULL);
         }
+        return 0;
     }
 }

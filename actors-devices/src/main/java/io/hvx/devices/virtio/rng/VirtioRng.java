@@ -1,7 +1,9 @@
 package io.hvx.devices.virtio.rng;
 
 import io.hvx.devices.memory.GuestRam;
+import io.hvx.devices.virtio.ConfigSpace;
 import io.hvx.devices.virtio.DescriptorChain;
+import io.hvx.devices.virtio.RequestHandler;
 import io.hvx.devices.virtio.VirtioCounter;
 import io.hvx.devices.virtio.VirtioCounters;
 import io.hvx.devices.virtio.VirtioDevice;
@@ -23,7 +25,10 @@ public final class VirtioRng implements VirtioDevice {
     private final byte[] bytes = new byte[MAX_REQUEST_BYTES];
     private final MemorySegment source = MemorySegment.ofArray(bytes);
     private final DescriptorChain chain;
+    private static final ConfigSpace NO_CONFIG = new ConfigSpace(0);
+
     private final VirtioCounters counters;
+    private final RequestHandler handler = this::fill;
     private Virtqueue queue;
     private VirtioSignals signals;
 
@@ -48,13 +53,8 @@ public final class VirtioRng implements VirtioDevice {
     }
 
     @Override
-    public int configSize() {
-        return 0;
-    }
-
-    @Override
-    public int readConfig(int offset) {
-        return 0;
+    public ConfigSpace config() {
+        return NO_CONFIG;
     }
 
     @Override
@@ -74,26 +74,18 @@ public final class VirtioRng implements VirtioDevice {
         if (q == null) {
             return;
         }
-        boolean pushed = false;
-        int taken;
-        while ((taken = q.pop(chain)) == Virtqueue.TAKEN) {
-            int n = (int) Math.min(chain.writableBytes(), MAX_REQUEST_BYTES);
-            if (n == 0) {
-                counters.increment(VirtioCounter.REQUEST_MALFORMED);
-            }
-            random.nextBytes(bytes);
-            chain.writeFrom(0, source, 0, n);
-            q.push(chain.head(), n);
-            counters.increment(VirtioCounter.REQUESTS);
-            counters.add(VirtioCounter.BYTES_TO_GUEST, n);
-            pushed = true;
+        RequestHandler.drain(q, chain, signals, handler);
+    }
+
+    private int fill(DescriptorChain request) {
+        int n = (int) Math.min(request.writableBytes(), MAX_REQUEST_BYTES);
+        if (n == 0) {
+            counters.increment(VirtioCounter.REQUEST_MALFORMED);
         }
-        if (taken == Virtqueue.MALFORMED) {
-            signals.needsReset();
-        }
-        if (pushed) {
-            signals.usedBuffers(q);
-        }
+        random.nextBytes(bytes);
+        request.writeFrom(0, source, 0, n);
+        counters.add(VirtioCounter.BYTES_TO_GUEST, n);
+        return n;
     }
 
     @Override
