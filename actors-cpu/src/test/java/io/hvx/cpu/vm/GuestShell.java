@@ -24,7 +24,12 @@ public final class GuestShell {
         int n = ++serial;
         int mark = console.text().length();
         vm.type((command + "; echo @@$((" + n + "+0))\n").getBytes(StandardCharsets.US_ASCII));
-        Matcher end = console.await(Pattern.compile("\n@@" + n + "\r?\n"), mark, limit);
+        Matcher end;
+        try {
+            end = console.await(Pattern.compile("\n@@" + n + "\r?\n"), mark, limit);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + vm.describeVcpus(), e);
+        }
         String text = console.text().substring(mark, end.start());
         // the terminal echoes the command line, wrapped at its width: the output starts after the echoed marker
         String echoed = "@@$((" + n + "+0))";

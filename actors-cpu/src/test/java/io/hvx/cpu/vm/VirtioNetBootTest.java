@@ -70,39 +70,12 @@ class VirtioNetBootTest {
                     vm.start();
                     console.await(Pattern.compile(Pattern.quote(GuestKit.PROMPT)), 0, Duration.ofMinutes(15));
                     GuestShell shell = new GuestShell(vm, console);
-
-                    assertEquals(MAC, shell.run("cat /sys/class/net/eth0/address").strip(), "eth0's MAC");
-                    shell.run("ip link set eth0 up && ip addr add " + subnet + ".2/24 dev eth0");
-                    String ping = shell.run("ping -c 3 -W 5 " + subnet + ".1", Duration.ofMinutes(2));
-                    assertTrue(ping.contains("3 packets received"), () -> "guest pinging the namespace: " + ping);
-
-                    Netns.Result back = netns.run(60, "ip", "netns", "exec", namespace, "ping", "-c", "3", "-W", "5",
-                        subnet + ".2");
-                    assertTrue(back.output().contains("3 received"), () -> "namespace pinging the guest: "
-                        + back.output());
-
-                    // TCP both ways: 64 KiB segmentation-offloaded frames cross the switch whole, in both directions
-                    Path www = Files.createTempDirectory("hvx-www");
-                    Files.write(www.resolve("f"), new byte[TRANSFER]);
-                    Process server = netns.start("ip", "netns", "exec", namespace, "busybox", "httpd", "-f", "-p",
-                        "8080", "-h", www.toString());
                     try {
-                        Thread.sleep(500);
-                        String fetched = shell.run("wget -q -O - http://" + subnet + ".1:8080/f | wc -c",
-                            Duration.ofMinutes(3));
-                        assertEquals(Integer.toString(TRANSFER), fetched.strip(), "bytes the guest fetched over TCP");
+                        exercise(shell, netns, namespace, subnet, counters);
                     } finally {
-                        server.destroy();
+                        System.out.println("virtio-net counters: " + counters.snapshot());
+                        System.out.println("hSwitch counters: " + hswitch.counters().snapshot());
                     }
-                    shell.run("mkdir -p /www && dd if=/dev/zero of=/www/f bs=" + TRANSFER + " count=1 2>/dev/null"
-                        + " && httpd -p 8080 -h /www");
-                    Netns.Result sent = netns.run(180, "ip", "netns", "exec", namespace, "sh", "-c",
-                        "busybox wget -q -O - http://" + subnet + ".2:8080/f | wc -c");
-                    assertEquals(Integer.toString(TRANSFER), sent.output().strip(), "bytes the guest served over TCP");
-
-                    System.out.println("virtio-net counters: " + counters.snapshot());
-                    System.out.println("hSwitch counters: " + hswitch.counters().snapshot());
-                    assertEquals(0, counters.get(VirtioCounter.NET_TX_MALFORMED), "malformed frames from Linux");
                     vm.type("poweroff -f\n".getBytes(StandardCharsets.US_ASCII));
                     vm.await(Duration.ofMinutes(1));
                 }
@@ -111,5 +84,39 @@ class VirtioNetBootTest {
                 tap.close();
             }
         }
+    }
+
+    private static void exercise(GuestShell shell, Netns netns, String namespace, String subnet,
+            VirtioCounters counters) throws Exception {
+        assertEquals(MAC, shell.run("cat /sys/class/net/eth0/address").strip(), "eth0's MAC");
+        shell.run("ip link set eth0 up && ip addr add " + subnet + ".2/24 dev eth0");
+        String ping = shell.run("ping -c 3 -W 5 " + subnet + ".1", Duration.ofMinutes(2));
+        assertTrue(ping.contains("3 packets received"), () -> "guest pinging the namespace: " + ping);
+
+        Netns.Result back = netns.run(60, "ip", "netns", "exec", namespace, "ping", "-c", "3", "-W", "5",
+            subnet + ".2");
+        assertTrue(back.output().contains("3 received"), () -> "namespace pinging the guest: "
+            + back.output());
+
+        // TCP both ways: 64 KiB segmentation-offloaded frames cross the switch whole, in both directions
+        Path www = Files.createTempDirectory("hvx-www");
+        Files.write(www.resolve("f"), new byte[TRANSFER]);
+        Process server = netns.start("ip", "netns", "exec", namespace, "busybox", "httpd", "-f", "-p",
+            "8080", "-h", www.toString());
+        try {
+            Thread.sleep(500);
+            String fetched = shell.run("wget -q -O - http://" + subnet + ".1:8080/f | wc -c",
+                Duration.ofMinutes(3));
+            assertEquals(Integer.toString(TRANSFER), fetched.strip(), "bytes the guest fetched over TCP");
+        } finally {
+            server.destroy();
+        }
+        shell.run("mkdir -p /www && dd if=/dev/zero of=/www/f bs=" + TRANSFER + " count=1 2>/dev/null"
+            + " && httpd -p 8080 -h /www");
+        Netns.Result sent = netns.run(180, "ip", "netns", "exec", namespace, "sh", "-c",
+            "busybox wget -q -O - http://" + subnet + ".2:8080/f | wc -c");
+        assertEquals(Integer.toString(TRANSFER), sent.output().strip(), "bytes the guest served over TCP");
+
+        assertEquals(0, counters.get(VirtioCounter.NET_TX_MALFORMED), "malformed frames from Linux");
     }
 }
