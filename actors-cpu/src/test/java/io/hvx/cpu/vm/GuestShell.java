@@ -18,7 +18,8 @@ public final class GuestShell {
 
     /**
      * Types {@code command} and waits for it to finish; returns its output. The end marker is computed by
-     * the guest shell so that the echoed command line cannot match it.
+     * the guest shell so that the echoed command line cannot match it, and it may follow output that has no
+     * final newline.
      */
     public String run(String command, Duration limit) throws InterruptedException {
         int n = ++serial;
@@ -26,7 +27,7 @@ public final class GuestShell {
         vm.type((command + "; echo @@$((" + n + "+0))\n").getBytes(StandardCharsets.US_ASCII));
         Matcher end;
         try {
-            end = console.await(Pattern.compile("\n@@" + n + "\r?\n"), mark, limit);
+            end = console.await(Pattern.compile("@@" + n + "\r?\n"), mark, limit);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + vm.describeVcpus(), e);
         }
