@@ -19,7 +19,7 @@ class VirtioNetReceiveTest {
     private static final long MRG_RXBUF = 1L << 15;
     private final GuestRam ram = GuestRam.allocate(GuestRam.MIN_SIZE);
     private final VirtioCounters counters = new VirtioCounters();
-    private final VirtioNet nic = new VirtioNet(0x0268_7678_0001L, false, ram, counters);
+    private final VirtioNet nic = new VirtioNet(0x0268_7678_1002L, false, ram, counters);
     private final VirtioMmio mmio = new VirtioMmio(nic, asserted -> { }, ram);
     private final TestRing ring = new TestRing(ram);
 
