@@ -32,9 +32,10 @@ public final class GuestShell {
             throw new AssertionError(e.getMessage() + "\n" + vm.describeVcpus(), e);
         }
         String text = console.text().substring(mark, end.start());
-        // the terminal echoes the command line, wrapped at its width: the output starts after the echoed marker
+        // the terminal echoes the command line (twice when it was typed before the prompt: the tty's echo and the
+        // shell's redraw), wrapped at its width: the output starts after the last echoed marker
         String echoed = "@@$((" + n + "+0))";
-        int echo = text.indexOf(echoed);
+        int echo = text.lastIndexOf(echoed);
         int lineEnd = echo < 0 ? -1 : text.indexOf('\n', echo);
         return (lineEnd < 0 ? "" : text.substring(lineEnd + 1)).replace("\r", "");
     }
