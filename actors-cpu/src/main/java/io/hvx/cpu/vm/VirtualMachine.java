@@ -8,6 +8,7 @@ import io.hvx.cpu.system.Vcpu;
 import io.hvx.cpu.system.VcpuExit;
 import io.hvx.devices.boot.KernelImageException;
 import io.hvx.devices.irq.LocalApic;
+import io.hvx.devices.machine.DeviceFactory;
 import io.hvx.devices.machine.Machine;
 import io.hvx.devices.machine.MachineConfig;
 import io.hvx.devices.power.MachineControl;
@@ -59,6 +60,9 @@ public final class VirtualMachine implements AutoCloseable {
         };
         machine = Machine.create(new MachineConfig(config.vcpus(), config.memoryBytes(), console, control, clock));
         try {
+            for (DeviceFactory factory : config.devices()) {
+                machine.attachVirtio(factory.create(machine));
+            }
             io.hvx.devices.boot.BootState boot = machine.boot(config.kernel(), config.initrd(), config.cmdline(),
                     config.decompressOnHost());
             memory = new PhysicalMemory(machine.ram().segment(), machine.bus());

@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.hvx.devices.guestkit.GuestKit;
-import io.hvx.devices.guestkit.GuestKitException;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,52 +23,11 @@ class VirtualMachineBootTest {
     private static final Duration BOOT_LIMIT = Duration.ofMinutes(8);
     private static final List<String> COMPLAINTS = List.of("BUG:", "WARNING:", "Oops", "Call Trace", "Kernel panic");
 
-    /** The console, kept as text and searched by the test thread while vCPU threads append to it. */
-    private static final class Console {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-        synchronized void write(int b) {
-            bytes.write(b);
-            notifyAll();
-        }
-
-        synchronized String text() {
-            return bytes.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        /** Waits until {@code pattern} matches the output after {@code from}; returns the match or fails. */
-        synchronized Matcher await(Pattern pattern, int from, Duration limit) throws InterruptedException {
-            long end = System.nanoTime() + limit.toNanos();
-            while (true) {
-                Matcher m = pattern.matcher(text());
-                if (m.find(Math.min(from, bytes.size()))) {
-                    return m;
-                }
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    fail("no " + pattern + " on the console within " + limit + "; it ends with:\n" + tail());
-                }
-                wait(Math.max(1, left / 1_000_000));
-            }
-        }
-
-        synchronized String tail() {
-            String t = text();
-            return t.substring(Math.max(0, t.length() - 3000));
-        }
-    }
-
     @Test
     @Timeout(value = 12, unit = java.util.concurrent.TimeUnit.MINUTES)
     void guestKitBootsOnTwoVcpusAnswersTheShellAndPowersOff() throws Exception {
-        GuestKit.Kit kit;
-        try {
-            kit = new GuestKit(GuestKit.defaultCacheDir(), System.out).build(false);
-        } catch (GuestKitException e) {
-            Assumptions.abort("the guest kit (Debian kernel, busybox-static) cannot be had here: " + e.getMessage());
-            return;
-        }
-        Console console = new Console();
+        GuestKit.Kit kit = GuestKits.buildOrSkip();
+        GuestConsole console = new GuestConsole();
         VmConfig config = new VmConfig(2, 256L << 20, Files.readAllBytes(kit.kernel()), Files.readAllBytes(kit.initrd()),
                 "console=ttyS0 panic=-1", true);
         long start = System.nanoTime();

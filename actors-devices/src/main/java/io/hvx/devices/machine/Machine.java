@@ -19,6 +19,8 @@ import io.hvx.devices.power.PostCodePort;
 import io.hvx.devices.rtc.CmosRtc;
 import io.hvx.devices.serial.Uart16550;
 import io.hvx.devices.time.GuestClock;
+import io.hvx.devices.virtio.VirtioDevice;
+import io.hvx.devices.virtio.VirtioMmio;
 import io.hvx.devices.x86.Layout;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ public final class Machine implements AutoCloseable {
     private final IoApic ioApic;
     private final Uart16550 console;
     private final List<Integer> virtioSlots = new ArrayList<>();
+    private final List<VirtioMmio> transports = new ArrayList<>();
 
     private Machine(MachineConfig config) {
         this.config = config;
@@ -76,6 +79,20 @@ public final class Machine implements AutoCloseable {
         bus.registerMmio(Layout.virtioSlotBase(slot), Layout.VIRTIO_SLOT_SIZE, device);
         virtioSlots.add(slot);
         return ioApic.line(Layout.virtioSlotGsi(slot));
+    }
+
+    /**
+     * Puts virtio {@code device} behind a virtio-mmio transport in the next free slot, wired to the slot's
+     * interrupt line; the machine closes it. Attach every device before {@link #boot}, which announces the slots.
+     */
+    public VirtioMmio attachVirtio(VirtioDevice device) {
+        if (virtioSlots.size() == Layout.VIRTIO_SLOTS) {
+            throw new IllegalStateException("all %d virtio-mmio slots are taken".formatted(Layout.VIRTIO_SLOTS));
+        }
+        VirtioMmio transport = new VirtioMmio(device, ioApic.line(Layout.virtioSlotGsi(virtioSlots.size())), ram);
+        attachVirtio((MmioDevice) transport);
+        transports.add(transport);
+        return transport;
     }
 
     /** Writes the ACPI tables, loads the kernel, initramfs and command line, and returns the boot vCPU's state. */
@@ -127,6 +144,10 @@ public final class Machine implements AutoCloseable {
 
     @Override
     public void close() {
+        // device threads stop before the RAM they use goes away
+        for (VirtioMmio transport : transports) {
+            transport.close();
+        }
         ram.close();
     }
 }
