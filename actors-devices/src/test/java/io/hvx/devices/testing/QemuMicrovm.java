@@ -4,6 +4,8 @@ import io.hvx.devices.guestkit.GuestKit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,10 +21,17 @@ public final class QemuMicrovm implements AutoCloseable {
     }
 
     public static QemuMicrovm boot(GuestKit.Kit kit, int vcpus, String append) throws IOException {
-        return new QemuMicrovm(new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-M",
+        return boot(kit.kernel(), kit.initrd(), vcpus, append, List.of());
+    }
+
+    /** Boots {@code kernel} and {@code initrd} with {@code devices}: more QEMU arguments, such as virtio-mmio devices. */
+    public static QemuMicrovm boot(Path kernel, Path initrd, int vcpus, String append, List<String> devices) throws IOException {
+        List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-M",
             "microvm,isa-serial=on,rtc=on", "-cpu", "max", "-m", "256", "-smp", Integer.toString(vcpus),
-            "-nographic", "-no-reboot", "-kernel", kit.kernel().toString(), "-initrd", kit.initrd().toString(),
-            "-append", append)).redirectErrorStream(true).start());
+            "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+            "-append", append));
+        command.addAll(devices);
+        return new QemuMicrovm(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
     private void pump() {
