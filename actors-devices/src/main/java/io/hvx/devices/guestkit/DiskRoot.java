@@ -14,6 +14,9 @@ final class DiskRoot {
     /** The host name when the kernel command line has no {@code hvx.hostname=}. */
     static final String DEFAULT_HOSTNAME = "hvx-guest";
 
+    /** Where Debian's busybox looks for udhcpc's script (its CONFIG_UDHCPC_DEFAULT_SCRIPT). */
+    static final String UDHCPC_SCRIPT_PATH = "etc/udhcpc/default.script";
+
     static final String INITTAB = """
         ::sysinit:/etc/init.d/rcS
         ttyS0::respawn:-/bin/sh
@@ -33,11 +36,15 @@ final class DiskRoot {
     static final String RCS = """
         #!/bin/sh
         export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-        mountpoint -q /proc || mount -t proc proc /proc
-        mountpoint -q /sys || mount -t sysfs sysfs /sys
-        mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+        mounted() {
+            grep -q " $1 " /proc/mounts
+        }
+        [ -e /proc/mounts ] || mount -t proc proc /proc
+        mounted /sys || mount -t sysfs sysfs /sys
+        mounted /dev || mount -t devtmpfs devtmpfs /dev
         mkdir -p /dev/pts /dev/shm
-        mount -a
+        mounted /dev/pts || mount /dev/pts
+        mounted /run || mount /run
         name=$(cat /etc/hostname)
         for arg in $(cat /proc/cmdline); do
             case "$arg" in
@@ -53,10 +60,10 @@ final class DiskRoot {
         ip link set lo up
         if [ -e /sys/class/net/eth0 ]; then
             ip link set eth0 up
-            udhcpc -i eth0 -b -t 5 -T 2 -x hostname:"$name" -p /run/udhcpc.eth0.pid
+            udhcpc -i eth0 -b -t 5 -T 2 -x hostname:"$name" -p /run/udhcpc.eth0.pid -s /%s
         fi
         echo "%s: $(hostname), Linux $(uname -r), root $(awk '$2 == "/" {print $1}' /proc/mounts | tail -n 1)"
-        """.formatted(GuestKit.DISK_BANNER);
+        """.formatted(UDHCPC_SCRIPT_PATH, GuestKit.DISK_BANNER);
 
     static final String PROFILE = """
         export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -76,10 +83,8 @@ final class DiskRoot {
                 ip -4 addr flush dev "$interface"
                 ip addr add "$ip/${mask:-24}" ${broadcast:+broadcast "$broadcast"} dev "$interface"
                 [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
-                while ip -4 route del default dev "$interface" 2>/dev/null; do :; done
-                for gateway in $router; do
-                    ip route add default via "$gateway" dev "$interface" && break
-                done
+                gateway="${router%% *}"
+                [ -n "$gateway" ] && ip route replace default via "$gateway" dev "$interface"
                 {
                     [ -n "$domain" ] && echo "search $domain"
                     for server in $dns; do echo "nameserver $server"; done
@@ -98,8 +103,8 @@ final class DiskRoot {
     static RootTree tree(byte[] busybox, List<String> applets) {
         RootTree tree = new RootTree();
         TreeSet<String> directories = new TreeSet<>(List.of("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
-            "sys", "root", "etc", "etc/init.d", "var", "var/log", "run", "mnt", "home", "lib", "usr/share",
-            "usr/share/udhcpc"));
+            "sys", "root", "etc", "etc/init.d", "var", "var/log", "run", "mnt", "home", "lib",
+            "etc/udhcpc"));
         for (String applet : applets) {
             for (int slash = applet.indexOf('/'); slash > 0; slash = applet.indexOf('/', slash + 1)) {
                 directories.add(applet.substring(0, slash));
@@ -129,7 +134,7 @@ final class DiskRoot {
         tree.file("etc/inittab", 0644, INITTAB);
         tree.file("etc/profile", 0644, PROFILE);
         tree.file("etc/init.d/rcS", 0755, RCS);
-        tree.file("usr/share/udhcpc/default.script", 0755, UDHCPC_SCRIPT);
+        tree.file(UDHCPC_SCRIPT_PATH, 0755, UDHCPC_SCRIPT);
         return tree;
     }
 }

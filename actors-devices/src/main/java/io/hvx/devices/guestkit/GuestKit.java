@@ -59,6 +59,17 @@ public final class GuestKit {
         "virtio_rng", "ext4");
     static final String DISK_FORMAT = "1";
 
+    /**
+     * What the disk-format file must hold for a cached disk kit to be used: {@link #DISK_FORMAT} and a
+     * digest of the scripts and settings written into it, so that changing one rebuilds the kit.
+     */
+    static String diskFormat() {
+        String content = String.join("\0", DiskRoot.RCS, DiskRoot.INITTAB, DiskRoot.FSTAB, DiskRoot.PROFILE,
+            DiskRoot.UDHCPC_SCRIPT, DiskInitramfs.init(List.of()), Ext4Image.MKE2FS_CONF, String.valueOf(DISK_SIZE),
+            String.join(",", DISK_MODULES));
+        return DISK_FORMAT + "-" + java.util.HexFormat.of().toHexDigits(content.hashCode());
+    }
+
     /** Bumped whenever the kit's content changes, so an older cached kit is rebuilt. */
     static final String FORMAT = "2";
 
@@ -178,7 +189,7 @@ public final class GuestKit {
         }
         try {
             Path format = cacheDir.resolve("disk-format");
-            return Files.exists(format) && Files.readString(format).strip().equals(DISK_FORMAT)
+            return Files.exists(format) && Files.readString(format).strip().equals(diskFormat())
                 ? new DiskKit(kit.kernel(), diskInitramfs(), diskImage(), kit.kernelPackage()) : null;
         } catch (IOException e) {
             return null;
@@ -298,7 +309,7 @@ public final class GuestKit {
                 writeInitramfs(out, busybox, unpacked.applets(), modules, DiskInitramfs.init(loads));
             }
             Files.move(partInitrd, diskInitramfs(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Files.writeString(cacheDir.resolve("disk-format"), DISK_FORMAT + "\n");
+            Files.writeString(cacheDir.resolve("disk-format"), diskFormat() + "\n");
         } catch (IOException e) {
             throw new GuestKitException("cannot write the disk kit into %s: %s".formatted(cacheDir, describe(e)));
         }

@@ -84,7 +84,7 @@ class GuestKitDiskTest {
             Map.entry("/etc/init.d/rcS", 0100755), Map.entry("/etc/inittab", 0100644), Map.entry("/etc/passwd", 0100644),
             Map.entry("/etc/shadow", 0100600), Map.entry("/etc/group", 0100644), Map.entry("/etc/hostname", 0100644),
             Map.entry("/etc/resolv.conf", 0100644), Map.entry("/etc/profile", 0100644),
-            Map.entry("/usr/share/udhcpc/default.script", 0100755), Map.entry("/root", 040700), Map.entry("/tmp", 041777),
+            Map.entry("/etc/udhcpc/default.script", 0100755), Map.entry("/root", 040700), Map.entry("/tmp", 041777),
             Map.entry("/var/tmp", 041777), Map.entry("/var", 040755), Map.entry("/proc", 040755), Map.entry("/sys", 040755),
             Map.entry("/dev", 040755), Map.entry("/dev/console", 020600), Map.entry("/dev/null", 020666),
             Map.entry("/var/run", 0120777));
@@ -103,7 +103,7 @@ class GuestKitDiskTest {
         GuestKit.DiskKit kit = TestGuestKit.requireDisk();
         debugfs(kit.disk(), "dump /bin/busybox " + dir.resolve("busybox"));
         assertTrue(dir.resolve("busybox").toFile().setExecutable(true));
-        for (String script : List.of("/etc/init.d/rcS", "/usr/share/udhcpc/default.script")) {
+        for (String script : List.of("/etc/init.d/rcS", "/etc/udhcpc/default.script")) {
             Path copy = dir.resolve(script.substring(script.lastIndexOf('/') + 1));
             debugfs(kit.disk(), "dump " + script + " " + copy);
             HostTools.ok(dir, dir.resolve("busybox").toString(), "sh", "-n", copy.toString());

@@ -20,6 +20,7 @@ public final class TestGuestKit {
     }
 
     private static GuestKit.DiskKit disk;
+    private static String diskFailure;
 
     /**
      * The disk variant, built once into the user's cache from the kit's packages. It skips where the kit
@@ -27,6 +28,9 @@ public final class TestGuestKit {
      */
     public static synchronized GuestKit.DiskKit requireDisk() {
         require();
+        if (diskFailure != null) {
+            fail("the kit's packages are here but the disk kit cannot be built: " + diskFailure);
+        }
         if (disk == null) {
             for (String tool : new String[] {"mke2fs", "debugfs", "e2fsck"}) {
                 assumeTrue(HostTools.onPath(tool) || Files.isExecutable(Path.of("/usr/sbin", tool)),
@@ -34,8 +38,9 @@ public final class TestGuestKit {
             }
             try {
                 disk = new GuestKit(GuestKit.defaultCacheDir(), new PrintStream(OutputStream.nullOutputStream())).buildDisk(false);
-            } catch (GuestKitException e) {
-                fail("the kit's packages are here but the disk kit cannot be built: " + e.getMessage());
+            } catch (GuestKitException | RuntimeException e) {
+                diskFailure = e.toString();
+                fail("the kit's packages are here but the disk kit cannot be built: " + diskFailure);
             }
         }
         return disk;
