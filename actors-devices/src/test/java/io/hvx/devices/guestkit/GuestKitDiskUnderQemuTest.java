@@ -38,31 +38,25 @@ class GuestKitDiskUnderQemuTest {
         HostTools.ok(dir, "cp", "--sparse=always", kit.disk().toString(), disk.toString());
         String append = GuestKit.diskCmdline("disk-test") + QEMU_CLOCK;
         try (QemuMicrovm vm = QemuMicrovm.boot(kit.kernel(), kit.initrd(), 1, append, devices(disk, true))) {
-            int at = vm.await(GuestKit.DISK_BANNER + ": disk-test, Linux ", 0, 300);
-            assertTrue(at > 0, "no banner:\n" + vm.output());
             // with restrict=on QEMU's DHCP server offers no router and no DNS server, only the address
-            assertTrue(vm.output().contains("udhcpc: eth0 10.0.2.15/24 via "),
-                "no DHCP lease on eth0:\n" + vm.output());
-            assertTrue(vm.output().contains(", root /dev/vda"), "the root is not the virtio disk:\n" + vm.output());
-            at = vm.await(GuestKit.DISK_PROMPT, at, 60);
-            assertTrue(at > 0, "no prompt:\n" + vm.output());
+            int at = vm.expect("udhcpc: eth0 10.0.2.15/24 via ", 0, 300, "no DHCP lease on eth0");
+            at = vm.expect(GuestKit.DISK_BANNER + ": disk-test, Linux ", at, 60, "no banner with the host name");
+            at = vm.expect(", root /dev/vda", at, 10, "the root is not the virtio disk");
+            at = vm.expect(GuestKit.DISK_PROMPT, at, 60, "no prompt");
             vm.type("echo kept-$((6*7)) > /root/kept; echo name=$(hostname) $(ip -4 addr show eth0 | grep -o 'inet [0-9./]*')\n");
-            at = vm.await("name=disk-test inet 10.0.2.15/24", at, 60);
-            assertTrue(at > 0, "no answer:\n" + vm.output());
-            vm.type("poweroff -f\n");
-            assertTrue(vm.waitForExit(60), "poweroff -f did not end the VM:\n" + vm.output());
+            vm.expect("name=disk-test inet 10.0.2.15/24", at, 60, "no answer");
+            vm.powerOff();
         }
         HostTools.Result fsck = HostTools.run(dir, Ext4Image.tool("e2fsck"), "-fn", disk.toString());
         assertTrue(fsck.exitCode() == 0, "the guest left the file system unclean:\n" + fsck.output());
         try (QemuMicrovm vm = QemuMicrovm.boot(kit.kernel(), kit.initrd(), 1, GuestKit.DISK_CMDLINE + QEMU_CLOCK,
             devices(disk, false))) {
-            int at = vm.await(GuestKit.DISK_BANNER + ": " + DiskRoot.DEFAULT_HOSTNAME + ", Linux ", 0, 300);
-            assertTrue(at > 0, "no banner on the second boot:\n" + vm.output());
-            at = vm.await(GuestKit.DISK_PROMPT, at, 60);
+            int at = vm.expect(GuestKit.DISK_BANNER + ": " + DiskRoot.DEFAULT_HOSTNAME + ", Linux ", 0, 300,
+                "no banner on the second boot");
+            at = vm.expect(GuestKit.DISK_PROMPT, at, 60, "no prompt on the second boot");
             vm.type("cat /root/kept\n");
-            assertTrue(vm.await("kept-42", at, 60) > 0, "the file did not survive:\n" + vm.output());
-            vm.type("poweroff -f\n");
-            assertTrue(vm.waitForExit(60), "poweroff -f did not end the VM:\n" + vm.output());
+            vm.expect("kept-42", at, 60, "the file did not survive");
+            vm.powerOff();
         }
     }
 
@@ -72,12 +66,9 @@ class GuestKitDiskUnderQemuTest {
         HostTools.require("qemu-system-x86_64", "qemu-system-x86");
         try (QemuMicrovm vm = QemuMicrovm.boot(kit.kernel(), kit.initrd(), 1,
             GuestKit.DISK_CMDLINE + " hvx.rootwait=3" + QEMU_CLOCK, List.of())) {
-            int at = vm.await("hvx disk kit: the root disk /dev/vda did not appear within 3 s", 0, 300);
-            assertTrue(at > 0, "no message:\n" + vm.output());
-            at = vm.await(DiskInitramfs.RESCUE_PROMPT, at, 60);
-            assertTrue(at > 0, "no rescue shell:\n" + vm.output());
-            vm.type("poweroff -f\n");
-            assertTrue(vm.waitForExit(60), "poweroff -f did not end the VM:\n" + vm.output());
+            int at = vm.expect("hvx disk kit: the root disk /dev/vda did not appear within 3 s", 0, 300, "no message");
+            vm.expect(DiskInitramfs.RESCUE_PROMPT, at, 60, "no rescue shell");
+            vm.powerOff();
         }
     }
 }

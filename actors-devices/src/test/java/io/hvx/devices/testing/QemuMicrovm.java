@@ -67,6 +67,19 @@ public final class QemuMicrovm implements AutoCloseable {
         }
     }
 
+    /** As {@link #await}, failing the test with {@code what} and the console output when the text does not come. */
+    public int expect(String text, int from, long timeoutSeconds, String what) throws InterruptedException {
+        int at = await(text, from, timeoutSeconds);
+        org.junit.jupiter.api.Assertions.assertTrue(at > 0, () -> what + " (no \"" + text + "\"):\n" + output());
+        return at;
+    }
+
+    /** Types {@code poweroff -f} and fails the test unless QEMU exits within a minute. */
+    public void powerOff() throws IOException, InterruptedException {
+        type("poweroff -f\n");
+        org.junit.jupiter.api.Assertions.assertTrue(waitForExit(60), () -> "poweroff -f did not end the VM:\n" + output());
+    }
+
     public void type(String line) throws IOException {
         process.getOutputStream().write(line.getBytes(StandardCharsets.US_ASCII));
         process.getOutputStream().flush();
