@@ -8,11 +8,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code hvx guest-kit}: builds the Debian test guest (kernel + busybox initramfs) and prints its paths. */
+/** {@code hvx guest-kit [--disk]}: builds the Debian test guest (kernel + busybox initramfs, or a root disk) and prints its paths. */
 @Command(name = "guest-kit", mixinStandardHelpOptions = true,
     description = {"Build a test guest from Debian packages: the kernel of linux-image-amd64 and a busybox-static "
         + "initramfs with a shell on the serial console. Packages are downloaded with apt-get (not installed).",
-        "Prints the kernel and initramfs paths."},
+        "With --disk, also a raw disk image holding an ext4 root file system (busybox, init, udhcpc) and an "
+            + "initramfs that loads the virtio and ext4 modules and switches to the disk's root.",
+        "Prints the kernel and initramfs paths (and the disk's path and kernel command line)."},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the kit is ready", "1:it could not be built"})
 public final class GuestKitCommand implements Callable<Integer> {
 
@@ -23,6 +25,9 @@ public final class GuestKitCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "download and rebuild even when the kit exists")
     boolean refresh;
 
+    @Option(names = "--disk", description = "build the disk variant: root file system on the first virtio-blk disk")
+    boolean disk;
+
     @Spec
     CommandSpec spec;
 
@@ -32,9 +37,18 @@ public final class GuestKitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path dir = cacheDir != null ? cacheDir : GuestKit.defaultCacheDir();
         try {
-            GuestKit.Kit kit = new GuestKit(dir, System.err).build(refresh);
-            out.println("kernel: " + kit.kernel().toAbsolutePath());
-            out.println("initrd: " + kit.initrd().toAbsolutePath());
+            GuestKit guestKit = new GuestKit(dir, System.err);
+            if (disk) {
+                GuestKit.DiskKit kit = guestKit.buildDisk(refresh);
+                out.println("kernel: " + kit.kernel().toAbsolutePath());
+                out.println("initrd: " + kit.initrd().toAbsolutePath());
+                out.println("disk: " + kit.disk().toAbsolutePath());
+                out.println("cmdline: " + GuestKit.DISK_CMDLINE);
+            } else {
+                GuestKit.Kit kit = guestKit.build(refresh);
+                out.println("kernel: " + kit.kernel().toAbsolutePath());
+                out.println("initrd: " + kit.initrd().toAbsolutePath());
+            }
             out.flush();
             return 0;
         } catch (GuestKitException e) {

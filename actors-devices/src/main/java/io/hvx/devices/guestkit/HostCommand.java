@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs one host program (apt-get, dpkg-deb, busybox) to completion and returns its standard output. */
@@ -16,6 +17,12 @@ final class HostCommand {
 
     /** Output goes to a temporary file so a chatty program never blocks on a full pipe and the timeout holds. */
     static String run(Path directory, long timeoutSeconds, List<String> command) throws GuestKitException {
+        return run(directory, timeoutSeconds, command, Map.of());
+    }
+
+    /** As {@link #run(Path, long, List)}, with {@code environment} added to the program's environment. */
+    static String run(Path directory, long timeoutSeconds, List<String> command, Map<String, String> environment)
+        throws GuestKitException {
         Path log;
         try {
             log = Files.createTempFile("hvx-guest-kit", ".log");
@@ -25,7 +32,9 @@ final class HostCommand {
         try {
             Process process;
             try {
-                process = new ProcessBuilder(command).directory(directory.toFile())
+                ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+                builder.environment().putAll(environment);
+                process = builder
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             } catch (IOException e) {

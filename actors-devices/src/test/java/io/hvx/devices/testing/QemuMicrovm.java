@@ -4,6 +4,8 @@ import io.hvx.devices.guestkit.GuestKit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,10 +21,17 @@ public final class QemuMicrovm implements AutoCloseable {
     }
 
     public static QemuMicrovm boot(GuestKit.Kit kit, int vcpus, String append) throws IOException {
-        return new QemuMicrovm(new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-M",
+        return boot(kit.kernel(), kit.initrd(), vcpus, append, List.of());
+    }
+
+    /** Boots {@code kernel} and {@code initrd} with {@code devices}: more QEMU arguments, such as virtio-mmio devices. */
+    public static QemuMicrovm boot(Path kernel, Path initrd, int vcpus, String append, List<String> devices) throws IOException {
+        List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-M",
             "microvm,isa-serial=on,rtc=on", "-cpu", "max", "-m", "256", "-smp", Integer.toString(vcpus),
-            "-nographic", "-no-reboot", "-kernel", kit.kernel().toString(), "-initrd", kit.initrd().toString(),
-            "-append", append)).redirectErrorStream(true).start());
+            "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+            "-append", append));
+        command.addAll(devices);
+        return new QemuMicrovm(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
     private void pump() {
@@ -56,6 +65,19 @@ public final class QemuMicrovm implements AutoCloseable {
                 output.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, 200_000_000L))));
             }
         }
+    }
+
+    /** As {@link #await}, failing the test with {@code what} and the console output when the text does not come. */
+    public int expect(String text, int from, long timeoutSeconds, String what) throws InterruptedException {
+        int at = await(text, from, timeoutSeconds);
+        org.junit.jupiter.api.Assertions.assertTrue(at > 0, () -> what + " (no \"" + text + "\"):\n" + output());
+        return at;
+    }
+
+    /** Types {@code poweroff -f} and fails the test unless QEMU exits within a minute. */
+    public void powerOff() throws IOException, InterruptedException {
+        type("poweroff -f\n");
+        org.junit.jupiter.api.Assertions.assertTrue(waitForExit(60), () -> "poweroff -f did not end the VM:\n" + output());
     }
 
     public void type(String line) throws IOException {
