@@ -38,11 +38,13 @@ class PeerCacheTest {
             ByteBuffer all = ByteBuffer.allocate(disk.length);
             new CachedImage(manifest, c0, ReadAhead.NONE, 0).read(all, 0);
             assertArrayEquals(disk, all.array());
-            // Wait until node 1's shards know node 0's (the receptionist spreads registrations by gossip).
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (!(ic1.peers(0) > 0 && ic1.peers(1) > 0) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            // Wait until node 1's shards know node 0's (the receptionist spreads registrations by gossip) and
+            // node 1 holds node 0's chunk filter with the 16 chunks: a filter published before node 0 cached
+            // them would rule node 0 out, and the miss would rightly go to the store.
+            String holderKey = ImageCache.selfKey(cluster.node(0));
+            ChunkHolderDirectoryTest.await(() -> ic1.peers(0) > 0 && ic1.peers(1) > 0
+                    && ic1.holders().containsKey(holderKey) && ic1.holders().get(holderKey).entries() == 16,
+                    () -> "node 1 never learned node 0's shards and filter: " + ic1.holders().keySet());
             ByteBuffer again = ByteBuffer.allocate(disk.length);
             new CachedImage(manifest, c1, ReadAhead.NONE, 0).read(again, 0);
             assertArrayEquals(disk, again.array());
