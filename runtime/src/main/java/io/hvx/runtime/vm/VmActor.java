@@ -4,7 +4,12 @@ import io.hvx.cpu.vm.VirtualMachine;
 import io.hvx.cpu.vm.VmConfig;
 import io.hvx.cpu.vm.VmOutcome;
 import io.hvx.devices.boot.KernelImageException;
+import io.hvx.devices.machine.DeviceFactory;
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.devices.virtio.VirtioCounters;
+import io.hvx.devices.virtio.blk.VirtioBlk;
+import io.hvx.storage.snapshot.CowSnapshot;
+import io.hvx.storage.snapshot.SnapshotBusyException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -36,6 +41,9 @@ public final class VmActor {
 
   private record Ended(int generation, VmOutcome outcome) implements Command {}
 
+  /** What the guest's virtio-blk GET_ID answers for the root disk (/dev/disk/by-id/virtio-hvx-root). */
+  static final String ROOT_SERIAL = "hvx-root";
+
   private final ActorContext<Command> context;
   private final VmSpec spec;
   private final ActorRef<VmSummary> listener;
@@ -44,13 +52,16 @@ public final class VmActor {
   private final List<ActorRef<VcpuActor.Command>> vcpus = new ArrayList<>();
   private final ActorRef<ConsoleDeviceActor.Command> device;
   private final List<ActorRef<VmReply>> awaitingEnd = new ArrayList<>();
+  private final VmDisks disks;
+  private final VirtioCounters diskCounters = new VirtioCounters();
   private VmSummary summary;
   private VirtualMachine machine;
   private int generation;
 
   private VmActor(ActorContext<Command> context, VmSummary initial, VmSpec spec, ActorRef<VmSummary> listener,
-      VmConsole console, ByteSink tap) {
+      VmConsole console, ByteSink tap, VmDisks disks) {
     this.context = context;
+    this.disks = disks;
     this.summary = initial;
     this.spec = spec;
     this.listener = listener;
@@ -71,8 +82,9 @@ public final class VmActor {
 
   /** {@code tap}, when not null, also sees every console byte on the vCPU thread (tests inject device faults). */
   public static Behavior<Command> create(VmSummary initial, VmSpec spec, ActorRef<VmSummary> listener,
-      VmConsole console, ByteSink tap) {
-    return Behaviors.setup(context -> new VmActor(context, initial, spec, listener, console, tap).behavior());
+      VmConsole console, ByteSink tap, VmDisks disks) {
+    return Behaviors.setup(context -> new VmActor(context, initial, spec, listener, console, tap, disks)
+        .behavior());
   }
 
   private Behavior<Command> behavior() {
@@ -116,18 +128,33 @@ public final class VmActor {
   /** Builds a fresh machine from the spec and starts its vCPUs; a machine that cannot be built fails the VM. */
   private void boot(int reboots) {
     VirtualMachine built;
+    CowSnapshot root = null;
     try {
       byte[] kernel = Files.readAllBytes(spec.kernel());
       byte[] initrd = spec.initrd() == null ? null : Files.readAllBytes(spec.initrd());
-      built = new VirtualMachine(new VmConfig(spec.vcpus(), spec.memoryBytes(), kernel, initrd, spec.cmdline(), true),
-          sink);
+      List<DeviceFactory> devices = new ArrayList<>();
+      if (spec.image() != null) {
+        CowSnapshot disk = disks.open(summary.id());
+        root = disk;
+        // The device owns the snapshot from here: closing the machine closes it and releases its lock.
+        devices.add(m -> new VirtioBlk(disk, ROOT_SERIAL, 1, m.ram(), diskCounters));
+      }
+      built = new VirtualMachine(new VmConfig(spec.vcpus(), spec.memoryBytes(), kernel, initrd, spec.cmdline(), true,
+          devices), sink);
+      root = null;
+    } catch (SnapshotBusyException e) {
+      finish(VmState.failed, "host-error", "the VM's root disk is in use: " + e.getMessage(), reboots);
+      return;
     } catch (IOException e) {
+      closeQuietly(root);
       finish(VmState.failed, "host-error", "cannot read the boot files: " + e.getMessage(), reboots);
       return;
     } catch (KernelImageException e) {
+      closeQuietly(root);
       finish(VmState.failed, "bad-kernel", "the kernel cannot be booted: " + e.getMessage(), reboots);
       return;
     } catch (RuntimeException e) {
+      closeQuietly(root);
       finish(VmState.failed, "host-error", "the machine could not be built: " + e, reboots);
       return;
     }
@@ -139,6 +166,17 @@ public final class VmActor {
       vcpu.tell(new VcpuActor.Run(built));
     }
     change(summary.with(VmState.running, null, null, reboots));
+  }
+
+  /** A snapshot opened for a machine that was never built; one the machine took is closed with it. */
+  private void closeQuietly(CowSnapshot root) {
+    if (root != null) {
+      try {
+        root.close();
+      } catch (IOException e) {
+        context.getLog().warn("VM {}: closing its root disk failed: {}", summary.name(), e.getMessage());
+      }
+    }
   }
 
   private String pause() {

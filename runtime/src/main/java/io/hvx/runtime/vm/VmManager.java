@@ -1,6 +1,10 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.storage.snapshot.SnapshotBusyException;
+import io.hvx.storage.store.BadImageNameException;
+import io.hvx.storage.store.ImageExistsException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,11 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -58,6 +64,12 @@ public final class VmManager {
 
   public record Delete(String vm, ActorRef<VmReply> replyTo) implements Command {}
 
+  /** Pushes a stopped VM's root disk as the new store image {@code image}. */
+  public record Commit(String vm, String image, ActorRef<VmReply> replyTo) implements Command {}
+
+  private record Committed(VmSummary vm, String image, Throwable failure, ActorRef<VmReply> replyTo)
+      implements Command {}
+
   /** Answers the VM's console, or why there is none here. */
   public record Console(String vm, ActorRef<ConsoleFound> replyTo) implements Command {}
 
@@ -81,11 +93,13 @@ public final class VmManager {
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
   private final Map<String, VmConsole> consoles = new HashMap<>();
+  private final VmDisks disks;
   private Map<String, VmSummary> replicated = Map.of();
 
   private VmManager(ActorContext<Command> context, ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator,
-      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
+      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks) {
     this.context = context;
+    this.disks = disks;
     this.replicator = replicator;
     this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.nodeId = nodeId;
@@ -95,16 +109,17 @@ public final class VmManager {
     this.taps = taps;
   }
 
-  public static Behavior<Command> create(String nodeId, String nodeUrl) {
-    return create(nodeId, nodeUrl, spec -> null);
+  /** {@code disks} holds the VMs' root disks (the node's storage). */
+  public static Behavior<Command> create(String nodeId, String nodeUrl, VmDisks disks) {
+    return create(nodeId, nodeUrl, spec -> null, disks);
   }
 
   /** {@code taps} gives a VM a second console sink on its vCPU thread (or null); tests inject device faults. */
-  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
+  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks) {
     return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator) -> {
           replicator.subscribe(VMS, Replicated::new);
-          return new VmManager(context, replicator, nodeId, nodeUrl, taps).behavior();
+          return new VmManager(context, replicator, nodeId, nodeUrl, taps, disks).behavior();
         }));
   }
 
@@ -121,6 +136,8 @@ public final class VmManager {
         })
         .onMessage(Act.class, this::onAct)
         .onMessage(Delete.class, this::onDelete)
+        .onMessage(Commit.class, this::onCommit)
+        .onMessage(Committed.class, this::onCommitted)
         .onMessage(Console.class, this::onConsole)
         .onMessage(Changed.class, changed -> {
           publish(changed.summary());
@@ -150,19 +167,26 @@ public final class VmManager {
       return Behaviors.same();
     }
     try {
-      spec = spec.withName(name).validate();
+      spec = spec.withName(name).validate().withBootCmdline();
+      if (spec.image() != null) {
+        disks.create(id, spec.image());
+      }
     } catch (VmSpecException e) {
       create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
+      return Behaviors.same();
+    } catch (IOException e) {
+      create.replyTo().tell(VmReply.Rejected.conflict("the VM's root disk could not be made from image '"
+          + spec.image() + "': " + e.getMessage()));
       return Behaviors.same();
     }
     VmSummary summary = new VmSummary(id, name, nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(), spec.memoryBytes(),
         spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(), spec.cmdline(),
-        spec.disks(), spec.nics(), null, null, 0, System.currentTimeMillis());
+        spec.disks(), spec.nics(), spec.image(), null, null, 0, System.currentTimeMillis());
     VmConsole console = new VmConsole(new ConsoleRing(ConsoleRing.DEFAULT_CAPACITY, context.getExecutionContext()));
     ActorRef<VmSummary> listener = context.messageAdapter(VmSummary.class, Changed::new);
     // A failing VM actor stops (ChildFailed below records why); it never restarts into a half-built machine.
     ActorRef<VmActor.Command> actor = context.spawn(Behaviors.supervise(VmActor.create(summary, spec, listener, console,
-        taps.apply(spec))).onFailure(SupervisorStrategy.stop()), "vm-" + id);
+        taps.apply(spec), disks)).onFailure(SupervisorStrategy.stop()), "vm-" + id);
     context.watch(actor);
     actors.put(id, actor);
     consoles.put(id, console);
@@ -222,9 +246,59 @@ public final class VmManager {
     }
     consoles.remove(vm.id());
     local.remove(vm.id());
+    try {
+      disks.delete(vm.id());
+    } catch (IOException e) {
+      context.getLog().warn("VM {}: its root snapshot could not be removed: {}", vm.id(), e.getMessage());
+    }
     replicator.askUpdate(replyTo -> new Replicator.Update<>(VMS, LWWMap.empty(), Replicator.writeLocal(), replyTo,
         map -> map.remove(self, vm.id())), Written::new);
     delete.replyTo().tell(new VmReply.Accepted(vm));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCommit(Commit commit) {
+    Optional<VmSummary> found = own(commit.vm(), commit.replyTo());
+    if (found.isEmpty()) {
+      return Behaviors.same();
+    }
+    VmSummary vm = found.get();
+    if (vm.image() == null) {
+      commit.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "VM '" + vm.name()
+          + "' has no root disk from an image (create it with --image) to commit", null));
+      return Behaviors.same();
+    }
+    if (vm.state() == VmState.running || vm.state() == VmState.paused) {
+      commit.replyTo().tell(VmReply.Rejected.conflict("VM '" + vm.name() + "' is " + vm.state()
+          + ": stop it before committing its disk (hvx vm stop " + vm.name() + ")"));
+      return Behaviors.same();
+    }
+    // Pushing reads and hashes the changed chunks: off the actor's thread.
+    CompletableFuture.runAsync(() -> {
+      Throwable failure = null;
+      try {
+        disks.commit(vm.id(), commit.image());
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      }
+      context.getSelf().tell(new Committed(vm, commit.image(), failure, commit.replyTo()));
+    }, context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCommitted(Committed done) {
+    String name = done.vm().name();
+    done.replyTo().tell(switch (done.failure()) {
+      case null -> new VmReply.Accepted(done.vm());
+      case ImageExistsException e -> VmReply.Rejected.conflict("an image '" + done.image() + "' already exists:"
+          + " choose another name");
+      case SnapshotBusyException e -> VmReply.Rejected.conflict("VM '" + name + "''s disk is in use: " + e.getMessage());
+      case BadImageNameException e -> new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "image name '" + done.image()
+          + "': " + e.getMessage(), null);
+      case VmSpecException e -> new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null);
+      default -> VmReply.Rejected.conflict("committing VM '" + name + "' as '" + done.image() + "' failed: "
+          + done.failure().getMessage());
+    });
     return Behaviors.same();
   }
 

@@ -1,23 +1,27 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.cpu.vm.VmConfig;
+import io.hvx.devices.guestkit.GuestKit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * What a user asks for when defining a VM. {@code disks} and {@code nics} are validated and stored now; they are
- * wired to virtio devices later. Null kernel and initrd mean the node's guest kit.
+ * What a user asks for when defining a VM. {@code image}, when set, is the store image the VM's root disk is a
+ * copy-on-write snapshot of; null kernel and initrd mean the node's guest kit (its disk variant with an image, whose
+ * command line, left null, names the VM). {@code disks} and {@code nics} are validated and stored; they are wired to
+ * virtio devices later.
  */
 public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
-    List<String> disks, List<String> nics) {
+    List<String> disks, List<String> nics, String image) {
   public static final int MAX_VCPUS = 64;
   public static final long MIN_MEMORY = 16L << 20;
   public static final long DEFAULT_MEMORY = 256L << 20;
   public static final int DEFAULT_VCPUS = 2;
   public static final String DEFAULT_CMDLINE = "console=ttyS0 panic=-1";
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern NIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final int MAX_CMDLINE = 2048;
   private static final int MAX_ATTACHMENTS = 16;
@@ -25,7 +29,13 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
   public VmSpec {
     disks = disks == null ? List.of() : List.copyOf(disks);
     nics = nics == null ? List.of() : List.copyOf(nics);
-    cmdline = cmdline == null ? DEFAULT_CMDLINE : cmdline;
+    cmdline = cmdline == null && (image == null || kernel != null) ? DEFAULT_CMDLINE : cmdline;
+  }
+
+  /** A VM without a root disk image. */
+  public VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
+      List<String> disks, List<String> nics) {
+    this(name, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics, null);
   }
 
   /**
@@ -49,7 +59,10 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
     }
     readable("kernel", kernel);
     readable("initrd", initrd);
-    if (cmdline.length() > MAX_CMDLINE || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+    if (image != null && !IMAGE.matcher(image).matches()) {
+      throw new VmSpecException("image '" + image + "': name a store image (see hvx image list)");
+    }
+    if (cmdline != null && (cmdline.length() > MAX_CMDLINE || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e))) {
       throw new VmSpecException("the kernel command line must be printable ASCII of at most " + MAX_CMDLINE
           + " characters");
     }
@@ -72,11 +85,17 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
   /** This spec with the guest kit's files where none were given. */
   public VmSpec withBootFiles(Path defaultKernel, Path defaultInitrd) {
     return kernel != null ? this
-        : new VmSpec(name, vcpus, memoryBytes, defaultKernel, defaultInitrd, cmdline, disks, nics);
+        : new VmSpec(name, vcpus, memoryBytes, defaultKernel, defaultInitrd, cmdline, disks, nics, image);
   }
 
   public VmSpec withName(String newName) {
-    return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics);
+    return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics, image);
+  }
+
+  /** This spec with the command line it boots with: a disk-kit VM without one gets the kit's, naming the VM. */
+  public VmSpec withBootCmdline() {
+    return cmdline != null ? this : new VmSpec(name, vcpus, memoryBytes, kernel, initrd,
+        GuestKit.diskCmdline(name), disks, nics, image);
   }
 
   private static void readable(String what, Path file) {
