@@ -20,6 +20,7 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
   public static final long DEFAULT_MEMORY = 256L << 20;
   public static final int DEFAULT_VCPUS = 2;
   public static final String DEFAULT_CMDLINE = "console=ttyS0 panic=-1";
+  static final int DISK_ROOT_WAIT_SECONDS = 120;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern NIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -92,10 +93,13 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
     return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics, image);
   }
 
-  /** This spec with the command line it boots with: a disk-kit VM without one gets the kit's, naming the VM. */
+  /**
+   * This spec with the command line it boots with: a disk-kit VM without one gets the kit's, naming the VM, and a
+   * long wait for its root disk (the software CPU probes devices slowly on a loaded host).
+   */
   public VmSpec withBootCmdline() {
     return cmdline != null ? this : new VmSpec(name, vcpus, memoryBytes, kernel, initrd,
-        GuestKit.diskCmdline(name), disks, nics, image);
+        GuestKit.diskCmdline(name) + " hvx.rootwait=" + DISK_ROOT_WAIT_SECONDS, disks, nics, image);
   }
 
   private static void readable(String what, Path file) {

@@ -89,7 +89,7 @@ class VmProcessesTest {
     }
   }
 
-  private static List<String> java() {
+  static List<String> java() {
     String java = ProcessHandle.current().info().command().orElse("java");
     return new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m", "-cp",
@@ -110,7 +110,7 @@ class VmProcessesTest {
   }
 
   /** A WebSocket console viewer: keeps everything it received as text. */
-  private static final class Viewer implements WebSocket.Listener {
+  static final class Viewer implements WebSocket.Listener {
     private final StringBuilder text = new StringBuilder();
 
     @Override

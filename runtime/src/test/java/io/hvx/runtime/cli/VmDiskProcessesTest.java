@@ -1,0 +1,209 @@
+package io.hvx.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hvx.devices.guestkit.GuestKit;
+import io.hvx.devices.guestkit.GuestKitException;
+import io.hvx.runtime.CliRun;
+import io.hvx.runtime.TestNodes;
+import io.hvx.runtime.http.Json;
+import io.hvx.runtime.vm.GuestKitFiles;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real {@code hvx node start} process boots the guest kit's disk variant from a store image: the VM's root disk
+ * is its own copy-on-write snapshot on virtio-blk, kept across stop and start, committed as a new image that
+ * holds what the guest wrote (read back with e2fsprogs from the pulled image), and removed with the VM. Debian's
+ * virtio_blk and ext4 drivers are the peers. One full boot pair (~4 min here).
+ */
+class VmDiskProcessesTest {
+  private static final Duration BOOT_LIMIT = Duration.ofMinutes(10);
+
+  @TempDir static Path dir;
+  static Process node;
+  static Path dataDir;
+  static String url;
+  static String token;
+  static GuestKit.DiskKit kit;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    try {
+      kit = GuestKitFiles.requireDisk(new PrintStream(System.out));
+    } catch (GuestKitException e) {
+      Assumptions.abort("the disk kit (Debian kernel, busybox-static, e2fsprogs) cannot be had here: " + e.getMessage());
+    }
+    dataDir = dir.resolve("node");
+    int cluster = TestNodes.freePort();
+    List<String> command = VmProcessesTest.java();
+    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", "disk-node", "--data-dir",
+        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
+        "--seed", "127.0.0.1:" + cluster));
+    node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile()).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (!Files.exists(dataDir.resolve("endpoint"))) {
+      if (!node.isAlive() || System.nanoTime() > deadline) {
+        fail("the node did not start:\n" + Files.readString(dir.resolve("node.log")));
+      }
+      Thread.sleep(200);
+    }
+    url = Files.readString(dataDir.resolve("endpoint")).trim();
+    token = Files.readString(dataDir.resolve("token")).trim();
+    CliRun push = cli("image", "push", kit.disk().toString(), "--name", "disk-kit", "-f", "raw");
+    assertEquals(0, push.exitCode(), push.err());
+  }
+
+  @AfterAll
+  static void stopNode() {
+    if (node != null) {
+      node.destroyForcibly();
+    }
+  }
+
+  @AfterEach
+  void removeVms() throws Exception {
+    for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
+      cli("vm", "rm", "--force", vm.path("id").asText());
+    }
+  }
+
+  private static CliRun cli(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--data-dir", dataDir.toString()));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  private static HttpResponse<String> post(String path, String body) {
+    return TestNodes.post(url + path, token, body);
+  }
+
+  @Test
+  void unknownImagesBadImageNamesAndCommitsOfVmsWithoutADiskAreRefusedWithTheReason() throws Exception {
+    HttpResponse<String> unknown = post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"no-such-image\"}");
+    assertEquals(400, unknown.statusCode(), unknown.body());
+    assertTrue(unknown.body().contains("no image 'no-such-image' in the store"), unknown.body());
+    HttpResponse<String> badName = post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"../etc\"}");
+    assertEquals(400, badName.statusCode(), badName.body());
+    assertTrue(badName.body().contains("image '../etc'"), badName.body());
+    CliRun listed = cli("vm", "list", "-o", "json");
+    assertEquals("[ ]", listed.out().trim(), "a refused VM is not defined");
+    assertFalse(Files.exists(dataDir.resolve("snapshots")) && Files.list(dataDir.resolve("snapshots"))
+        .anyMatch(p -> !p.getFileName().toString().startsWith(".")), "a refused VM leaves no snapshot");
+
+    HttpResponse<String> plain = post("/hvx/vms", "{\"name\": \"plain\"}");
+    assertEquals(201, plain.statusCode(), plain.body());
+    CliRun noDisk = cli("vm", "commit", "plain", "--name", "plain-disk");
+    assertEquals(ExitCodes.FAILED, noDisk.exitCode());
+    assertTrue(noDisk.err().contains("has no root disk from an image"), noDisk.err());
+    HttpResponse<String> noName = post("/hvx/vms/plain/commit", "{}");
+    assertEquals(400, noName.statusCode(), noName.body());
+    HttpResponse<String> nobody = post("/hvx/vms/nobody/commit?name=x", "{}");
+    assertEquals(404, nobody.statusCode(), nobody.body());
+  }
+
+  @Test
+  @Timeout(value = 25, unit = TimeUnit.MINUTES)
+  void aVmFromAStoreImageKeepsWhatItWroteAcrossStopAndStartAndCommitsItAsANewImage() throws Exception {
+    CliRun created = cli("vm", "create", "--name", "disk-vm", "--vcpus", "1", "--image", "disk-kit", "-o", "json");
+    assertEquals(0, created.exitCode(), created.err());
+    String id = Json.MAPPER.readTree(created.out()).path("id").asText();
+    Path snapshot = dataDir.resolve("snapshots").resolve("vm-" + id);
+    assertTrue(Files.isDirectory(snapshot), "the VM's root snapshot");
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      assertEquals(0, cli("vm", "start", "disk-vm").exitCode());
+      VmProcessesTest.Viewer first = new VmProcessesTest.Viewer();
+      WebSocket socket = connect(http, id, first);
+      first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_BANNER + ": disk-vm, Linux ") + ".*root /dev/vda"), 0,
+          BOOT_LIMIT);
+      var prompt = first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_PROMPT)), 0, Duration.ofMinutes(2));
+
+      HttpResponse<String> running = post("/hvx/vms/disk-vm/commit?name=too-early", "{}");
+      assertEquals(409, running.statusCode(), running.body());
+      assertTrue(running.body().contains("stop it before committing"), running.body());
+
+      socket.sendText("echo kept-across-restarts >/root/kept;sync;echo rc=$((6*7))\n", true).join();
+      first.await(Pattern.compile("\nrc=42\r?\n"), prompt.end(), Duration.ofMinutes(2));
+      CliRun stop = cli("vm", "stop", "disk-vm", "-o", "json");
+      assertEquals(0, stop.exitCode(), stop.err());
+      assertEquals("stopped", Json.MAPPER.readTree(stop.out()).path("state").asText());
+      socket.abort();
+
+      assertEquals(0, cli("vm", "start", "disk-vm").exitCode());
+      VmProcessesTest.Viewer second = new VmProcessesTest.Viewer();
+      WebSocket again = connect(http, id, second);
+      int from = second.await(Pattern.compile("Linux version"), 0, BOOT_LIMIT).start();
+      var prompt2 = second.await(Pattern.compile(Pattern.quote(GuestKit.DISK_PROMPT)), from, BOOT_LIMIT);
+      // upper-cased by the guest: only the file's content, never the typed command, matches
+      again.sendText("tr a-z A-Z </root/kept\n", true).join();
+      second.await(Pattern.compile("\nKEPT-ACROSS-RESTARTS\r?\n"), prompt2.end(), Duration.ofMinutes(2));
+      again.sendText("poweroff -f\n", true).join();
+      awaitState("disk-vm", "stopped", Duration.ofMinutes(2));
+      again.abort();
+    }
+    CliRun commit = cli("vm", "commit", "disk-vm", "--name", "disk-kit-v2");
+    assertEquals(0, commit.exitCode(), commit.err());
+    Path pulled = dir.resolve("committed.raw");
+    CliRun pull = cli("image", "pull", "disk-kit-v2", pulled.toString());
+    assertEquals(0, pull.exitCode(), pull.err());
+    // replay the journal of a file system the guest did not unmount, then read the file
+    host("e2fsck", 1, "-fy", pulled.toString());
+    assertEquals("kept-across-restarts\n", host("debugfs", 0, "-R", "cat /root/kept", pulled.toString()));
+    assertTrue(cli("image", "show", "disk-kit-v2").out().contains("parent: disk-kit"), "committed over its base");
+
+    assertEquals(0, cli("vm", "rm", "disk-vm").exitCode());
+    assertFalse(Files.exists(snapshot), "the VM's snapshot is deleted with it");
+  }
+
+  private static WebSocket connect(HttpClient http, String id, WebSocket.Listener viewer) {
+    return http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+        .buildAsync(URI.create(url.replaceFirst("^http", "ws") + "/hvx/vms/" + id + "/console"), viewer).join();
+  }
+
+  private static void awaitState(String vm, String state, Duration limit) throws Exception {
+    long end = System.nanoTime() + limit.toNanos();
+    String now = "";
+    while (System.nanoTime() < end) {
+      now = Json.MAPPER.readTree(cli("vm", "show", vm, "-o", "json").out()).path("state").asText();
+      if (now.equals(state)) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    fail("VM " + vm + " is " + now + ", not " + state + ", after " + limit);
+  }
+
+  /** Runs an e2fsprogs tool (in /usr/sbin, often off a user's PATH) that may exit with at most maxExit. */
+  private static String host(String tool, int maxExit, String... args) throws Exception {
+    Path program = Files.isExecutable(Path.of("/usr/sbin", tool)) ? Path.of("/usr/sbin", tool) : Path.of("/sbin", tool);
+    List<String> command = new ArrayList<>(List.of(program.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), tool + " did not finish");
+    assertTrue(p.exitValue() <= maxExit, () -> String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+    return out;
+  }
+}
