@@ -73,7 +73,7 @@ final class VmCommand {
       out.printf(format, "IMAGE:", vm.hasNonNull("image") ? vm.path("image").asText()
           + " (root disk: copy-on-write snapshot vm-" + vm.path("id").asText() + ")" : "-");
       out.printf(format, "DISKS:", vm.path("disks").toString() + " (stored, not yet attached)");
-      out.printf(format, "NICS:", vm.path("nics").toString() + " (stored, not yet attached)");
+      out.printf(format, "NICS:", vm.path("nics").toString());
     }
   }
 
@@ -92,7 +92,8 @@ final class VmCommand {
     String image;
     @Option(names = "--disk", paramLabel = "IMAGE", description = "A disk image (stored; attached in a later version).")
     List<String> disks;
-    @Option(names = "--nic", paramLabel = "NETWORK", description = "A logical network (stored; attached later).")
+    @Option(names = {"--net", "--nic"}, paramLabel = "NETWORK[,mac=MAC][,ip=ADDRESS]", description = "A virtio-net NIC"
+        + " on the node's hSwitch in a logical network (DHCP and DNS serve it by the VM's name); repeat for more.")
     List<String> nics;
 
     Map<String, Object> body(boolean start) {

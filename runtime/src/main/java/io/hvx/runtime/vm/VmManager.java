@@ -1,10 +1,12 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.net.NetworkRegistry;
 import io.hvx.storage.snapshot.SnapshotBusyException;
 import io.hvx.storage.store.BadImageNameException;
 import io.hvx.storage.store.ImageExistsException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -67,6 +69,9 @@ public final class VmManager {
   /** Pushes a stopped VM's root disk as the new store image {@code image}. */
   public record Commit(String vm, String image, ActorRef<VmReply> replyTo) implements Command {}
 
+  private record NetworksFound(Create create, VmSpec spec, String id, NetworkRegistry.Networks networks,
+      Throwable failure) implements Command {}
+
   private record Committed(VmSummary vm, String image, Throwable failure, ActorRef<VmReply> replyTo)
       implements Command {}
 
@@ -93,13 +98,17 @@ public final class VmManager {
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
   private final Map<String, VmConsole> consoles = new HashMap<>();
+  private static final Duration NETWORKS_TIMEOUT = Duration.ofSeconds(10);
   private final VmDisks disks;
+  private final VmNetwork network;
   private Map<String, VmSummary> replicated = Map.of();
 
   private VmManager(ActorContext<Command> context, ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator,
-      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks) {
+      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks,
+      VmNetwork network) {
     this.context = context;
     this.disks = disks;
+    this.network = network;
     this.replicator = replicator;
     this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.nodeId = nodeId;
@@ -109,17 +118,18 @@ public final class VmManager {
     this.taps = taps;
   }
 
-  /** {@code disks} holds the VMs' root disks (the node's storage). */
-  public static Behavior<Command> create(String nodeId, String nodeUrl, VmDisks disks) {
-    return create(nodeId, nodeUrl, spec -> null, disks);
+  /** {@code disks} holds the VMs' root disks (the node's storage), {@code network} what their NICs attach to. */
+  public static Behavior<Command> create(String nodeId, String nodeUrl, VmDisks disks, VmNetwork network) {
+    return create(nodeId, nodeUrl, spec -> null, disks, network);
   }
 
   /** {@code taps} gives a VM a second console sink on its vCPU thread (or null); tests inject device faults. */
-  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks) {
+  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks,
+      VmNetwork network) {
     return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator) -> {
           replicator.subscribe(VMS, Replicated::new);
-          return new VmManager(context, replicator, nodeId, nodeUrl, taps, disks).behavior();
+          return new VmManager(context, replicator, nodeId, nodeUrl, taps, disks, network).behavior();
         }));
   }
 
@@ -136,6 +146,7 @@ public final class VmManager {
         })
         .onMessage(Act.class, this::onAct)
         .onMessage(Delete.class, this::onDelete)
+        .onMessage(NetworksFound.class, this::onNetworksFound)
         .onMessage(Commit.class, this::onCommit)
         .onMessage(Committed.class, this::onCommitted)
         .onMessage(Console.class, this::onConsole)
@@ -166,8 +177,45 @@ public final class VmManager {
           + sameName.get().node() + "': choose another name or delete that VM"));
       return Behaviors.same();
     }
+    VmSpec named;
     try {
-      spec = spec.withName(name).validate().withBootCmdline();
+      named = spec.withName(name).validate().withBootCmdline();
+    } catch (VmSpecException e) {
+      create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
+      return Behaviors.same();
+    }
+    if (named.nics().isEmpty()) {
+      return define(create, named, id, List.of());
+    }
+    if (!network.present()) {
+      create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "this node runs no hSwitch"
+          + " (hvx.network.enabled is off): a VM with NICs cannot be created here", null));
+      return Behaviors.same();
+    }
+    context.ask(NetworkRegistry.Networks.class, network.registry(), NETWORKS_TIMEOUT, NetworkRegistry.GetNetworks::new,
+        (found, failure) -> new NetworksFound(create, named, id, found, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onNetworksFound(NetworksFound found) {
+    if (found.networks() == null) {
+      found.create().replyTo().tell(VmReply.Rejected.conflict("the node's network registry did not answer: "
+          + found.failure().getMessage()));
+      return Behaviors.same();
+    }
+    List<VmNetwork.Nic> nics;
+    try {
+      nics = VmNetwork.resolve(found.id(), found.spec().nicSpecs(), found.networks().networks());
+    } catch (VmSpecException e) {
+      found.create().replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
+      return Behaviors.same();
+    }
+    return define(found.create(), found.spec(), found.id(), nics);
+  }
+
+  /** Makes the VM's root disk and its actor, once its definition and networks are known good. */
+  private Behavior<Command> define(Create create, VmSpec spec, String id, List<VmNetwork.Nic> nics) {
+    try {
       if (spec.image() != null) {
         disks.create(id, spec.image());
       }
@@ -179,14 +227,15 @@ public final class VmManager {
           + spec.image() + "': " + e.getMessage()));
       return Behaviors.same();
     }
-    VmSummary summary = new VmSummary(id, name, nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(), spec.memoryBytes(),
-        spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(), spec.cmdline(),
-        spec.disks(), spec.nics(), spec.image(), null, null, 0, System.currentTimeMillis());
+    VmSummary summary = new VmSummary(id, spec.name(), nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(),
+        spec.memoryBytes(), spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(),
+        spec.cmdline(), spec.disks(), spec.nics(), spec.image(), null, null, 0, System.currentTimeMillis());
     VmConsole console = new VmConsole(new ConsoleRing(ConsoleRing.DEFAULT_CAPACITY, context.getExecutionContext()));
     ActorRef<VmSummary> listener = context.messageAdapter(VmSummary.class, Changed::new);
     // A failing VM actor stops (ChildFailed below records why); it never restarts into a half-built machine.
     ActorRef<VmActor.Command> actor = context.spawn(Behaviors.supervise(VmActor.create(summary, spec, listener, console,
-        taps.apply(spec), disks)).onFailure(SupervisorStrategy.stop()), "vm-" + id);
+        taps.apply(spec), disks, new VmActor.Nics(nics, network.hswitch()))).onFailure(SupervisorStrategy.stop()),
+        "vm-" + id);
     context.watch(actor);
     actors.put(id, actor);
     consoles.put(id, console);

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * What a user asks for when defining a VM. {@code image}, when set, is the store image the VM's root disk is a
  * copy-on-write snapshot of; null kernel and initrd mean the node's guest kit (its disk variant with an image, whose
- * command line, left null, names the VM). {@code disks} and {@code nics} are validated and stored; they are wired to
- * virtio devices later.
+ * command line, left null, names the VM). Each of {@code nics} is a {@link NicSpec}, a virtio-net NIC on the node's
+ * hSwitch; {@code disks} are validated and stored, and wired to devices later.
  */
 public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
     List<String> disks, List<String> nics, String image) {
@@ -23,7 +23,6 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
   static final int DISK_ROOT_WAIT_SECONDS = 120;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  private static final Pattern NIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final int MAX_CMDLINE = 2048;
   private static final int MAX_ATTACHMENTS = 16;
 
@@ -75,12 +74,13 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
         throw new VmSpecException("a disk must name an image");
       }
     }
-    for (String nic : nics) {
-      if (nic == null || !NIC.matcher(nic).matches()) {
-        throw new VmSpecException("NIC '" + nic + "': name a logical network (see hvx net list)");
-      }
-    }
+    nicSpecs();
     return this;
+  }
+
+  /** The NICs, parsed; throws {@link VmSpecException} for the first bad one. */
+  public List<NicSpec> nicSpecs() {
+    return nics.stream().map(NicSpec::parse).toList();
   }
 
   /** This spec with the guest kit's files where none were given. */
