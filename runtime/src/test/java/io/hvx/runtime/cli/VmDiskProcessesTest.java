@@ -11,7 +11,9 @@ import io.hvx.devices.guestkit.GuestKitException;
 import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
+import io.hvx.net.frame.MacAddress;
 import io.hvx.runtime.vm.GuestKitFiles;
+import io.hvx.runtime.vm.NicSpec;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,11 +38,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real {@code hvx node start} process boots the guest kit's disk variant from a store image: the VM's root disk
  * is its own copy-on-write snapshot on virtio-blk, kept across stop and start, committed as a new image that
- * holds what the guest wrote (read back with e2fsprogs from the pulled image), and removed with the VM. Debian's
- * virtio_blk and ext4 drivers are the peers. One full boot pair (~4 min here).
+ * holds what the guest wrote (read back with e2fsprogs from the pulled image), and removed with the VM; its NIC is
+ * a vPort of the node's hSwitch that DHCP gives an address on both boots, with the same MAC. Debian's virtio_blk,
+ * ext4 and virtio_net drivers and busybox udhcpc are the peers. One full boot pair (~4 min here).
  */
 class VmDiskProcessesTest {
   private static final Duration BOOT_LIMIT = Duration.ofMinutes(10);
+  /** Waits for eth0's DHCP lease (udhcpc runs in the background), then prints "MAC inet ADDRESS/PREFIX". */
+  private static final String LEASE = "for i in $(seq 60); do ip -4 addr show eth0 | grep -q inet && break; sleep 1;"
+      + " done; echo $(cat /sys/class/net/eth0/address) $(ip -4 addr show eth0 | grep -o 'inet [0-9./]*')\n";
 
   @TempDir static Path dir;
   static Process node;
@@ -74,6 +80,13 @@ class VmDiskProcessesTest {
     token = Files.readString(dataDir.resolve("token")).trim();
     CliRun push = cli("image", "push", kit.disk().toString(), "--name", "disk-kit", "-f", "raw");
     assertEquals(0, push.exitCode(), push.err());
+    must("net", "create", "lan");
+    must("net", "subnet", "lan", "10.77.0.0/24", "--dhcp", "10.77.0.100-10.77.0.150");
+  }
+
+  private static void must(String... args) {
+    CliRun run = cli(args);
+    assertEquals(0, run.exitCode(), () -> String.join(" ", args) + ": " + run.err());
   }
 
   @AfterAll
@@ -108,6 +121,15 @@ class VmDiskProcessesTest {
     HttpResponse<String> badName = post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"../etc\"}");
     assertEquals(400, badName.statusCode(), badName.body());
     assertTrue(badName.body().contains("image '../etc'"), badName.body());
+    HttpResponse<String> noNetwork = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"no-such-net\"]}");
+    assertEquals(400, noNetwork.statusCode(), noNetwork.body());
+    assertTrue(noNetwork.body().contains("no network 'no-such-net'"), noNetwork.body());
+    HttpResponse<String> groupMac = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"lan,mac=01:00:5e:00:00:01\"]}");
+    assertEquals(400, groupMac.statusCode(), groupMac.body());
+    assertTrue(groupMac.body().contains("unicast MAC"), groupMac.body());
+    CliRun badOption = cli("vm", "create", "--name", "ghost", "--net", "lan,speed=10");
+    assertEquals(ExitCodes.FAILED, badOption.exitCode());
+    assertTrue(badOption.err().contains("unknown option 'speed=10'"), badOption.err());
     CliRun listed = cli("vm", "list", "-o", "json");
     assertEquals("[ ]", listed.out().trim(), "a refused VM is not defined");
     assertFalse(Files.exists(dataDir.resolve("snapshots")) && Files.list(dataDir.resolve("snapshots"))
@@ -127,9 +149,12 @@ class VmDiskProcessesTest {
   @Test
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void aVmFromAStoreImageKeepsWhatItWroteAcrossStopAndStartAndCommitsItAsANewImage() throws Exception {
-    CliRun created = cli("vm", "create", "--name", "disk-vm", "--vcpus", "1", "--image", "disk-kit", "-o", "json");
+    CliRun created = cli("vm", "create", "--name", "disk-vm", "--vcpus", "1", "--image", "disk-kit", "--net", "lan",
+        "-o", "json");
     assertEquals(0, created.exitCode(), created.err());
     String id = Json.MAPPER.readTree(created.out()).path("id").asText();
+    String mac = MacAddress.format(NicSpec.parse("lan").macFor(id, 0));
+    assertTrue(mac.startsWith("02:"), "a locally administered MAC: " + mac);
     Path snapshot = dataDir.resolve("snapshots").resolve("vm-" + id);
     assertTrue(Files.isDirectory(snapshot), "the VM's root snapshot");
     try (HttpClient http = HttpClient.newHttpClient()) {
@@ -138,14 +163,19 @@ class VmDiskProcessesTest {
       WebSocket socket = connect(http, id, first);
       first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_BANNER + ": disk-vm, Linux ") + ".*root /dev/vda"), 0,
           BOOT_LIMIT);
-      var prompt = first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_PROMPT)), 0, Duration.ofMinutes(2));
+      first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_PROMPT)), 0, Duration.ofMinutes(2));
 
       HttpResponse<String> running = post("/hvx/vms/disk-vm/commit?name=too-early", "{}");
       assertEquals(409, running.statusCode(), running.body());
       assertTrue(running.body().contains("stop it before committing"), running.body());
 
+      int mark = first.length();
+      socket.sendText(LEASE, true).join();
+      first.await(Pattern.compile("\n" + Pattern.quote(mac) + " inet 10\\.77\\.0\\.1[0-5]\\d/24\r?\n"), mark,
+          Duration.ofMinutes(3));
+      mark = first.length();
       socket.sendText("echo kept-across-restarts >/root/kept;sync;echo rc=$((6*7))\n", true).join();
-      first.await(Pattern.compile("\nrc=42\r?\n"), prompt.end(), Duration.ofMinutes(2));
+      first.await(Pattern.compile("\nrc=42\r?\n"), mark, Duration.ofMinutes(2));
       CliRun stop = cli("vm", "stop", "disk-vm", "-o", "json");
       assertEquals(0, stop.exitCode(), stop.err());
       assertEquals("stopped", Json.MAPPER.readTree(stop.out()).path("state").asText());
@@ -159,6 +189,10 @@ class VmDiskProcessesTest {
       // upper-cased by the guest: only the file's content, never the typed command, matches
       again.sendText("tr a-z A-Z </root/kept\n", true).join();
       second.await(Pattern.compile("\nKEPT-ACROSS-RESTARTS\r?\n"), prompt2.end(), Duration.ofMinutes(2));
+      int mark2 = second.length();
+      again.sendText(LEASE, true).join();
+      second.await(Pattern.compile("\n" + Pattern.quote(mac) + " inet 10\\.77\\.0\\.1[0-5]\\d/24\r?\n"), mark2,
+          Duration.ofMinutes(3));
       again.sendText("poweroff -f\n", true).join();
       awaitState("disk-vm", "stopped", Duration.ofMinutes(2));
       again.abort();
