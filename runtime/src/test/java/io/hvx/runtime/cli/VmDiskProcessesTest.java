@@ -78,8 +78,9 @@ class VmDiskProcessesTest {
     }
     url = Files.readString(dataDir.resolve("endpoint")).trim();
     token = Files.readString(dataDir.resolve("token")).trim();
-    CliRun push = cli("image", "push", kit.disk().toString(), "--name", "disk-kit", "-f", "raw");
+    CliRun push = cli("guest-kit", "--disk", "--push", "disk-kit");
     assertEquals(0, push.exitCode(), push.err());
+    assertTrue(push.out().contains("disk: " + kit.disk().toAbsolutePath()), push.out());
     must("net", "create", "lan");
     must("net", "subnet", "lan", "10.77.0.0/24", "--dhcp", "10.77.0.100-10.77.0.150");
   }
@@ -127,6 +128,9 @@ class VmDiskProcessesTest {
     HttpResponse<String> groupMac = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"lan,mac=01:00:5e:00:00:01\"]}");
     assertEquals(400, groupMac.statusCode(), groupMac.body());
     assertTrue(groupMac.body().contains("unicast MAC"), groupMac.body());
+    CliRun pushAlone = cli("guest-kit", "--push", "x");
+    assertEquals(ExitCodes.USAGE, pushAlone.exitCode());
+    assertTrue(pushAlone.err().contains("add --disk"), pushAlone.err());
     CliRun badOption = cli("vm", "create", "--name", "ghost", "--net", "lan,speed=10");
     assertEquals(ExitCodes.FAILED, badOption.exitCode());
     assertTrue(badOption.err().contains("unknown option 'speed=10'"), badOption.err());
