@@ -10,6 +10,7 @@ import io.hvx.devices.virtio.VirtioCounters;
 import io.hvx.devices.virtio.blk.VirtioBlk;
 import io.hvx.devices.virtio.net.VirtioNet;
 import io.hvx.net.HSwitchActor;
+import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.snapshot.CowSnapshot;
 import io.hvx.storage.snapshot.SnapshotBusyException;
 import java.io.IOException;
@@ -147,6 +148,7 @@ public final class VmActor {
   private void boot(int reboots) {
     VirtualMachine built;
     CowSnapshot root = null;
+    List<BlockDevice> extras = new ArrayList<>();
     try {
       byte[] kernel = Files.readAllBytes(spec.kernel());
       byte[] initrd = spec.initrd() == null ? null : Files.readAllBytes(spec.initrd());
@@ -156,6 +158,13 @@ public final class VmActor {
         root = disk;
         // The device owns the snapshot from here: closing the machine closes it and releases its lock.
         devices.add(m -> new VirtioBlk(disk, ROOT_SERIAL, 1, m.ram(), diskCounters));
+      }
+      int index = 0;
+      for (DiskSpec extra : spec.diskSpecs()) {
+        BlockDevice opened = disks.openExtra(summary.id(), extra);
+        extras.add(opened);
+        String serial = "hvx-disk-" + index++;
+        devices.add(m -> new VirtioBlk(opened, serial, 1, m.ram(), diskCounters));
       }
       nicDevices.clear();
       for (VmNetwork.Nic nic : nics.nics()) {
@@ -169,19 +178,21 @@ public final class VmActor {
       built = new VirtualMachine(new VmConfig(spec.vcpus(), spec.memoryBytes(), kernel, initrd, spec.cmdline(), true,
           devices), sink);
       root = null;
+      extras.clear();
     } catch (SnapshotBusyException e) {
-      finish(VmState.failed, "host-error", "the VM's root disk is in use: " + e.getMessage(), reboots);
+      closeQuietly(root, extras);
+      finish(VmState.failed, "host-error", "a disk of the VM is in use: " + e.getMessage(), reboots);
       return;
     } catch (IOException e) {
-      closeQuietly(root);
-      finish(VmState.failed, "host-error", "cannot read the boot files: " + e.getMessage(), reboots);
+      closeQuietly(root, extras);
+      finish(VmState.failed, "host-error", "cannot read the boot files or open the disks: " + e.getMessage(), reboots);
       return;
     } catch (KernelImageException e) {
-      closeQuietly(root);
+      closeQuietly(root, extras);
       finish(VmState.failed, "bad-kernel", "the kernel cannot be booted: " + e.getMessage(), reboots);
       return;
     } catch (RuntimeException e) {
-      closeQuietly(root);
+      closeQuietly(root, extras);
       finish(VmState.failed, "host-error", "the machine could not be built: " + e, reboots);
       return;
     }
@@ -229,13 +240,17 @@ public final class VmActor {
     return Behaviors.same();
   }
 
-  /** A snapshot opened for a machine that was never built; one the machine took is closed with it. */
-  private void closeQuietly(CowSnapshot root) {
+  /** Disks opened for a machine that was never built; those the machine took are closed with it. */
+  private void closeQuietly(CowSnapshot root, List<BlockDevice> extras) {
+    List<BlockDevice> all = new ArrayList<>(extras);
     if (root != null) {
+      all.add(root);
+    }
+    for (BlockDevice disk : all) {
       try {
-        root.close();
+        disk.close();
       } catch (IOException e) {
-        context.getLog().warn("VM {}: closing its root disk failed: {}", summary.name(), e.getMessage());
+        context.getLog().warn("VM {}: closing a disk failed: {}", summary.name(), e.getMessage());
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.hvx.runtime.vm;
 
+import io.hvx.storage.block.BlockDevice;
 import io.hvx.storage.node.NodeStorage;
 import io.hvx.storage.snapshot.CowSnapshot;
 import io.hvx.storage.snapshot.NoSuchSnapshotException;
@@ -47,6 +48,37 @@ public final class VmDisks {
   CowSnapshot open(String vmId) throws IOException {
     NodeStorage node = require();
     return node.snapshots().open(snapshotOf(vmId), holderOf(vmId), node.store(), node.imageCache().cache());
+  }
+
+  /** Checks that an extra disk's source exists on this node; throws {@link VmSpecException} naming it if not. */
+  void check(DiskSpec disk) throws IOException {
+    NodeStorage node = require();
+    boolean found = switch (disk.kind()) {
+      case volume -> node.volumes().list().stream().anyMatch(v -> v.name().equals(disk.name()));
+      case image -> node.store().contains(disk.name());
+      case snapshot -> node.snapshots().contains(disk.name());
+    };
+    if (!found) {
+      throw new VmSpecException("no " + disk.kind() + " '" + disk.name() + "' on this node (see hvx "
+          + (disk.kind() == DiskSpec.Kind.image ? "image list" : disk.kind() == DiskSpec.Kind.volume ? "volume list"
+          : "image snapshot list") + ")");
+    }
+  }
+
+  /** Opens an extra disk for the VM's machine; closing the device gives it back. */
+  BlockDevice openExtra(String vmId, DiskSpec disk) throws IOException {
+    NodeStorage node = require();
+    return switch (disk.kind()) {
+      case volume -> {
+        BlockDevice volume = node.volumes().attach(disk.name());
+        if (volume == null) {
+          throw new VmSpecException("no volume '" + disk.name() + "' on this node any more");
+        }
+        yield new SharedBlockDevice(volume, () -> node.volumes().detach(disk.name()));
+      }
+      case image -> node.store().open(disk.name(), node.imageCache().cache());
+      case snapshot -> node.snapshots().open(disk.name(), holderOf(vmId), node.store(), node.imageCache().cache());
+    };
   }
 
   /** Removes the VM's root snapshot and what the VM wrote to it, if it has one. */

@@ -216,6 +216,9 @@ public final class VmManager {
   /** Makes the VM's root disk and its actor, once its definition and networks are known good. */
   private Behavior<Command> define(Create create, VmSpec spec, String id, List<VmNetwork.Nic> nics) {
     try {
+      for (DiskSpec disk : spec.diskSpecs()) {
+        disks.check(disk);
+      }
       if (spec.image() != null) {
         disks.create(id, spec.image());
       }
@@ -223,8 +226,7 @@ public final class VmManager {
       create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
       return Behaviors.same();
     } catch (IOException e) {
-      create.replyTo().tell(VmReply.Rejected.conflict("the VM's root disk could not be made from image '"
-          + spec.image() + "': " + e.getMessage()));
+      create.replyTo().tell(VmReply.Rejected.conflict("the VM's disks could not be prepared: " + e.getMessage()));
       return Behaviors.same();
     }
     VmSummary summary = new VmSummary(id, spec.name(), nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(),

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * What a user asks for when defining a VM. {@code image}, when set, is the store image the VM's root disk is a
  * copy-on-write snapshot of; null kernel and initrd mean the node's guest kit (its disk variant with an image, whose
  * command line, left null, names the VM). Each of {@code nics} is a {@link NicSpec}, a virtio-net NIC on the node's
- * hSwitch; {@code disks} are validated and stored, and wired to devices later.
+ * hSwitch; each of {@code disks} a {@link DiskSpec}, an extra virtio-blk disk after the root one.
  */
 public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
     List<String> disks, List<String> nics, String image) {
@@ -69,13 +69,14 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
     if (disks.size() > MAX_ATTACHMENTS || nics.size() > MAX_ATTACHMENTS) {
       throw new VmSpecException("at most " + MAX_ATTACHMENTS + " disks and " + MAX_ATTACHMENTS + " NICs per VM");
     }
-    for (String disk : disks) {
-      if (disk == null || disk.isBlank()) {
-        throw new VmSpecException("a disk must name an image");
-      }
-    }
+    diskSpecs();
     nicSpecs();
     return this;
+  }
+
+  /** The extra disks, parsed; throws {@link VmSpecException} for the first bad one. */
+  public List<DiskSpec> diskSpecs() {
+    return disks.stream().map(DiskSpec::parse).toList();
   }
 
   /** The NICs, parsed; throws {@link VmSpecException} for the first bad one. */

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real {@code hvx node start} process boots the guest kit's disk variant from a store image: the VM's root disk
  * is its own copy-on-write snapshot on virtio-blk, kept across stop and start, committed as a new image that
- * holds what the guest wrote (read back with e2fsprogs from the pulled image), and removed with the VM; its NIC is
- * a vPort of the node's hSwitch that DHCP gives an address on both boots, with the same MAC. Debian's virtio_blk,
+ * holds what the guest wrote (read back with e2fsprogs from the pulled image), and removed with the VM. An extra
+ * disk from an image is read-only; the NIC is a vPort of the node's hSwitch that DHCP gives an address on both
+ * boots, with the same MAC. Debian's virtio_blk,
  * ext4 and virtio_net drivers and busybox udhcpc are the peers. One full boot pair (~4 min here).
  */
 class VmDiskProcessesTest {
@@ -128,6 +129,14 @@ class VmDiskProcessesTest {
     HttpResponse<String> groupMac = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"lan,mac=01:00:5e:00:00:01\"]}");
     assertEquals(400, groupMac.statusCode(), groupMac.body());
     assertTrue(groupMac.body().contains("unicast MAC"), groupMac.body());
+    CliRun noVolume = cli("vm", "create", "--name", "ghost", "--disk", "volume=no-such-volume");
+    assertEquals(ExitCodes.FAILED, noVolume.exitCode());
+    assertTrue(noVolume.err().contains("no volume 'no-such-volume' on this node"), noVolume.err());
+    HttpResponse<String> noExtraImage = post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"image=nope\"]}");
+    assertEquals(400, noExtraImage.statusCode(), noExtraImage.body());
+    assertTrue(noExtraImage.body().contains("no image 'nope' on this node"), noExtraImage.body());
+    HttpResponse<String> badDisk = post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"/tmp/x.img\"]}");
+    assertEquals(400, badDisk.statusCode(), badDisk.body());
     CliRun pushAlone = cli("guest-kit", "--push", "x");
     assertEquals(ExitCodes.USAGE, pushAlone.exitCode());
     assertTrue(pushAlone.err().contains("add --disk"), pushAlone.err());
@@ -154,7 +163,7 @@ class VmDiskProcessesTest {
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void aVmFromAStoreImageKeepsWhatItWroteAcrossStopAndStartAndCommitsItAsANewImage() throws Exception {
     CliRun created = cli("vm", "create", "--name", "disk-vm", "--vcpus", "1", "--image", "disk-kit", "--net", "lan",
-        "-o", "json");
+        "--disk", "image=disk-kit", "-o", "json");
     assertEquals(0, created.exitCode(), created.err());
     String id = Json.MAPPER.readTree(created.out()).path("id").asText();
     String mac = MacAddress.format(NicSpec.parse("lan").macFor(id, 0));
@@ -174,6 +183,9 @@ class VmDiskProcessesTest {
       assertTrue(running.body().contains("stop it before committing"), running.body());
 
       int mark = first.length();
+      socket.sendText("echo ro=$(cat /sys/block/vdb/ro) $(cat /sys/block/vdb/serial)\n", true).join();
+      first.await(Pattern.compile("\nro=1 hvx-disk-0\r?\n"), mark, Duration.ofMinutes(2));
+      mark = first.length();
       socket.sendText(LEASE, true).join();
       first.await(Pattern.compile("\n" + Pattern.quote(mac) + " inet 10\\.77\\.0\\.1[0-5]\\d/24\r?\n"), mark,
           Duration.ofMinutes(3));
