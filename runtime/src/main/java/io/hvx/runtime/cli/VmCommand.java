@@ -72,7 +72,7 @@ final class VmCommand {
       out.printf(format, "CMDLINE:", vm.path("cmdline").asText());
       out.printf(format, "IMAGE:", vm.hasNonNull("image") ? vm.path("image").asText()
           + " (root disk: copy-on-write snapshot vm-" + vm.path("id").asText() + ")" : "-");
-      out.printf(format, "DISKS:", vm.path("disks").toString() + " (stored, not yet attached)");
+      out.printf(format, "DISKS:", vm.path("disks").toString());
       out.printf(format, "NICS:", vm.path("nics").toString());
     }
   }
@@ -90,7 +90,8 @@ final class VmCommand {
     @Option(names = "--image", paramLabel = "NAME", description = "Store image the root disk is a copy-on-write"
         + " snapshot of (virtio-blk /dev/vda); without --kernel the guest kit's disk variant boots it.")
     String image;
-    @Option(names = "--disk", paramLabel = "IMAGE", description = "A disk image (stored; attached in a later version).")
+    @Option(names = "--disk", paramLabel = "volume=|image=|snapshot=NAME", description = "An extra virtio-blk disk:"
+        + " a logical volume, a store image (read-only) or a snapshot on the node; repeat for more.")
     List<String> disks;
     @Option(names = {"--net", "--nic"}, paramLabel = "NETWORK[,mac=MAC][,ip=ADDRESS]", description = "A virtio-net NIC"
         + " on the node's hSwitch in a logical network (DHCP and DNS serve it by the VM's name); repeat for more.")

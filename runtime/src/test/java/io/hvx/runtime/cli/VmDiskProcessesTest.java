@@ -64,19 +64,7 @@ class VmDiskProcessesTest {
       Assumptions.abort("the disk kit (Debian kernel, busybox-static, e2fsprogs) cannot be had here: " + e.getMessage());
     }
     dataDir = dir.resolve("node");
-    int cluster = TestNodes.freePort();
-    List<String> command = VmProcessesTest.java();
-    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", "disk-node", "--data-dir",
-        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
-        "--seed", "127.0.0.1:" + cluster));
-    node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile()).start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!Files.exists(dataDir.resolve("endpoint"))) {
-      if (!node.isAlive() || System.nanoTime() > deadline) {
-        fail("the node did not start:\n" + Files.readString(dir.resolve("node.log")));
-      }
-      Thread.sleep(200);
-    }
+    node = VmProcessesTest.startNodeProcess("disk-node", dataDir, dir.resolve("node.log"));
     url = Files.readString(dataDir.resolve("endpoint")).trim();
     token = Files.readString(dataDir.resolve("token")).trim();
     CliRun push = cli("guest-kit", "--disk", "--push", "disk-kit");
@@ -111,38 +99,36 @@ class VmDiskProcessesTest {
     return CliRun.of(all.toArray(String[]::new));
   }
 
+  private static void refused(int status, String reason, HttpResponse<String> response) {
+    assertEquals(status, response.statusCode(), response.body());
+    assertTrue(response.body().contains(reason), response.body());
+  }
+
+  private static void refused(int exitCode, String reason, CliRun run) {
+    assertEquals(exitCode, run.exitCode(), run.out());
+    assertTrue(run.err().contains(reason), run.err());
+  }
+
   private static HttpResponse<String> post(String path, String body) {
     return TestNodes.post(url + path, token, body);
   }
 
   @Test
   void unknownImagesBadImageNamesAndCommitsOfVmsWithoutADiskAreRefusedWithTheReason() throws Exception {
-    HttpResponse<String> unknown = post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"no-such-image\"}");
-    assertEquals(400, unknown.statusCode(), unknown.body());
-    assertTrue(unknown.body().contains("no image 'no-such-image' in the store"), unknown.body());
-    HttpResponse<String> badName = post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"../etc\"}");
-    assertEquals(400, badName.statusCode(), badName.body());
-    assertTrue(badName.body().contains("image '../etc'"), badName.body());
-    HttpResponse<String> noNetwork = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"no-such-net\"]}");
-    assertEquals(400, noNetwork.statusCode(), noNetwork.body());
-    assertTrue(noNetwork.body().contains("no network 'no-such-net'"), noNetwork.body());
-    HttpResponse<String> groupMac = post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"lan,mac=01:00:5e:00:00:01\"]}");
-    assertEquals(400, groupMac.statusCode(), groupMac.body());
-    assertTrue(groupMac.body().contains("unicast MAC"), groupMac.body());
-    CliRun noVolume = cli("vm", "create", "--name", "ghost", "--disk", "volume=no-such-volume");
-    assertEquals(ExitCodes.FAILED, noVolume.exitCode());
-    assertTrue(noVolume.err().contains("no volume 'no-such-volume' on this node"), noVolume.err());
-    HttpResponse<String> noExtraImage = post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"image=nope\"]}");
-    assertEquals(400, noExtraImage.statusCode(), noExtraImage.body());
-    assertTrue(noExtraImage.body().contains("no image 'nope' on this node"), noExtraImage.body());
-    HttpResponse<String> badDisk = post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"/tmp/x.img\"]}");
-    assertEquals(400, badDisk.statusCode(), badDisk.body());
-    CliRun pushAlone = cli("guest-kit", "--push", "x");
-    assertEquals(ExitCodes.USAGE, pushAlone.exitCode());
-    assertTrue(pushAlone.err().contains("add --disk"), pushAlone.err());
-    CliRun badOption = cli("vm", "create", "--name", "ghost", "--net", "lan,speed=10");
-    assertEquals(ExitCodes.FAILED, badOption.exitCode());
-    assertTrue(badOption.err().contains("unknown option 'speed=10'"), badOption.err());
+    refused(400, "no image 'no-such-image' in the store", post("/hvx/vms", "{\"name\": \"ghost\","
+        + " \"image\": \"no-such-image\"}"));
+    refused(400, "image '../etc'", post("/hvx/vms", "{\"name\": \"ghost\", \"image\": \"../etc\"}"));
+    refused(400, "no network 'no-such-net'", post("/hvx/vms", "{\"name\": \"ghost\", \"nics\": [\"no-such-net\"]}"));
+    refused(400, "unicast MAC", post("/hvx/vms", "{\"name\": \"ghost\","
+        + " \"nics\": [\"lan,mac=01:00:5e:00:00:01\"]}"));
+    refused(ExitCodes.FAILED, "no volume 'no-such-volume' on this node",
+        cli("vm", "create", "--name", "ghost", "--disk", "volume=no-such-volume"));
+    refused(400, "no image 'nope' on this node", post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"image=nope\"]}"));
+    refused(400, "use volume=NAME, image=NAME or snapshot=NAME",
+        post("/hvx/vms", "{\"name\": \"ghost\", \"disks\": [\"/tmp/x.img\"]}"));
+    refused(ExitCodes.USAGE, "add --disk", cli("guest-kit", "--push", "x"));
+    refused(ExitCodes.FAILED, "unknown option 'speed=10'",
+        cli("vm", "create", "--name", "ghost", "--net", "lan,speed=10"));
     CliRun listed = cli("vm", "list", "-o", "json");
     assertEquals("[ ]", listed.out().trim(), "a refused VM is not defined");
     assertFalse(Files.exists(dataDir.resolve("snapshots")) && Files.list(dataDir.resolve("snapshots"))
@@ -150,13 +136,9 @@ class VmDiskProcessesTest {
 
     HttpResponse<String> plain = post("/hvx/vms", "{\"name\": \"plain\"}");
     assertEquals(201, plain.statusCode(), plain.body());
-    CliRun noDisk = cli("vm", "commit", "plain", "--name", "plain-disk");
-    assertEquals(ExitCodes.FAILED, noDisk.exitCode());
-    assertTrue(noDisk.err().contains("has no root disk from an image"), noDisk.err());
-    HttpResponse<String> noName = post("/hvx/vms/plain/commit", "{}");
-    assertEquals(400, noName.statusCode(), noName.body());
-    HttpResponse<String> nobody = post("/hvx/vms/nobody/commit?name=x", "{}");
-    assertEquals(404, nobody.statusCode(), nobody.body());
+    refused(ExitCodes.FAILED, "has no root disk from an image", cli("vm", "commit", "plain", "--name", "plain-disk"));
+    refused(400, "name the new image", post("/hvx/vms/plain/commit", "{}"));
+    refused(404, "no VM 'nobody'", post("/hvx/vms/nobody/commit?name=x", "{}"));
   }
 
   @Test
@@ -178,9 +160,7 @@ class VmDiskProcessesTest {
           BOOT_LIMIT);
       first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_PROMPT)), 0, Duration.ofMinutes(2));
 
-      HttpResponse<String> running = post("/hvx/vms/disk-vm/commit?name=too-early", "{}");
-      assertEquals(409, running.statusCode(), running.body());
-      assertTrue(running.body().contains("stop it before committing"), running.body());
+      refused(409, "stop it before committing", post("/hvx/vms/disk-vm/commit?name=too-early", "{}"));
 
       int mark = first.length();
       socket.sendText("echo ro=$(cat /sys/block/vdb/ro) $(cat /sys/block/vdb/serial)\n", true).join();

@@ -57,19 +57,7 @@ class VmProcessesTest {
       Assumptions.abort("the guest kit (Debian kernel, busybox-static) cannot be had here: " + e.getMessage());
     }
     dataDir = dir.resolve("node");
-    int cluster = TestNodes.freePort();
-    List<String> command = java();
-    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", "vm-node", "--data-dir",
-        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
-        "--seed", "127.0.0.1:" + cluster));
-    node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile()).start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!Files.exists(dataDir.resolve("endpoint"))) {
-      if (!node.isAlive() || System.nanoTime() > deadline) {
-        fail("the node did not start:\n" + Files.readString(dir.resolve("node.log")));
-      }
-      Thread.sleep(200);
-    }
+    node = startNodeProcess("vm-node", dataDir, dir.resolve("node.log"));
     url = Files.readString(dataDir.resolve("endpoint")).trim();
     token = Files.readString(dataDir.resolve("token")).trim();
   }
@@ -87,6 +75,24 @@ class VmProcessesTest {
     for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
       cli("vm", "rm", "--force", vm.path("id").asText());
     }
+  }
+
+  /** Starts {@code hvx node start} as a one-node cluster and returns once its endpoint file is written. */
+  static Process startNodeProcess(String name, Path dataDir, Path log) throws Exception {
+    int cluster = TestNodes.freePort();
+    List<String> command = java();
+    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", name, "--data-dir",
+        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
+        "--seed", "127.0.0.1:" + cluster));
+    Process started = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (!Files.exists(dataDir.resolve("endpoint"))) {
+      if (!started.isAlive() || System.nanoTime() > deadline) {
+        fail("the node did not start:\n" + Files.readString(log));
+      }
+      Thread.sleep(200);
+    }
+    return started;
   }
 
   static List<String> java() {
