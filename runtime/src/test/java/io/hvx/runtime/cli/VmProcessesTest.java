@@ -133,6 +133,10 @@ class VmProcessesTest {
       return text.length();
     }
 
+    synchronized boolean contains(String seen) {
+      return text.indexOf(seen) >= 0;
+    }
+
     synchronized Matcher await(Pattern pattern, int from, Duration limit) throws InterruptedException {
       long end = System.nanoTime() + limit.toNanos();
       while (true) {
