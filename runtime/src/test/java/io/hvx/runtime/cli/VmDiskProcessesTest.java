@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.hvx.devices.guestkit.GuestKit;
 import io.hvx.devices.guestkit.GuestKitException;
 import io.hvx.runtime.CliRun;
@@ -88,9 +87,7 @@ class VmDiskProcessesTest {
 
   @AfterEach
   void removeVms() throws Exception {
-    for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
-      cli("vm", "rm", "--force", vm.path("id").asText());
-    }
+    VmProcessesTest.removeAllVms(dataDir);
   }
 
   private static CliRun cli(String... args) {

@@ -72,8 +72,13 @@ class VmProcessesTest {
   /** A test that failed half-way must not leave its VM eating the CPU the next test needs. */
   @AfterEach
   void removeVms() throws Exception {
-    for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
-      cli("vm", "rm", "--force", vm.path("id").asText());
+    removeAllVms(dataDir);
+  }
+
+  /** Deletes every VM of the node whose data directory is {@code dataDir}, stopping those that run. */
+  static void removeAllVms(Path dataDir) throws Exception {
+    for (JsonNode vm : Json.MAPPER.readTree(CliRun.of("vm", "list", "-o", "json", "--data-dir", dataDir.toString()).out())) {
+      CliRun.of("vm", "rm", "--force", vm.path("id").asText(), "--data-dir", dataDir.toString());
     }
   }
 
