@@ -83,5 +83,10 @@ class VmSpecTest {
     assertEquals(new NicSpec("net-1", 0x0200_0000_0007L, "10.0.0.5"), good.nicSpecs().get(0));
     assertEquals(new DiskSpec(DiskSpec.Kind.volume, "data"), good.diskSpecs().get(0));
     assertEquals(0x02_12ab_34cd_01L, NicSpec.parse("net-1").macFor("12ab34cd", 1), "MAC from the VM id, stable");
+    VmSpec fromImage = new VmSpec("web-1", 1, 256L << 20, null, null, null, List.of(), List.of(), "disk-kit").validate();
+    assertTrue(fromImage.withBootCmdline().cmdline().contains("root=/dev/vda"), "the disk kit's command line");
+    assertTrue(fromImage.withBootCmdline().cmdline().contains("hvx.hostname=web-1"), "naming the VM");
+    assertEquals(VmSpec.DEFAULT_CMDLINE, new VmSpec("a", 1, 256L << 20, null, null, null, List.of(), List.of())
+        .withBootCmdline().cmdline(), "a VM without an image keeps the plain default");
   }
 }
