@@ -29,7 +29,8 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
   public VmSpec {
     disks = disks == null ? List.of() : List.copyOf(disks);
     nics = nics == null ? List.of() : List.copyOf(nics);
-    cmdline = cmdline == null && (image == null || kernel != null) ? DEFAULT_CMDLINE : cmdline;
+    // a VM with an image boots the disk kit's command line, which names the VM: see withBootCmdline
+    cmdline = cmdline == null && image == null ? DEFAULT_CMDLINE : cmdline;
   }
 
   /** A VM without a root disk image. */
