@@ -53,6 +53,9 @@ public final class HSwitchActor {
   public record AttachNic(int portId, int networkId, long mac, String address, String hostname, FrameSink sink,
       ActorRef<AttachResult> replyTo) implements Command {}
 
+  /** {@link AttachNic}'s port id for "any free local port": the reply names the one taken. */
+  public static final int ANY_PORT = -1;
+
   /** Detaches the VM NIC of vPort {@code portId}; a fixed address it had is released. */
   public record DetachNic(int portId) implements Command {}
 
@@ -291,8 +294,17 @@ public final class HSwitchActor {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onAttachNic(AttachNic attach) {
+  private Behavior<Command> onAttachNic(AttachNic request) {
+    AttachNic attach = request;
     try {
+      if (attach.portId() == ANY_PORT) {
+        int free = freeLocalPort();
+        if (free < 0) {
+          throw new IllegalArgumentException("no free port on this node's hSwitch");
+        }
+        attach = new AttachNic(free, attach.networkId(), attach.mac(), attach.address(), attach.hostname(),
+            attach.sink(), attach.replyTo());
+      }
       if (tapPorts.containsKey(attach.portId()) || attachments.containsKey(attach.portId())) {
         throw new IllegalArgumentException("port " + attach.portId() + " is already attached");
       }

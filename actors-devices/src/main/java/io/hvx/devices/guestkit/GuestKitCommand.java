@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
             + "initramfs that loads the virtio and ext4 modules and switches to the disk's root.",
         "Prints the kernel and initramfs paths (and the disk's path and kernel command line)."},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the kit is ready", "1:it could not be built"})
-public final class GuestKitCommand implements Callable<Integer> {
+public class GuestKitCommand implements Callable<Integer> {
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
         description = "where packages and the kit go (default: $HVX_GUEST_KIT_DIR or ~/.cache/hvx/guest-kit)")
@@ -44,6 +44,8 @@ public final class GuestKitCommand implements Callable<Integer> {
                 out.println("initrd: " + kit.initrd().toAbsolutePath());
                 out.println("disk: " + kit.disk().toAbsolutePath());
                 out.println("cmdline: " + GuestKit.DISK_CMDLINE);
+                out.flush();
+                return afterDisk(kit);
             } else {
                 GuestKit.Kit kit = guestKit.build(refresh);
                 out.println("kernel: " + kit.kernel().toAbsolutePath());
@@ -56,5 +58,18 @@ public final class GuestKitCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+    }
+
+    protected boolean disk() {
+        return disk;
+    }
+
+    protected CommandSpec spec() {
+        return spec;
+    }
+
+    /** Runs after the disk variant is built; the node CLI pushes it into the store here. Returns the exit code. */
+    protected int afterDisk(GuestKit.DiskKit kit) {
+        return 0;
     }
 }

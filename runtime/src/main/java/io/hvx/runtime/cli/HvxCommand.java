@@ -2,7 +2,6 @@ package io.hvx.runtime.cli;
 
 import io.hvx.config.SettingsException;
 import io.hvx.cpu.cli.RunElfCommand;
-import io.hvx.devices.guestkit.GuestKitCommand;
 import io.hvx.storage.cli.ImageCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hvx", mixinStandardHelpOptions = true, versionProvider = HvxCommand.Version.class,
     description = "hvx: a virtual cloud layer. Nodes on any cloud form one cluster that runs VMs.",
     subcommands = {NodeCommand.class, VmCommand.class, NetCommand.class, ImageCommand.class, VolumeCommand.class,
-        RunElfCommand.class, GuestKitCommand.class,
+        RunElfCommand.class, GuestKitPushCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes (all commands):%n",

@@ -104,6 +104,12 @@ final class ImageStoreCommand {
 
     @Override
     void run(NodeClient client, PrintWriter out) throws Exception {
+      push(client, out, file, name, format, upload, progress);
+    }
+
+    /** Stores {@code file} as image {@code name}: read by the node when it runs here, else uploaded. */
+    static void push(NodeClient client, PrintWriter out, Path file, String name, String format, boolean upload,
+        boolean progress) throws Exception {
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
         throw new CliException(ExitCodes.FAILED, "could not open '" + file + "': no such readable file");
       }

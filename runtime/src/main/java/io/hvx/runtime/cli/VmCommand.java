@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     description = "Create, run, list and attach to VMs (the node's guest kit boots when no kernel is given).",
     subcommands = {VmCommand.Create.class, VmCommand.ListVms.class, VmCommand.Show.class, VmCommand.Start.class,
         VmCommand.Pause.class, VmCommand.Resume.class, VmCommand.Stop.class, VmCommand.Remove.class,
-        VmCommand.Console.class, VmCommand.Run.class},
+        VmCommand.Console.class, VmCommand.Run.class, VmCommand.CommitDisk.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (run/console: the guest powered off, or you detached)", "1:refused by the node",
         "2:bad flags", "3:no node answered", "4:the token was refused",
@@ -70,8 +70,10 @@ final class VmCommand {
       out.printf(format, "KERNEL:", vm.path("kernel").asText());
       out.printf(format, "INITRD:", vm.path("initrd").asText("-"));
       out.printf(format, "CMDLINE:", vm.path("cmdline").asText());
-      out.printf(format, "DISKS:", vm.path("disks").toString() + " (stored, not yet attached)");
-      out.printf(format, "NICS:", vm.path("nics").toString() + " (stored, not yet attached)");
+      out.printf(format, "IMAGE:", vm.hasNonNull("image") ? vm.path("image").asText()
+          + " (root disk: copy-on-write snapshot vm-" + vm.path("id").asText() + ")" : "-");
+      out.printf(format, "DISKS:", vm.path("disks").toString());
+      out.printf(format, "NICS:", vm.path("nics").toString());
     }
   }
 
@@ -85,9 +87,14 @@ final class VmCommand {
     @Option(names = "--initrd", paramLabel = "FILE", description = "initramfs on the node.") Path initrd;
     @Option(names = "--append", paramLabel = "CMDLINE", description = "Kernel command line (default: console=ttyS0"
         + " panic=-1).") String append;
-    @Option(names = "--disk", paramLabel = "IMAGE", description = "A disk image (stored; attached in a later version).")
+    @Option(names = "--image", paramLabel = "NAME", description = "Store image the root disk is a copy-on-write"
+        + " snapshot of (virtio-blk /dev/vda); without --kernel the guest kit's disk variant boots it.")
+    String image;
+    @Option(names = "--disk", paramLabel = "volume=|image=|snapshot=NAME", description = "An extra virtio-blk disk:"
+        + " a logical volume, a store image (read-only) or a snapshot on the node; repeat for more.")
     List<String> disks;
-    @Option(names = "--nic", paramLabel = "NETWORK", description = "A logical network (stored; attached later).")
+    @Option(names = {"--net", "--nic"}, paramLabel = "NETWORK[,mac=MAC][,ip=ADDRESS]", description = "A virtio-net NIC"
+        + " on the node's hSwitch in a logical network (DHCP and DNS serve it by the VM's name); repeat for more.")
     List<String> nics;
 
     Map<String, Object> body(boolean start) {
@@ -104,6 +111,7 @@ final class VmCommand {
       put(body, "kernel", kernel == null ? null : kernel.toAbsolutePath().toString());
       put(body, "initrd", initrd == null ? null : initrd.toAbsolutePath().toString());
       put(body, "cmdline", append);
+      put(body, "image", image);
       put(body, "disks", disks);
       put(body, "nics", nics);
       body.put("start", start);
@@ -183,6 +191,19 @@ final class VmCommand {
 
   @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a VM (pulls the plug).")
   static final class Stop extends VmAction {}
+
+  @Command(name = "commit", mixinStandardHelpOptions = true,
+      description = "Push a stopped VM's root disk as a new store image (only the chunks it changed are new).")
+  static final class CommitDisk extends OneVm {
+    @Option(names = "--name", required = true, paramLabel = "NEW", description = "Name of the new image.") String image;
+
+    @Override
+    public Integer call() throws Exception {
+      print(connection.client().post(path(vm) + "/commit?name=" + URLEncoder.encode(image, StandardCharsets.UTF_8),
+          Map.of(), CREATE_TIMEOUT));
+      return ExitCodes.OK;
+    }
+  }
 
   @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a stopped VM.")
   static final class Remove extends OneVm {

@@ -57,7 +57,7 @@ import org.apache.pekko.util.ByteString;
  */
 final class VmRoutes extends AllDirectives {
   private static final Set<String> FIELDS = Set.of("name", "vcpus", "memory", "kernel", "initrd", "cmdline", "disks",
-      "nics", "start");
+      "nics", "image", "start");
   /** Building the guest kit downloads Debian packages: a create that needs it may take minutes. */
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(30);
   private static final long MAX_INPUT_MESSAGE = 64 * 1024;
@@ -88,6 +88,12 @@ final class VmRoutes extends AllDirectives {
                 get(() -> answer(ask(replyTo -> new VmManager.Show(vm, replyTo)), false)),
                 delete(() -> answer(ask(replyTo -> new VmManager.Delete(vm, replyTo)), false)))),
             path("console", () -> console(vm)),
+            path("commit", () -> post(() -> withRequestTimeout(CREATE_TIMEOUT, () -> parameterOptional("name",
+                image -> image.isEmpty()
+                    ? complete(Json.error(StatusCodes.BAD_REQUEST, "bad_request", "name the new image:"
+                        + " POST /hvx/vms/" + vm + "/commit?name=NEW"))
+                    : answer(AskPattern.ask(vms, replyTo -> new VmManager.Commit(vm, image.get(), replyTo),
+                        CREATE_TIMEOUT, system.scheduler()), true))))),
             path(PathMatchers.segment(), action -> post(() -> act(vm, action)))))));
   }
 
@@ -130,6 +136,10 @@ final class VmRoutes extends AllDirectives {
     CompletionStage<VmSpec> withFiles = spec.kernel() != null ? CompletableFuture.completedFuture(spec)
         : CompletableFuture.supplyAsync(() -> {
           try {
+            if (spec.image() != null) {
+              GuestKit.DiskKit disk = GuestKitFiles.requireDisk(System.out);
+              return spec.withBootFiles(disk.kernel(), disk.initrd());
+            }
             GuestKit.Kit kit = GuestKitFiles.require(System.out);
             return spec.withBootFiles(kit.kernel(), kit.initrd());
           } catch (GuestKitException e) {
@@ -163,7 +173,7 @@ final class VmRoutes extends AllDirectives {
     }
     long memory = json.hasNonNull("memory") ? MemorySize.parse(json.get("memory")) : VmSpec.DEFAULT_MEMORY;
     return new VmSpec(name, vcpus, memory, path(json, "kernel"), path(json, "initrd"), text(json, "cmdline"),
-        strings(json, "disks"), strings(json, "nics"));
+        strings(json, "disks"), strings(json, "nics"), text(json, "image"));
   }
 
   private static String text(JsonNode json, String field) {

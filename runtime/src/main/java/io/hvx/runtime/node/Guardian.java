@@ -4,7 +4,9 @@ import io.hvx.config.HvxSettings;
 import io.hvx.net.HSwitchActor;
 import io.hvx.net.NetworkNode;
 import io.hvx.net.NetworkRegistry;
+import io.hvx.runtime.vm.VmDisks;
 import io.hvx.runtime.vm.VmManager;
+import io.hvx.runtime.vm.VmNetwork;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,7 +21,7 @@ final class Guardian {
 
   private Guardian() {}
 
-  static Behavior<Void> create(HvxSettings settings, String httpUrl, NetworkNode network,
+  static Behavior<Void> create(HvxSettings settings, String httpUrl, NetworkNode network, VmDisks disks,
       CompletableFuture<Children> children) {
     return Behaviors.setup(context -> {
       ActorRef<Membership.Command> membership = context.spawn(
@@ -37,7 +39,8 @@ final class Guardian {
       }
       // A VM's failure stops only its own actor (VmManager supervises them); restarting the parent would lose
       // every VM of the node, so it is not supervised to restart.
-      ActorRef<VmManager.Command> vms = context.spawn(VmManager.create(settings.node().name(), httpUrl), "vms");
+      ActorRef<VmManager.Command> vms = context.spawn(VmManager.create(settings.node().name(), httpUrl, disks,
+          new VmNetwork(networks, hswitch)), "vms");
       children.complete(new Children(membership, agent, hswitch, networks, vms));
       return Behaviors.empty();
     });

@@ -6,6 +6,7 @@ import io.hvx.net.NetworkNode;
 import io.hvx.net.NetworkSettings;
 import io.hvx.runtime.http.HttpApi;
 import io.hvx.runtime.http.ImageRoutes;
+import io.hvx.runtime.vm.VmDisks;
 import io.hvx.storage.node.NodeStorage;
 import java.io.IOException;
 import java.net.BindException;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -77,9 +79,11 @@ public final class HvxNode implements AutoCloseable {
       }
     }
     CompletableFuture<Guardian.Children> children = new CompletableFuture<>();
+    AtomicReference<NodeStorage> startedStorage = new AtomicReference<>();
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(Guardian.create(settings, url, network, children), PekkoConfig.SYSTEM_NAME,
+      system = ActorSystem.create(Guardian.create(settings, url, network,
+          new VmDisks(startedStorage::get), children), PekkoConfig.SYSTEM_NAME,
           PekkoConfig.from(settings).withFallback(config));
     } catch (RuntimeException e) {
       if (network != null) {
@@ -105,6 +109,7 @@ public final class HvxNode implements AutoCloseable {
       Guardian.Children actors = children.get();
       try {
         images = NodeStorage.start(system, storageSettings);
+        startedStorage.set(images);
       } catch (IOException e) {
         throw new NodeStartException("cannot start the node's storage: " + e.getMessage(), e);
       }

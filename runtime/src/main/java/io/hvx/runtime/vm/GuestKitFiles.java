@@ -12,4 +12,9 @@ public final class GuestKitFiles {
   public static synchronized GuestKit.Kit require(PrintStream progress) throws GuestKitException {
     return new GuestKit(GuestKit.defaultCacheDir(), progress).build(false);
   }
+
+  /** The kit's disk variant (kernel, disk initramfs, root image), built first if missing. */
+  public static synchronized GuestKit.DiskKit requireDisk(PrintStream progress) throws GuestKitException {
+    return new GuestKit(GuestKit.defaultCacheDir(), progress).buildDisk(false);
+  }
 }

@@ -4,9 +4,18 @@ import io.hvx.cpu.vm.VirtualMachine;
 import io.hvx.cpu.vm.VmConfig;
 import io.hvx.cpu.vm.VmOutcome;
 import io.hvx.devices.boot.KernelImageException;
+import io.hvx.devices.machine.DeviceFactory;
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.devices.virtio.VirtioCounters;
+import io.hvx.devices.virtio.blk.VirtioBlk;
+import io.hvx.devices.virtio.net.VirtioNet;
+import io.hvx.net.HSwitchActor;
+import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.snapshot.CowSnapshot;
+import io.hvx.storage.snapshot.SnapshotBusyException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -36,6 +45,17 @@ public final class VmActor {
 
   private record Ended(int generation, VmOutcome outcome) implements Command {}
 
+  private record NicAttached(int generation, int index, HSwitchActor.AttachResult result, Throwable failure)
+      implements Command {}
+
+  /** The VM's NICs and the node's hSwitch actor they become vPorts of (null when there are no NICs). */
+  public record Nics(List<VmNetwork.Nic> nics, ActorRef<HSwitchActor.Command> hswitch) {}
+
+  private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(10);
+
+  /** What the guest's virtio-blk GET_ID answers for the root disk (/dev/disk/by-id/virtio-hvx-root). */
+  static final String ROOT_SERIAL = "hvx-root";
+
   private final ActorContext<Command> context;
   private final VmSpec spec;
   private final ActorRef<VmSummary> listener;
@@ -44,13 +64,22 @@ public final class VmActor {
   private final List<ActorRef<VcpuActor.Command>> vcpus = new ArrayList<>();
   private final ActorRef<ConsoleDeviceActor.Command> device;
   private final List<ActorRef<VmReply>> awaitingEnd = new ArrayList<>();
+  private final VmDisks disks;
+  private final Nics nics;
+  private final VirtioCounters diskCounters = new VirtioCounters();
+  private final VirtioCounters nicCounters = new VirtioCounters();
+  /** The running machine's NIC devices, by index in {@code nics}, and the hSwitch ports they hold. */
+  private final List<VirtioNet> nicDevices = new ArrayList<>();
+  private final List<Integer> nicPorts = new ArrayList<>();
   private VmSummary summary;
   private VirtualMachine machine;
   private int generation;
 
   private VmActor(ActorContext<Command> context, VmSummary initial, VmSpec spec, ActorRef<VmSummary> listener,
-      VmConsole console, ByteSink tap) {
+      VmConsole console, ByteSink tap, VmDisks disks, Nics nics) {
     this.context = context;
+    this.disks = disks;
+    this.nics = nics;
     this.summary = initial;
     this.spec = spec;
     this.listener = listener;
@@ -71,8 +100,9 @@ public final class VmActor {
 
   /** {@code tap}, when not null, also sees every console byte on the vCPU thread (tests inject device faults). */
   public static Behavior<Command> create(VmSummary initial, VmSpec spec, ActorRef<VmSummary> listener,
-      VmConsole console, ByteSink tap) {
-    return Behaviors.setup(context -> new VmActor(context, initial, spec, listener, console, tap).behavior());
+      VmConsole console, ByteSink tap, VmDisks disks, Nics nics) {
+    return Behaviors.setup(context -> new VmActor(context, initial, spec, listener, console, tap, disks, nics)
+        .behavior());
   }
 
   private Behavior<Command> behavior() {
@@ -86,6 +116,7 @@ public final class VmActor {
           return Behaviors.same();
         })
         .onMessage(Ended.class, this::onEnded)
+        .onMessage(NicAttached.class, this::onNicAttached)
         .onSignal(ChildFailed.class, failed -> {
           failVm("host-error", "the VM's actor " + failed.getRef().path().name() + " failed: "
               + failed.getCause());
@@ -116,18 +147,52 @@ public final class VmActor {
   /** Builds a fresh machine from the spec and starts its vCPUs; a machine that cannot be built fails the VM. */
   private void boot(int reboots) {
     VirtualMachine built;
+    CowSnapshot root = null;
+    List<BlockDevice> extras = new ArrayList<>();
     try {
       byte[] kernel = Files.readAllBytes(spec.kernel());
       byte[] initrd = spec.initrd() == null ? null : Files.readAllBytes(spec.initrd());
-      built = new VirtualMachine(new VmConfig(spec.vcpus(), spec.memoryBytes(), kernel, initrd, spec.cmdline(), true),
-          sink);
+      List<DeviceFactory> devices = new ArrayList<>();
+      if (spec.image() != null) {
+        CowSnapshot disk = disks.open(summary.id());
+        root = disk;
+        // The device owns the snapshot from here: closing the machine closes it and releases its lock.
+        devices.add(m -> new VirtioBlk(disk, ROOT_SERIAL, 1, m.ram(), diskCounters));
+      }
+      int index = 0;
+      for (DiskSpec extra : spec.diskSpecs()) {
+        BlockDevice opened = disks.openExtra(summary.id(), extra);
+        extras.add(opened);
+        String serial = "hvx-disk-" + index++;
+        devices.add(m -> new VirtioBlk(opened, serial, 1, m.ram(), diskCounters));
+      }
+      nicDevices.clear();
+      for (VmNetwork.Nic nic : nics.nics()) {
+        // made on this thread while the machine is built; connected to its vPort once the hSwitch answers
+        devices.add(m -> {
+          VirtioNet device = new VirtioNet(nic.mac(), true, m.ram(), nicCounters);
+          nicDevices.add(device);
+          return device;
+        });
+      }
+      built = new VirtualMachine(new VmConfig(spec.vcpus(), spec.memoryBytes(), kernel, initrd, spec.cmdline(), true,
+          devices), sink);
+      root = null;
+      extras.clear();
+    } catch (SnapshotBusyException e) {
+      closeQuietly(root, extras);
+      finish(VmState.failed, "host-error", "a disk of the VM is in use: " + e.getMessage(), reboots);
+      return;
     } catch (IOException e) {
-      finish(VmState.failed, "host-error", "cannot read the boot files: " + e.getMessage(), reboots);
+      closeQuietly(root, extras);
+      finish(VmState.failed, "host-error", "cannot read the boot files or open the disks: " + e.getMessage(), reboots);
       return;
     } catch (KernelImageException e) {
+      closeQuietly(root, extras);
       finish(VmState.failed, "bad-kernel", "the kernel cannot be booted: " + e.getMessage(), reboots);
       return;
     } catch (RuntimeException e) {
+      closeQuietly(root, extras);
       finish(VmState.failed, "host-error", "the machine could not be built: " + e, reboots);
       return;
     }
@@ -135,10 +200,59 @@ public final class VmActor {
     int current = ++generation;
     built.whenDone().thenAccept(outcome -> context.getSelf().tell(new Ended(current, outcome)));
     device.tell(new ConsoleDeviceActor.Connect(built));
+    attachNics(current);
     for (ActorRef<VcpuActor.Command> vcpu : vcpus) {
       vcpu.tell(new VcpuActor.Run(built));
     }
     change(summary.with(VmState.running, null, null, reboots));
+  }
+
+  /** Asks the hSwitch for one vPort per NIC; frames the guest sends before the answer are dropped and counted. */
+  private void attachNics(int current) {
+    for (int i = 0; i < nicDevices.size(); i++) {
+      int index = i;
+      VmNetwork.Nic nic = nics.nics().get(i);
+      VirtioNet sink = nicDevices.get(i);
+      context.ask(HSwitchActor.AttachResult.class, nics.hswitch(), ATTACH_TIMEOUT,
+          replyTo -> new HSwitchActor.AttachNic(HSwitchActor.ANY_PORT, nic.networkId(), nic.mac(), nic.address(),
+              summary.name(), sink, replyTo),
+          (result, failure) -> new NicAttached(current, index, result, failure));
+    }
+  }
+
+  private Behavior<Command> onNicAttached(NicAttached attached) {
+    if (attached.result() instanceof HSwitchActor.DeviceAttached port) {
+      if (attached.generation() != generation || machine == null) {
+        // the machine it was for has ended meanwhile
+        nics.hswitch().tell(new HSwitchActor.DetachNic(port.portId()));
+        return Behaviors.same();
+      }
+      nicPorts.add(port.portId());
+      nicDevices.get(attached.index()).connect(port.ring());
+      return Behaviors.same();
+    }
+    if (attached.generation() == generation && machine != null) {
+      String network = nics.nics().get(attached.index()).network();
+      String why = attached.result() instanceof HSwitchActor.AttachFailed failed ? failed.reason()
+          : "the hSwitch did not answer: " + attached.failure();
+      failVm("host-error", "NIC " + attached.index() + " could not join network '" + network + "': " + why);
+    }
+    return Behaviors.same();
+  }
+
+  /** Disks opened for a machine that was never built; those the machine took are closed with it. */
+  private void closeQuietly(CowSnapshot root, List<BlockDevice> extras) {
+    List<BlockDevice> all = new ArrayList<>(extras);
+    if (root != null) {
+      all.add(root);
+    }
+    for (BlockDevice disk : all) {
+      try {
+        disk.close();
+      } catch (IOException e) {
+        context.getLog().warn("VM {}: closing a disk failed: {}", summary.name(), e.getMessage());
+      }
+    }
   }
 
   private String pause() {
@@ -217,6 +331,10 @@ public final class VmActor {
     VirtualMachine running = machine;
     machine = null;
     generation++;
+    for (int port : nicPorts) {
+      nics.hswitch().tell(new HSwitchActor.DetachNic(port));
+    }
+    nicPorts.clear();
     if (running != null) {
       try {
         running.close();

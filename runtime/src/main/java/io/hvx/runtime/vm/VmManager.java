@@ -1,6 +1,12 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.net.NetworkRegistry;
+import io.hvx.storage.snapshot.SnapshotBusyException;
+import io.hvx.storage.store.BadImageNameException;
+import io.hvx.storage.store.ImageExistsException;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,11 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -58,6 +66,15 @@ public final class VmManager {
 
   public record Delete(String vm, ActorRef<VmReply> replyTo) implements Command {}
 
+  /** Pushes a stopped VM's root disk as the new store image {@code image}. */
+  public record Commit(String vm, String image, ActorRef<VmReply> replyTo) implements Command {}
+
+  private record NetworksFound(Create create, VmSpec spec, String id, NetworkRegistry.Networks networks,
+      Throwable failure) implements Command {}
+
+  private record Committed(VmSummary vm, String image, Throwable failure, ActorRef<VmReply> replyTo)
+      implements Command {}
+
   /** Answers the VM's console, or why there is none here. */
   public record Console(String vm, ActorRef<ConsoleFound> replyTo) implements Command {}
 
@@ -81,11 +98,17 @@ public final class VmManager {
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
   private final Map<String, VmConsole> consoles = new HashMap<>();
+  private static final Duration NETWORKS_TIMEOUT = Duration.ofSeconds(10);
+  private final VmDisks disks;
+  private final VmNetwork network;
   private Map<String, VmSummary> replicated = Map.of();
 
   private VmManager(ActorContext<Command> context, ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator,
-      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
+      String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks,
+      VmNetwork network) {
     this.context = context;
+    this.disks = disks;
+    this.network = network;
     this.replicator = replicator;
     this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.nodeId = nodeId;
@@ -95,16 +118,18 @@ public final class VmManager {
     this.taps = taps;
   }
 
-  public static Behavior<Command> create(String nodeId, String nodeUrl) {
-    return create(nodeId, nodeUrl, spec -> null);
+  /** {@code disks} holds the VMs' root disks (the node's storage), {@code network} what their NICs attach to. */
+  public static Behavior<Command> create(String nodeId, String nodeUrl, VmDisks disks, VmNetwork network) {
+    return create(nodeId, nodeUrl, spec -> null, disks, network);
   }
 
   /** {@code taps} gives a VM a second console sink on its vCPU thread (or null); tests inject device faults. */
-  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps) {
+  static Behavior<Command> create(String nodeId, String nodeUrl, Function<VmSpec, ByteSink> taps, VmDisks disks,
+      VmNetwork network) {
     return Behaviors.setup(context -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, VmSummary>> replicator) -> {
           replicator.subscribe(VMS, Replicated::new);
-          return new VmManager(context, replicator, nodeId, nodeUrl, taps).behavior();
+          return new VmManager(context, replicator, nodeId, nodeUrl, taps, disks, network).behavior();
         }));
   }
 
@@ -121,6 +146,9 @@ public final class VmManager {
         })
         .onMessage(Act.class, this::onAct)
         .onMessage(Delete.class, this::onDelete)
+        .onMessage(NetworksFound.class, this::onNetworksFound)
+        .onMessage(Commit.class, this::onCommit)
+        .onMessage(Committed.class, this::onCommitted)
         .onMessage(Console.class, this::onConsole)
         .onMessage(Changed.class, changed -> {
           publish(changed.summary());
@@ -149,20 +177,67 @@ public final class VmManager {
           + sameName.get().node() + "': choose another name or delete that VM"));
       return Behaviors.same();
     }
+    VmSpec named;
     try {
-      spec = spec.withName(name).validate();
+      named = spec.withName(name).validate().withBootCmdline();
     } catch (VmSpecException e) {
       create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
       return Behaviors.same();
     }
-    VmSummary summary = new VmSummary(id, name, nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(), spec.memoryBytes(),
-        spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(), spec.cmdline(),
-        spec.disks(), spec.nics(), null, null, 0, System.currentTimeMillis());
+    if (named.nics().isEmpty()) {
+      return define(create, named, id, List.of());
+    }
+    if (!network.present()) {
+      create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "this node runs no hSwitch"
+          + " (hvx.network.enabled is off): a VM with NICs cannot be created here", null));
+      return Behaviors.same();
+    }
+    context.ask(NetworkRegistry.Networks.class, network.registry(), NETWORKS_TIMEOUT, NetworkRegistry.GetNetworks::new,
+        (found, failure) -> new NetworksFound(create, named, id, found, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onNetworksFound(NetworksFound found) {
+    if (found.networks() == null) {
+      found.create().replyTo().tell(VmReply.Rejected.conflict("the node's network registry did not answer: "
+          + found.failure().getMessage()));
+      return Behaviors.same();
+    }
+    List<VmNetwork.Nic> nics;
+    try {
+      nics = VmNetwork.resolve(found.id(), found.spec().nicSpecs(), found.networks().networks());
+    } catch (VmSpecException e) {
+      found.create().replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
+      return Behaviors.same();
+    }
+    return define(found.create(), found.spec(), found.id(), nics);
+  }
+
+  /** Makes the VM's root disk and its actor, once its definition and networks are known good. */
+  private Behavior<Command> define(Create create, VmSpec spec, String id, List<VmNetwork.Nic> nics) {
+    try {
+      for (DiskSpec disk : spec.diskSpecs()) {
+        disks.check(disk);
+      }
+      if (spec.image() != null) {
+        disks.create(id, spec.image());
+      }
+    } catch (VmSpecException e) {
+      create.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null));
+      return Behaviors.same();
+    } catch (IOException e) {
+      create.replyTo().tell(VmReply.Rejected.conflict("the VM's disks could not be prepared: " + e.getMessage()));
+      return Behaviors.same();
+    }
+    VmSummary summary = new VmSummary(id, spec.name(), nodeId, nodeUrl, selfAddress, VmState.created, spec.vcpus(),
+        spec.memoryBytes(), spec.kernel().toString(), spec.initrd() == null ? null : spec.initrd().toString(),
+        spec.cmdline(), spec.disks(), spec.nics(), spec.image(), null, null, 0, System.currentTimeMillis());
     VmConsole console = new VmConsole(new ConsoleRing(ConsoleRing.DEFAULT_CAPACITY, context.getExecutionContext()));
     ActorRef<VmSummary> listener = context.messageAdapter(VmSummary.class, Changed::new);
     // A failing VM actor stops (ChildFailed below records why); it never restarts into a half-built machine.
     ActorRef<VmActor.Command> actor = context.spawn(Behaviors.supervise(VmActor.create(summary, spec, listener, console,
-        taps.apply(spec))).onFailure(SupervisorStrategy.stop()), "vm-" + id);
+        taps.apply(spec), disks, new VmActor.Nics(nics, network.hswitch()))).onFailure(SupervisorStrategy.stop()),
+        "vm-" + id);
     context.watch(actor);
     actors.put(id, actor);
     consoles.put(id, console);
@@ -222,9 +297,59 @@ public final class VmManager {
     }
     consoles.remove(vm.id());
     local.remove(vm.id());
+    try {
+      disks.delete(vm.id());
+    } catch (IOException e) {
+      context.getLog().warn("VM {}: its root snapshot could not be removed: {}", vm.id(), e.getMessage());
+    }
     replicator.askUpdate(replyTo -> new Replicator.Update<>(VMS, LWWMap.empty(), Replicator.writeLocal(), replyTo,
         map -> map.remove(self, vm.id())), Written::new);
     delete.replyTo().tell(new VmReply.Accepted(vm));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCommit(Commit commit) {
+    Optional<VmSummary> found = own(commit.vm(), commit.replyTo());
+    if (found.isEmpty()) {
+      return Behaviors.same();
+    }
+    VmSummary vm = found.get();
+    if (vm.image() == null) {
+      commit.replyTo().tell(new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "VM '" + vm.name()
+          + "' has no root disk from an image (create it with --image) to commit", null));
+      return Behaviors.same();
+    }
+    if (vm.state() == VmState.running || vm.state() == VmState.paused) {
+      commit.replyTo().tell(VmReply.Rejected.conflict("VM '" + vm.name() + "' is " + vm.state()
+          + ": stop it before committing its disk (hvx vm stop " + vm.name() + ")"));
+      return Behaviors.same();
+    }
+    // Pushing reads and hashes the changed chunks: off the actor's thread.
+    CompletableFuture.runAsync(() -> {
+      Throwable failure = null;
+      try {
+        disks.commit(vm.id(), commit.image());
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      }
+      context.getSelf().tell(new Committed(vm, commit.image(), failure, commit.replyTo()));
+    }, context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCommitted(Committed done) {
+    String name = done.vm().name();
+    done.replyTo().tell(switch (done.failure()) {
+      case null -> new VmReply.Accepted(done.vm());
+      case ImageExistsException e -> VmReply.Rejected.conflict("an image '" + done.image() + "' already exists:"
+          + " choose another name");
+      case SnapshotBusyException e -> VmReply.Rejected.conflict("VM '" + name + "''s disk is in use: " + e.getMessage());
+      case BadImageNameException e -> new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, "image name '" + done.image()
+          + "': " + e.getMessage(), null);
+      case VmSpecException e -> new VmReply.Rejected(VmReply.Problem.BAD_REQUEST, e.getMessage(), null);
+      default -> VmReply.Rejected.conflict("committing VM '" + name + "' as '" + done.image() + "' failed: "
+          + done.failure().getMessage());
+    });
     return Behaviors.same();
   }
 

@@ -1,31 +1,42 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.cpu.vm.VmConfig;
+import io.hvx.devices.guestkit.GuestKit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * What a user asks for when defining a VM. {@code disks} and {@code nics} are validated and stored now; they are
- * wired to virtio devices later. Null kernel and initrd mean the node's guest kit.
+ * What a user asks for when defining a VM. {@code image}, when set, is the store image the VM's root disk is a
+ * copy-on-write snapshot of; null kernel and initrd mean the node's guest kit (its disk variant with an image, whose
+ * command line, left null, names the VM). Each of {@code nics} is a {@link NicSpec}, a virtio-net NIC on the node's
+ * hSwitch; each of {@code disks} a {@link DiskSpec}, an extra virtio-blk disk after the root one.
  */
 public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
-    List<String> disks, List<String> nics) {
+    List<String> disks, List<String> nics, String image) {
   public static final int MAX_VCPUS = 64;
   public static final long MIN_MEMORY = 16L << 20;
   public static final long DEFAULT_MEMORY = 256L << 20;
   public static final int DEFAULT_VCPUS = 2;
   public static final String DEFAULT_CMDLINE = "console=ttyS0 panic=-1";
+  static final int DISK_ROOT_WAIT_SECONDS = 120;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  private static final Pattern NIC = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final int MAX_CMDLINE = 2048;
   private static final int MAX_ATTACHMENTS = 16;
 
   public VmSpec {
     disks = disks == null ? List.of() : List.copyOf(disks);
     nics = nics == null ? List.of() : List.copyOf(nics);
-    cmdline = cmdline == null ? DEFAULT_CMDLINE : cmdline;
+    // a VM with an image boots the disk kit's command line, which names the VM: see withBootCmdline
+    cmdline = cmdline == null && image == null ? DEFAULT_CMDLINE : cmdline;
+  }
+
+  /** A VM without a root disk image. */
+  public VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path initrd, String cmdline,
+      List<String> disks, List<String> nics) {
+    this(name, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics, null);
   }
 
   /**
@@ -49,34 +60,48 @@ public record VmSpec(String name, int vcpus, long memoryBytes, Path kernel, Path
     }
     readable("kernel", kernel);
     readable("initrd", initrd);
-    if (cmdline.length() > MAX_CMDLINE || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+    if (image != null && !IMAGE.matcher(image).matches()) {
+      throw new VmSpecException("image '" + image + "': name a store image (see hvx image list)");
+    }
+    if (cmdline != null && (cmdline.length() > MAX_CMDLINE || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e))) {
       throw new VmSpecException("the kernel command line must be printable ASCII of at most " + MAX_CMDLINE
           + " characters");
     }
     if (disks.size() > MAX_ATTACHMENTS || nics.size() > MAX_ATTACHMENTS) {
       throw new VmSpecException("at most " + MAX_ATTACHMENTS + " disks and " + MAX_ATTACHMENTS + " NICs per VM");
     }
-    for (String disk : disks) {
-      if (disk == null || disk.isBlank()) {
-        throw new VmSpecException("a disk must name an image");
-      }
-    }
-    for (String nic : nics) {
-      if (nic == null || !NIC.matcher(nic).matches()) {
-        throw new VmSpecException("NIC '" + nic + "': name a logical network (see hvx net list)");
-      }
-    }
+    diskSpecs();
+    nicSpecs();
     return this;
+  }
+
+  /** The extra disks, parsed; throws {@link VmSpecException} for the first bad one. */
+  public List<DiskSpec> diskSpecs() {
+    return disks.stream().map(DiskSpec::parse).toList();
+  }
+
+  /** The NICs, parsed; throws {@link VmSpecException} for the first bad one. */
+  public List<NicSpec> nicSpecs() {
+    return nics.stream().map(NicSpec::parse).toList();
   }
 
   /** This spec with the guest kit's files where none were given. */
   public VmSpec withBootFiles(Path defaultKernel, Path defaultInitrd) {
     return kernel != null ? this
-        : new VmSpec(name, vcpus, memoryBytes, defaultKernel, defaultInitrd, cmdline, disks, nics);
+        : new VmSpec(name, vcpus, memoryBytes, defaultKernel, defaultInitrd, cmdline, disks, nics, image);
   }
 
   public VmSpec withName(String newName) {
-    return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics);
+    return new VmSpec(newName, vcpus, memoryBytes, kernel, initrd, cmdline, disks, nics, image);
+  }
+
+  /**
+   * This spec with the command line it boots with: a disk-kit VM without one gets the kit's, naming the VM, and a
+   * long wait for its root disk (the software CPU probes devices slowly on a loaded host).
+   */
+  public VmSpec withBootCmdline() {
+    return cmdline != null ? this : new VmSpec(name, vcpus, memoryBytes, kernel, initrd,
+        GuestKit.diskCmdline(name) + " hvx.rootwait=" + DISK_ROOT_WAIT_SECONDS, disks, nics, image);
   }
 
   private static void readable(String what, Path file) {

@@ -57,19 +57,7 @@ class VmProcessesTest {
       Assumptions.abort("the guest kit (Debian kernel, busybox-static) cannot be had here: " + e.getMessage());
     }
     dataDir = dir.resolve("node");
-    int cluster = TestNodes.freePort();
-    List<String> command = java();
-    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", "vm-node", "--data-dir",
-        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
-        "--seed", "127.0.0.1:" + cluster));
-    node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile()).start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!Files.exists(dataDir.resolve("endpoint"))) {
-      if (!node.isAlive() || System.nanoTime() > deadline) {
-        fail("the node did not start:\n" + Files.readString(dir.resolve("node.log")));
-      }
-      Thread.sleep(200);
-    }
+    node = startNodeProcess("vm-node", dataDir, dir.resolve("node.log"));
     url = Files.readString(dataDir.resolve("endpoint")).trim();
     token = Files.readString(dataDir.resolve("token")).trim();
   }
@@ -84,12 +72,35 @@ class VmProcessesTest {
   /** A test that failed half-way must not leave its VM eating the CPU the next test needs. */
   @AfterEach
   void removeVms() throws Exception {
-    for (JsonNode vm : Json.MAPPER.readTree(cli("vm", "list", "-o", "json").out())) {
-      cli("vm", "rm", "--force", vm.path("id").asText());
+    removeAllVms(dataDir);
+  }
+
+  /** Deletes every VM of the node whose data directory is {@code dataDir}, stopping those that run. */
+  static void removeAllVms(Path dataDir) throws Exception {
+    for (JsonNode vm : Json.MAPPER.readTree(CliRun.of("vm", "list", "-o", "json", "--data-dir", dataDir.toString()).out())) {
+      CliRun.of("vm", "rm", "--force", vm.path("id").asText(), "--data-dir", dataDir.toString());
     }
   }
 
-  private static List<String> java() {
+  /** Starts {@code hvx node start} as a one-node cluster and returns once its endpoint file is written. */
+  static Process startNodeProcess(String name, Path dataDir, Path log) throws Exception {
+    int cluster = TestNodes.freePort();
+    List<String> command = java();
+    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", name, "--data-dir",
+        dataDir.toString(), "--http-port", "" + TestNodes.freePort(), "--cluster-port", "" + cluster,
+        "--seed", "127.0.0.1:" + cluster));
+    Process started = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (!Files.exists(dataDir.resolve("endpoint"))) {
+      if (!started.isAlive() || System.nanoTime() > deadline) {
+        fail("the node did not start:\n" + Files.readString(log));
+      }
+      Thread.sleep(200);
+    }
+    return started;
+  }
+
+  static List<String> java() {
     String java = ProcessHandle.current().info().command().orElse("java");
     return new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m", "-cp",
@@ -110,7 +121,7 @@ class VmProcessesTest {
   }
 
   /** A WebSocket console viewer: keeps everything it received as text. */
-  private static final class Viewer implements WebSocket.Listener {
+  static final class Viewer implements WebSocket.Listener {
     private final StringBuilder text = new StringBuilder();
 
     @Override
@@ -125,6 +136,10 @@ class VmProcessesTest {
 
     synchronized int length() {
       return text.length();
+    }
+
+    synchronized boolean contains(String seen) {
+      return text.indexOf(seen) >= 0;
     }
 
     synchronized Matcher await(Pattern pattern, int from, Duration limit) throws InterruptedException {

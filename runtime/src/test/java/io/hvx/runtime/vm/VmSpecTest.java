@@ -67,11 +67,26 @@ class VmSpecTest {
   }
 
   @Test
-  void nicsMustNameNetworksAndTheCommandLineMustBePrintable() {
+  void nicsAndDisksMustBeWellFormedAndTheCommandLineMustBePrintable() {
     VmSpec badNic = new VmSpec("a", 1, 256L << 20, null, null, null, List.of(), List.of("no spaces"));
     assertTrue(refusal(badNic).contains("NIC"));
     VmSpec badCmdline = new VmSpec("a", 1, 256L << 20, null, null, "console=ttyS0\n", List.of(), List.of());
     assertTrue(refusal(badCmdline).contains("printable"));
-    new VmSpec("a", 1, 256L << 20, null, null, null, List.of("images/disk.qcow2"), List.of("net-1")).validate();
+    VmSpec badDisk = new VmSpec("a", 1, 256L << 20, null, null, null, List.of("images/disk.qcow2"), List.of());
+    assertTrue(refusal(badDisk).contains("use volume=NAME, image=NAME or snapshot=NAME"));
+    VmSpec groupMac = new VmSpec("a", 1, 256L << 20, null, null, null, List.of(), List.of("net-1,mac=03:00:00:00:00:01"));
+    assertTrue(refusal(groupMac).contains("unicast MAC"));
+    VmSpec badIp = new VmSpec("a", 1, 256L << 20, null, null, null, List.of(), List.of("net-1,ip=10.0.0.300"));
+    assertTrue(refusal(badIp).contains("0..255"));
+    VmSpec good = new VmSpec("a", 1, 256L << 20, null, null, null, List.of("volume=data", "image=base"),
+        List.of("net-1,mac=02:00:00:00:00:07,ip=10.0.0.5")).validate();
+    assertEquals(new NicSpec("net-1", 0x0200_0000_0007L, "10.0.0.5"), good.nicSpecs().get(0));
+    assertEquals(new DiskSpec(DiskSpec.Kind.volume, "data"), good.diskSpecs().get(0));
+    assertEquals(0x02_12ab_34cd_01L, NicSpec.parse("net-1").macFor("12ab34cd", 1), "MAC from the VM id, stable");
+    VmSpec fromImage = new VmSpec("web-1", 1, 256L << 20, null, null, null, List.of(), List.of(), "disk-kit").validate();
+    assertTrue(fromImage.withBootCmdline().cmdline().contains("root=/dev/vda"), "the disk kit's command line");
+    assertTrue(fromImage.withBootCmdline().cmdline().contains("hvx.hostname=web-1"), "naming the VM");
+    assertEquals(VmSpec.DEFAULT_CMDLINE, new VmSpec("a", 1, 256L << 20, null, null, null, List.of(), List.of())
+        .withBootCmdline().cmdline(), "a VM without an image keeps the plain default");
   }
 }

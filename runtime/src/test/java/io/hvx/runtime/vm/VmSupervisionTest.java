@@ -77,7 +77,7 @@ class VmSupervisionTest {
       throw new IllegalStateException("injected UART fault");
     };
     ActorRef<VmManager.Command> vms = testKit.spawn(VmManager.create("test-node", "http://127.0.0.1:1",
-        spec -> spec.name().equals("faulty") ? failingUart : null), "vms");
+        spec -> spec.name().equals("faulty") ? failingUart : null, VmDisks.NONE, VmNetwork.NONE), "vms");
     TestProbe<VmReply> probe = testKit.createTestProbe();
 
     byte[] noise = new byte[64 * 1024];
