@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hvx.devices.testing.HostTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,8 +20,8 @@ class Ext4ImageTest {
         try {
             return Ext4Image.tool(name);
         } catch (GuestKitException e) {
-            assumeTrue(false, e.getMessage());
-            return null;
+            // e2fsprogs is missing here: skip, naming the tool and the package to install (bin/test installs it)
+            return Assumptions.abort(e.getMessage());
         }
     }
 
