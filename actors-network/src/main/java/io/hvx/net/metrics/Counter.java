@@ -44,9 +44,11 @@ public enum Counter {
   DHCP_NAKS(72, "DHCP requests refused (address not the one this MAC gets)"),
   DHCP_POOL_EXHAUSTED(73, "DHCP discovers with no free address in the range"),
   DHCP_MALFORMED_MESSAGES(74, "DHCP messages that could not be parsed"),
-  DHCP_IGNORED_MESSAGES(75, "DHCP messages of a type the server does not answer (release, inform, decline)"),
+  DHCP_IGNORED_MESSAGES(75, "DHCP messages the server does not act on (inform, or a release or decline of an address the client does not lease)"),
   DHCP_NIC_ADDRESS_REFUSED(76, "fixed VM NIC addresses not leased when their network was defined (outside it or taken)"),
   DHCP_LEASES_EXPIRED(77, "leases that ended without renewal (their addresses returned to the pool)"),
+  DHCP_RELEASES(78, "leases their clients released (their addresses returned to the pool on every node)"),
+  DHCP_DECLINES(79, "addresses clients declined as in use (held out of the pool for a while on every node)"),
   DNS_ANSWERS(80, "DNS queries answered with a known name"),
   DNS_NXDOMAIN(81, "DNS queries for unknown names"),
   DNS_MALFORMED_QUERIES(82, "DNS queries that could not be parsed");

@@ -17,8 +17,9 @@ import org.agrona.MutableDirectBuffer;
  * this node's slice of the range, searched from a position hashed from the MAC. The slices of the nodes
  * are disjoint (addresses whose offset in the range is congruent to the node's index modulo the number
  * of nodes), so two nodes never grant one address to two MACs in the moment before their leases have
- * replicated. A lease ends after the lease time unless its client renews it; its address then returns
- * to the pool.
+ * replicated. A lease ends after the lease time unless its client renews it, or at once when the client
+ * releases it; its address then returns to the pool. An address a client declines (found in use) stays
+ * out of the pool for the decline time.
  *
  * <pre>
  *  BOOTP message after the UDP header (offsets used here):
@@ -42,8 +43,12 @@ final class DhcpServer {
   private static final int DISCOVER = 1;
   private static final int OFFER = 2;
   private static final int REQUEST = 3;
+  private static final int DECLINE = 4;
   private static final int ACK = 5;
   private static final int NAK = 6;
+  private static final int RELEASE = 7;
+  /** How long a declined address stays out of the pool unless set otherwise (RFC 2131 leaves it to the server). */
+  static final long DEFAULT_DECLINE_NANOS = 10L * 60 * 1_000_000_000L;
 
   private static final int OPTION_PAD = 0;
   private static final int OPTION_SUBNET_MASK = 1;
@@ -61,6 +66,7 @@ final class DhcpServer {
   private final LeaseListener listener;
   private final Ipv4Packet outIp = new Ipv4Packet();
   private long leaseNanos = 3600L * 1_000_000_000L;
+  private long declineNanos = DEFAULT_DECLINE_NANOS;
   private int sliceIndex;
   private int sliceCount = 1;
 
@@ -71,6 +77,10 @@ final class DhcpServer {
 
   void leaseNanos(long nanos) {
     leaseNanos = nanos;
+  }
+
+  void declineNanos(long nanos) {
+    declineNanos = nanos;
   }
 
   /** This node allocates new addresses only from slice {@code index} of {@code count}. */
@@ -125,6 +135,14 @@ final class DhcpServer {
       counters.increment(Counter.DHCP_MALFORMED_MESSAGES);
       return 0;
     }
+    if (type == RELEASE) {
+      release(state, nic, mac, in.getInt(bootp + CIADDR_OFFSET, ByteOrder.BIG_ENDIAN));
+      return 0;
+    }
+    if (type == DECLINE) {
+      decline(state, nic, mac, requested, now);
+      return 0;
+    }
     int address = choose(state, mac, nic == null ? 0 : nic.address(), now, sliceIndex, sliceCount);
     if (type == DISCOVER) {
       if (address == 0) {
@@ -155,6 +173,53 @@ final class DhcpServer {
     }
     counters.increment(Counter.DHCP_IGNORED_MESSAGES);
     return 0;
+  }
+
+  /**
+   * DHCPRELEASE: the client gives {@code address} back, so it returns to the pool on every node (the
+   * listener replicates a lease that ends now). A VM NIC's fixed address stays: its definition owns it.
+   */
+  private void release(NetworkState state, Nic nic, long mac, int address) {
+    if (address == 0 || (int) state.leaseByMac.get(mac) != address || (nic != null && nic.address() == address)) {
+      counters.increment(Counter.DHCP_IGNORED_MESSAGES);
+      return;
+    }
+    state.releaseLease(mac, address);
+    if (listener != null) {
+      listener.leased(state.table.networkId, mac, address, "", 0);
+    }
+    counters.increment(Counter.DHCP_RELEASES);
+  }
+
+  /**
+   * DHCPDECLINE: the client found {@code address} in use by someone else (its ARP probe was answered),
+   * so the client's lease on it ends and the address is held out of the pool for the decline time on
+   * every node, as a lease of {@link #declinedHolder}. Reserved and fixed addresses are left to their
+   * definitions.
+   */
+  private void decline(NetworkState state, Nic nic, long mac, int address, long now) {
+    NetworkTable table = state.table;
+    if (address == 0 || (int) state.leaseByMac.get(mac) != address || (nic != null && nic.address() == address)
+        || table.isReserved(address)) {
+      counters.increment(Counter.DHCP_IGNORED_MESSAGES);
+      return;
+    }
+    state.releaseLease(mac, address);
+    long holder = declinedHolder(address);
+    state.recordLease(holder, address, "", now + declineNanos);
+    if (listener != null) {
+      listener.leased(table.networkId, mac, address, "", 0);
+      listener.leased(table.networkId, holder, address, "", declineNanos);
+    }
+    counters.increment(Counter.DHCP_DECLINES);
+  }
+
+  /**
+   * The holder recorded for a declined address: a group MAC (no client can have one, DHCP refuses
+   * them) that carries the address, so the hold replicates and ends like any lease.
+   */
+  static long declinedHolder(int address) {
+    return 0x03_00_0000_0000L | (address & 0xFFFF_FFFFL);
   }
 
   /** The address this MAC gets on a node allocating from the whole range; 0 when the range is full. */

@@ -90,6 +90,11 @@ public final class NetworkServices {
     dhcp.leaseNanos(time.toNanos());
   }
 
+  /** How long an address a client declined (found in use) stays out of the pool. */
+  public void declineTime(Duration time) {
+    dhcp.declineNanos(time.toNanos());
+  }
+
   /** This node grants new addresses only from slice {@code index} of {@code count} of every range. */
   public void dhcpSlice(int index, int count) {
     if (count < 1 || index < 0 || index >= count) {

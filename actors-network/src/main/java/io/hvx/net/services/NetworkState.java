@@ -1,5 +1,6 @@
 package io.hvx.net.services;
 
+import io.hvx.net.frame.MacAddress;
 import java.nio.charset.StandardCharsets;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -48,7 +49,8 @@ final class NetworkState {
       return mac;
     }
     mac = leaseByAddress.get(key);
-    if (mac != UNKNOWN) {
+    // A group MAC holds a declined address: whoever uses it must be found by ARP.
+    if (mac != UNKNOWN && !MacAddress.isGroup(mac)) {
       return mac;
     }
     for (int i = 0; i < table.reservedAddress.length; i++) {

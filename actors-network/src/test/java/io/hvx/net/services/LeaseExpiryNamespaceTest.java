@@ -115,4 +115,40 @@ class LeaseExpiryNamespaceTest {
       java.nio.file.Files.deleteIfExists(script);
     }
   }
+
+  @Test
+  void a_released_address_goes_to_the_next_client_at_once() throws Exception {
+    hswitch.leaseTime(Duration.ofHours(1));
+    java.nio.file.Path script = Netns.udhcpcScript();
+    // -R: the client sends DHCPRELEASE when it is told to quit while it holds the lease.
+    Process client = netns.start("ip", "netns", "exec", nsA, "busybox", "udhcpc", "-f", "-R", "-i", tapA, "-s",
+        script.toString(), "-t", "3", "-T", "1");
+    try {
+      Await.until("the first namespace holds the lease", Duration.ofSeconds(10),
+          () -> hswitch.counters().get(Counter.DHCP_ACKS) >= 1);
+      assertEquals(null, dhcpOnce(nsB, tapB), "the only address was granted twice");
+      client.destroy();
+      client.waitFor();
+      Await.until("the release is counted", Duration.ofSeconds(10),
+          () -> hswitch.counters().get(Counter.DHCP_RELEASES) == 1);
+      assertEquals(prefix + "1.100", dhcpOnce(nsB, tapB), "the released address of an hour's lease is not free");
+    } finally {
+      client.destroy();
+      client.waitFor();
+      java.nio.file.Files.deleteIfExists(script);
+    }
+  }
+
+  @Test
+  void a_declined_address_is_held_out_of_the_pool() {
+    hswitch.leaseTime(Duration.ofHours(1));
+    // B squats on the range's only address without asking; A's client finds it in use by ARP and declines.
+    netns.must("ip", "-n", nsB, "addr", "add", prefix + "1.100/24", "dev", tapB);
+    Netns.Result result = netns.exec(nsA, 30, "busybox", "udhcpc", "-f", "-q", "-n", "-a", "-t", "3", "-T", "1",
+        "-i", tapA, "-s", "/bin/true");
+    assertTrue(result.output().contains("declining") && !result.ok(), result.output());
+    assertEquals(1, hswitch.counters().get(Counter.DHCP_DECLINES), result.output());
+    assertTrue(hswitch.counters().get(Counter.DHCP_POOL_EXHAUSTED) >= 1,
+        "the declined address was offered again: " + result.output());
+  }
 }

@@ -1,5 +1,6 @@
 package io.hvx.net.services;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import io.hvx.net.switching.VPort;
 import io.hvx.net.testing.Frames;
 import io.hvx.net.testing.RecordingSink;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -161,5 +163,120 @@ class NetworkServicesTest {
     node.recordLease(other, address, "", 10_000);
     assertNotEquals(address, DhcpServer.choose(node, first, 0, 2_000, 0, 1));
     assertEquals(other, node.leaseByAddress.get(address & 0xFFFF_FFFFL));
+  }
+
+  private static final int YIADDR = EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH + 8 + 16;
+  private static final int DISCOVER = 1;
+  private static final int REQUEST = 3;
+  private static final int DECLINE = 4;
+  private static final int RELEASE = 7;
+
+  /** One node's switch with its services, a local port and what its DHCP server told the cluster. */
+  private record Node(L2Switch core, Counters counters, RecordingSink host, java.util.List<long[]> leases) {
+    static Node start(Duration declineTime) {
+      Counters counters = new Counters();
+      java.util.List<long[]> leases = new java.util.ArrayList<>();
+      L2Switch core = new L2Switch(new MacTable(1024, Long.MAX_VALUE), counters);
+      core.services(new NetworkServices(counters, core,
+          (network, mac, address, hostname, remaining) -> leases.add(new long[] {mac, address, remaining})));
+      core.services().define(NetworkTable.of(NET));
+      core.services().declineTime(declineTime);
+      RecordingSink host = new RecordingSink();
+      core.addPort(VPort.local(1, NET.id(), host));
+      return new Node(core, counters, host, leases);
+    }
+
+    /** Sends one DHCP message; returns the yiaddr of the reply, or 0 when there was none. */
+    int send(String mac, int type, int clientAddress, int requested, long now) {
+      int before = host.sent().size();
+      UnsafeBuffer message = Frames.dhcp(mac, type, clientAddress, clientAddress == 0 ? 0 : Ipv4.parse("10.0.1.1", ""),
+          requested);
+      core.onFrame(1, NET.id(), message, 0, message.capacity(), now);
+      if (host.sent().size() == before) {
+        return 0;
+      }
+      return new UnsafeBuffer(host.sent().get(before).bytes()).getInt(YIADDR, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    int lease(String mac, long now) {
+      int offered = send(mac, DISCOVER, 0, 0, now);
+      assertEquals(offered, send(mac, REQUEST, 0, offered, now), "ACK for the offered address");
+      return offered;
+    }
+  }
+
+  /** A MAC other than {@code mac} to which a fresh node would offer the same address. */
+  private static String macHashedTo(int address, long mac) {
+    long other = mac + 1;
+    while (DhcpServer.choose(state(), other) != address) {
+      other++;
+    }
+    return MacAddress.format(other);
+  }
+
+  @Test
+  void shouldReturnAReleasedAddressToThePoolAndTellTheCluster() {
+    Node node = Node.start(Duration.ofMinutes(10));
+    String client = "02:00:00:00:00:0a";
+    int address = node.lease(client, 1);
+    assertEquals(address, node.core().services().leaseOf(NET.id(), MacAddress.parse(client)));
+    String other = macHashedTo(address, MacAddress.parse(client));
+    assertNotEquals(address, node.send(other, DISCOVER, 0, 0, 2), "offered while leased");
+    node.leases().clear();
+
+    node.send(client, RELEASE, address, 0, 3);
+    assertEquals(0, node.core().services().leaseOf(NET.id(), MacAddress.parse(client)));
+    assertEquals(1, node.counters().get(Counter.DHCP_RELEASES));
+    assertEquals(1, node.leases().size(), "the release is replicated as a lease that ends now");
+    assertArrayEquals(new long[] {MacAddress.parse(client), address, 0}, node.leases().get(0));
+    assertEquals(address, node.send(other, DISCOVER, 0, 0, 4), "the released address is free at once");
+
+    // Releasing what one does not hold changes nothing.
+    node.send(client, RELEASE, address, 0, 5);
+    node.send(other, RELEASE, Ipv4.parse("10.0.1.150", ""), 0, 5);
+    assertEquals(1, node.counters().get(Counter.DHCP_RELEASES));
+    assertTrue(node.counters().get(Counter.DHCP_IGNORED_MESSAGES) >= 2);
+    assertEquals(1, node.leases().size());
+  }
+
+  @Test
+  void shouldHoldADeclinedAddressOutOfThePoolOnEveryNodeForTheDeclineTime() {
+    Duration hold = Duration.ofSeconds(10);
+    Node nodeA = Node.start(hold);
+    Node nodeB = Node.start(hold);
+    String client = "02:00:00:00:00:0c";
+    long now = 1_000;
+    int address = nodeA.lease(client, now);
+    String other = macHashedTo(address, MacAddress.parse(client));
+    nodeA.leases().clear();
+
+    nodeA.send(client, DECLINE, 0, address, now);
+    assertEquals(1, nodeA.counters().get(Counter.DHCP_DECLINES));
+    assertEquals(0, nodeA.core().services().leaseOf(NET.id(), MacAddress.parse(client)));
+    long holder = DhcpServer.declinedHolder(address);
+    assertTrue(MacAddress.isGroup(holder));
+    assertEquals(2, nodeA.leases().size());
+    assertArrayEquals(new long[] {MacAddress.parse(client), address, 0}, nodeA.leases().get(0));
+    assertArrayEquals(new long[] {holder, address, hold.toNanos()}, nodeA.leases().get(1));
+    // Node B learns both as the lease replicator installs them.
+    for (long[] lease : nodeA.leases()) {
+      nodeB.core().services().applyLease(NET.id(), lease[0], (int) lease[1], "", now + lease[2]);
+    }
+
+    for (Node node : java.util.List.of(nodeA, nodeB)) {
+      int offered = node.send(client, DISCOVER, 0, 0, now + 1);
+      assertTrue(offered != 0 && offered != address, "the decliner is offered another address");
+      assertNotEquals(address, node.send(other, DISCOVER, 0, 0, now + 1), "offered while held");
+    }
+    long later = now + hold.toNanos() + 1;
+    assertEquals(address, nodeA.send(other, DISCOVER, 0, 0, later), "free again after the decline time");
+    assertEquals(address, nodeB.send(other, DISCOVER, 0, 0, later), "free again after the decline time");
+
+    // A decline of an address the client does not hold, or of none, is ignored.
+    long ignored = nodeA.counters().get(Counter.DHCP_IGNORED_MESSAGES);
+    nodeA.send(other, DECLINE, 0, Ipv4.parse("10.0.1.150", ""), later);
+    nodeA.send(other, DECLINE, 0, 0, later);
+    assertEquals(1, nodeA.counters().get(Counter.DHCP_DECLINES));
+    assertEquals(ignored + 2, nodeA.counters().get(Counter.DHCP_IGNORED_MESSAGES));
   }
 }
