@@ -11,11 +11,13 @@ import io.hvx.net.services.Nic;
 import io.hvx.net.services.NetworkTable;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
+import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.IngressRing;
 import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.SwitchAgent;
 import io.hvx.net.switching.VPort;
+import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.Overlay;
 import io.hvx.net.tunnel.OverlaySettings;
 import io.hvx.net.tunnel.TunnelSink;
@@ -53,8 +55,8 @@ public final class HSwitch implements AutoCloseable {
   private final Map<Integer, String> peerEndpoints = new HashMap<>();
   private final ManyToOneConcurrentArrayQueue<Lease> grantedLeases = new ManyToOneConcurrentArrayQueue<>(4096);
 
-  private HSwitch(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys, OverlaySettings settings,
-      Duration macAge, long floodRate, IdleStrategy idle) {
+  private HSwitch(int nodeId, Aeron aeron, IngressSource driverDuty, String listenEndpoint, PeerKeys keys,
+      OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
     this.nodeId = nodeId;
     this.endpoint = listenEndpoint;
     L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters, floodRate);
@@ -65,6 +67,11 @@ public final class HSwitch implements AutoCloseable {
                 : System.currentTimeMillis() + remaining / 1_000_000L))));
     this.agent = new SwitchAgent("hswitch-" + nodeId, core);
     this.overlay = new Overlay(nodeId, keys, aeron, listenEndpoint, settings, counters);
+    if (driverDuty != null) {
+      // Before the overlay: what the ports sent this cycle leaves at once, and what arrived is polled next.
+      agent.addSource(driverDuty);
+      overlay.driverDuty(driverDuty);
+    }
     agent.addSource(overlay);
     this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
   }
@@ -96,7 +103,19 @@ public final class HSwitch implements AutoCloseable {
   /** Starts a switch that lets each local port flood {@code floodRate} frames per second at most. */
   public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
-    HSwitch hswitch = new HSwitch(nodeId, aeron, listenEndpoint, keys, settings, macAge, floodRate, idle);
+    HSwitch hswitch = new HSwitch(nodeId, aeron, null, listenEndpoint, keys, settings, macAge, floodRate, idle);
+    AgentRunner.startOnThread(hswitch.runner);
+    return hswitch;
+  }
+
+  /**
+   * Starts a switch whose data-plane thread also runs {@code aeron}'s driver when it was launched
+   * without threads ({@link EmbeddedAeron#launchInvoked}); one switch per such driver.
+   */
+  public static HSwitch start(int nodeId, EmbeddedAeron aeron, String listenEndpoint, PeerKeys keys,
+      OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
+    HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), listenEndpoint, keys, settings, macAge,
+        floodRate, idle);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;
   }

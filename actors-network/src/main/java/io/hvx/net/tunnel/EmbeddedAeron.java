@@ -3,22 +3,31 @@ package io.hvx.net.tunnel;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.hvx.net.switching.IngressSource;
 import java.io.File;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
- * An embedded Aeron media driver and client for one node, configured to be frugal: one shared driver
- * thread that backs off to sleeping instead of busy-spinning, sparse term files, its own directory.
+ * An embedded Aeron media driver and client for one node, configured to be frugal: sparse term files,
+ * its own directory, and either one shared driver thread that backs off to sleeping, or no driver thread
+ * at all ({@link #launchInvoked}): then the switch's data-plane thread runs the driver's duty cycle
+ * through {@link #duty()}, so that a sealed frame is sent and a received one polled without a hand-off
+ * to another thread.
  */
 public final class EmbeddedAeron implements AutoCloseable {
   private final MediaDriver driver;
   private final Aeron aeron;
+  private final IngressSource duty;
 
-  private EmbeddedAeron(MediaDriver driver, Aeron aeron) {
+  private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty) {
     this.driver = driver;
     this.aeron = aeron;
+    this.duty = duty;
   }
 
   public static EmbeddedAeron launch() {
@@ -27,28 +36,90 @@ public final class EmbeddedAeron implements AutoCloseable {
 
   /** Launches with {@code driverIdle} for the shared driver thread (a spinning one for benchmarks). */
   public static EmbeddedAeron launch(org.agrona.concurrent.IdleStrategy driverIdle) {
-    String directory = new File(System.getProperty("java.io.tmpdir"), "hvx-aeron-" + UUID.randomUUID()).getPath();
-    MediaDriver.Context context = new MediaDriver.Context()
-        .aeronDirectoryName(directory)
+    MediaDriver driver = MediaDriver.launchEmbedded(driverContext()
         .threadingMode(ThreadingMode.SHARED)
-        .sharedIdleStrategy(driverIdle)
-        .termBufferSparseFile(true)
-        .dirDeleteOnStart(true)
-        .dirDeleteOnShutdown(true);
-    MediaDriver driver = MediaDriver.launchEmbedded(context);
+        .sharedIdleStrategy(driverIdle));
     try {
       Aeron aeron = Aeron.connect(new Aeron.Context()
           .aeronDirectoryName(driver.aeronDirectoryName())
           .idleStrategy(new SleepingMillisIdleStrategy(1)));
-      return new EmbeddedAeron(driver, aeron);
+      return new EmbeddedAeron(driver, aeron, null);
     } catch (RuntimeException e) {
       driver.close();
       throw e;
     }
   }
 
+  /**
+   * Launches a driver without threads of its own: whoever polls {@link #duty()} (one switch thread)
+   * runs it, and control calls (adding publications) run it themselves while they wait for an answer.
+   * A lock keeps the two from running it at once; the data-plane thread only ever tries it.
+   */
+  public static EmbeddedAeron launchInvoked() {
+    MediaDriver driver = MediaDriver.launchEmbedded(driverContext().threadingMode(ThreadingMode.INVOKER));
+    try {
+      AgentInvoker driverInvoker = driver.sharedAgentInvoker();
+      ReentrantLock lock = new ReentrantLock();
+      AgentInvoker locked = new AgentInvoker(Throwable::printStackTrace, null, new Agent() {
+        @Override
+        public int doWork() {
+          lock.lock();
+          try {
+            return driverInvoker.invoke();
+          } finally {
+            lock.unlock();
+          }
+        }
+
+        @Override
+        public String roleName() {
+          return "hvx-driver-awaited";
+        }
+      });
+      locked.start();
+      Aeron aeron = Aeron.connect(new Aeron.Context()
+          .aeronDirectoryName(driver.aeronDirectoryName())
+          .useConductorAgentInvoker(true)
+          .driverAgentInvoker(locked));
+      AgentInvoker client = aeron.conductorAgentInvoker();
+      IngressSource duty = (target, now) -> {
+        int work = 0;
+        // tryLock neither blocks nor allocates; a control call holding the lock runs the driver meanwhile.
+        if (lock.tryLock()) {
+          try {
+            work = driverInvoker.invoke();
+          } finally {
+            lock.unlock();
+          }
+        }
+        return work + client.invoke();
+      };
+      return new EmbeddedAeron(driver, aeron, duty);
+    } catch (RuntimeException e) {
+      driver.close();
+      throw e;
+    }
+  }
+
+  private static MediaDriver.Context driverContext() {
+    String directory = new File(System.getProperty("java.io.tmpdir"), "hvx-aeron-" + UUID.randomUUID()).getPath();
+    return new MediaDriver.Context()
+        .aeronDirectoryName(directory)
+        .termBufferSparseFile(true)
+        .dirDeleteOnStart(true)
+        .dirDeleteOnShutdown(true);
+  }
+
   public Aeron aeron() {
     return aeron;
+  }
+
+  /**
+   * The driver's and client's duty cycle for the one switch thread that runs them, or null when the
+   * driver has its own thread.
+   */
+  public IngressSource duty() {
+    return duty;
   }
 
   @Override

@@ -54,6 +54,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final FragmentHandler handler = new FragmentAssembler(this::onMessage, OverlaySettings.MAX_MESSAGE);
   private L2Switch target;
   private long now;
+  private IngressSource driverDuty;
 
   public Overlay(int selfId, PeerKeys keys, Aeron aeron, String listenEndpoint, OverlaySettings settings,
       Counters counters) {
@@ -70,10 +71,18 @@ public final class Overlay implements IngressSource, AutoCloseable {
     return selfId;
   }
 
+  /**
+   * The duty of a driver that runs on the switch thread ({@link EmbeddedAeron#duty()}): senders run it
+   * while their publication is back-pressured, since no other thread drains it. Set before connecting.
+   */
+  public void driverDuty(IngressSource duty) {
+    this.driverDuty = duty;
+  }
+
   /** Opens the publication to {@code peerId} at {@code endpoint} (control thread; may block briefly). */
   public TunnelSink connect(int peerId, String endpoint) {
     ExclusivePublication publication = aeron.addExclusivePublication(settings.channel(endpoint), settings.streamId());
-    return new TunnelSink(selfId, peerId, session, keys.directionKey(selfId, peerId, session), publication, counters);
+    return new TunnelSink(selfId, peerId, session, keys.directionKey(selfId, peerId, session), publication, counters, driverDuty);
   }
 
   /** Accepts frames from {@code peerId} as arriving on switch port {@code portId}; data-plane thread only. */

@@ -7,6 +7,7 @@ import io.hvx.net.frame.Offload;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
+import io.hvx.net.switching.IngressSource;
 import io.aeron.ExclusivePublication;
 import java.nio.ByteOrder;
 import javax.crypto.SecretKey;
@@ -27,6 +28,7 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
   private final SecretKey key;
   private final ExclusivePublication publication;
   private final Counters counters;
+  private final IngressSource driverDuty;
   private final FrameCipher cipher = new FrameCipher();
   private final byte[] sealed = new byte[OverlaySettings.MAX_MESSAGE];
   private final UnsafeBuffer sealedBuffer = new UnsafeBuffer(sealed);
@@ -34,13 +36,15 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
   private final GreHeader gre = new GreHeader();
   private long sequence;
 
-  TunnelSink(int selfId, int peerId, long session, SecretKey key, ExclusivePublication publication, Counters counters) {
+  TunnelSink(int selfId, int peerId, long session, SecretKey key, ExclusivePublication publication, Counters counters,
+      IngressSource driverDuty) {
     this.selfId = selfId;
     this.peerId = peerId;
     this.session = session;
     this.key = key;
     this.publication = publication;
     this.counters = counters;
+    this.driverDuty = driverDuty;
   }
 
   public int peerId() {
@@ -97,7 +101,12 @@ public final class TunnelSink implements FrameSink, AutoCloseable {
     // inside the overlay than a drop and a retransmission.
     for (int retry = 0; retry < MAX_RETRIES
         && (result == ExclusivePublication.BACK_PRESSURED || result == ExclusivePublication.ADMIN_ACTION); retry++) {
-      Thread.onSpinWait();
+      if (driverDuty == null) {
+        Thread.onSpinWait();
+      } else {
+        // The driver runs on this thread: only running it here drains the publication.
+        driverDuty.poll(null, 0);
+      }
       result = publication.offer(sealedBuffer, 0, length);
     }
     if (result < 0) {

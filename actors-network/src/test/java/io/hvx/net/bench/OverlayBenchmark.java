@@ -7,6 +7,7 @@ import io.hvx.net.tap.TapDevice;
 import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
+import io.hvx.net.switching.L2Switch;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.OverlaySettings;
 import java.net.InetAddress;
@@ -112,14 +113,25 @@ public final class OverlayBenchmark {
         ? new BackoffIdleStrategy(10, 20, 1_000, 100_000) : new YieldingIdleStrategy();
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    try (Netns netns = new Netns(); EmbeddedAeron aeron = EmbeddedAeron.launch(driverIdle)) {
+    // invoked: each switch thread runs its own node's driver; shared: one driver thread for both switches.
+    boolean invoked = "invoked".equals(System.getProperty("hvx.bench.driver", "shared"));
+    System.out.println("Aeron driver: " + (invoked ? "one per switch, run by the switch thread" : "one shared thread"));
+    try (Netns netns = new Netns();
+        EmbeddedAeron aeron = invoked ? EmbeddedAeron.launchInvoked() : EmbeddedAeron.launch(driverIdle);
+        EmbeddedAeron aeronB = invoked ? EmbeddedAeron.launchInvoked() : null) {
       String t = tag();
       String a = netns.add("hvxbha" + t);
       String b = netns.add("hvxbhb" + t);
-      HSwitch switchA = HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          SETTINGS, Duration.ofMinutes(5), idle);
-      HSwitch switchB = HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-          SETTINGS, Duration.ofMinutes(5), idle);
+      HSwitch switchA = invoked
+          ? HSwitch.start(1, aeron, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret), SETTINGS,
+              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle)
+          : HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+              SETTINGS, Duration.ofMinutes(5), idle);
+      HSwitch switchB = invoked
+          ? HSwitch.start(2, aeronB, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret), SETTINGS,
+              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle)
+          : HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+              SETTINGS, Duration.ofMinutes(5), idle);
       TapPort tapA = new TapPort(TapDevice.open("hvxha" + t, offloads), switchA.counters());
       TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t, offloads), switchB.counters());
       try {
