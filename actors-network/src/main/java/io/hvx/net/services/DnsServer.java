@@ -112,15 +112,7 @@ final class DnsServer {
         return table.reservedAddress[r];
       }
     }
-    // Agrona's key iterator is reused by the map: no allocation per query.
-    var keys = state.leaseNames.keySet().iterator();
-    while (keys.hasNext()) {
-      int address = keys.nextInt();
-      if (matches(state.leaseNames.get(address), length)) {
-        return address;
-      }
-    }
-    return 0;
+    return state.leaseNamed(name, length);
   }
 
   private boolean matches(byte[] candidate, int length) {

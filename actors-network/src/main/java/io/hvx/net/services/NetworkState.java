@@ -104,6 +104,52 @@ final class NetworkState {
     leaseNames.remove(address);
   }
 
+  /**
+   * The address whose lease carries the host name {@code name[0..length)} (lower case), or 0. Two leases carry
+   * one name when a VM is deleted and created again under its name (a new id, so a new MAC) while the old
+   * lease runs on: the lease that ends last, the newest, wins, on every node whatever order the leases
+   * were replicated in (equal ends: the lower address).
+   */
+  int leaseNamed(byte[] name, int length) {
+    int best = 0;
+    long bestEnd = NO_LEASE;
+    // Agrona's key iterator is reused by the map: no allocation per query.
+    var keys = leaseNames.keySet().iterator();
+    while (keys.hasNext()) {
+      int address = keys.nextInt();
+      if (!sameName(leaseNames.get(address), name, length)) {
+        continue;
+      }
+      long end = leaseExpiry.get(leaseByAddress.get(address & 0xFFFF_FFFFL));
+      if (best == 0 || endsAfter(end, bestEnd)
+          || end == bestEnd && Integer.compareUnsigned(address, best) < 0) {
+        best = address;
+        bestEnd = end;
+      }
+    }
+    return best;
+  }
+
+  private static boolean sameName(byte[] candidate, byte[] name, int length) {
+    if (candidate.length != length || length == 0) {
+      return false;
+    }
+    for (int k = 0; k < length; k++) {
+      if (candidate[k] != name[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether a lease ending at {@code end} (nanoTime, FOREVER or NO_LEASE) outlasts one ending at {@code other}. */
+  private static boolean endsAfter(long end, long other) {
+    if (end == other || end == NO_LEASE || other == LeaseListener.FOREVER) {
+      return false;
+    }
+    return other == NO_LEASE || end == LeaseListener.FOREVER || end - other > 0;
+  }
+
   boolean takeArpCredit(long now) {
     if (now - arpWindowStart >= SECOND) {
       arpWindowStart = now;

@@ -21,6 +21,7 @@ import io.hvx.net.testing.Frames;
 import io.hvx.net.testing.RecordingSink;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -278,5 +279,24 @@ class NetworkServicesTest {
     nodeA.send(other, DECLINE, 0, 0, later);
     assertEquals(1, nodeA.counters().get(Counter.DHCP_DECLINES));
     assertEquals(ignored + 2, nodeA.counters().get(Counter.DHCP_IGNORED_MESSAGES));
+  }
+
+  @Test
+  void shouldNameTheNewestLeaseWhenTwoCarryOneHostNameInEitherArrivalOrder() {
+    byte[] web = "web".getBytes(StandardCharsets.US_ASCII);
+    int oldAddress = Ipv4.parse("10.0.1.120", "");
+    int newAddress = Ipv4.parse("10.0.1.130", "");
+    for (boolean oldFirst : new boolean[] {true, false}) {
+      NetworkState node = state();
+      // a VM deleted and created again under its name: a new MAC, while the old lease runs on
+      Runnable old = () -> node.recordLease(0x0200_0000_6001L, oldAddress, "web", 1_000);
+      Runnable fresh = () -> node.recordLease(0x0200_0000_6002L, newAddress, "WEB", 5_000);
+      (oldFirst ? old : fresh).run();
+      (oldFirst ? fresh : old).run();
+      assertEquals(newAddress, node.leaseNamed(web, web.length), "old lease recorded first: " + oldFirst);
+      node.recordLease(0x0200_0000_6003L, Ipv4.parse("10.0.1.140", ""), "web");
+      assertEquals(Ipv4.parse("10.0.1.140", ""), node.leaseNamed(web, web.length), "a fixed address never ends");
+      assertEquals(0, node.leaseNamed(web, 2), "a prefix is another name");
+    }
   }
 }

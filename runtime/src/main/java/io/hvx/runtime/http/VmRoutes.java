@@ -93,7 +93,7 @@ final class VmRoutes extends AllDirectives {
                     ? complete(Json.error(StatusCodes.BAD_REQUEST, "bad_request", "name the new image:"
                         + " POST /hvx/vms/" + vm + "/commit?name=NEW"))
                     : answer(AskPattern.ask(vms, replyTo -> new VmManager.Commit(vm, image.get(), replyTo),
-                        CREATE_TIMEOUT, system.scheduler()), true))))),
+                        CREATE_TIMEOUT, system.scheduler()), true, CREATE_TIMEOUT))))),
             path(PathMatchers.segment(), action -> post(() -> act(vm, action)))))));
   }
 
@@ -104,7 +104,7 @@ final class VmRoutes extends AllDirectives {
       body.put("servedBy", nodeId);
       body.put("vms", list);
       return Json.ok(body);
-    }).exceptionally(this::failed));
+    }).exceptionally(failure -> failed(failure, timeout)));
   }
 
   private Route act(String vm, String action) {
@@ -147,9 +147,11 @@ final class VmRoutes extends AllDirectives {
                 + " (give kernel and initrd paths, or run 'hvx guest-kit' on the node)");
           }
         }, blocking);
+    // Making the root disk reads the image's manifest from the store, and --start builds the machine: on a
+    // busy node that takes longer than a plain request's limit, so the ask gets the route's own limit.
     CompletionStage<VmReply> created = withFiles.thenCompose(files -> AskPattern.<VmManager.Command, VmReply>ask(vms,
-        replyTo -> new VmManager.Create(files, start, replyTo), timeout, system.scheduler()));
-    return answer(created, true);
+        replyTo -> new VmManager.Create(files, start, replyTo), CREATE_TIMEOUT, system.scheduler()));
+    return answer(created, true, CREATE_TIMEOUT);
   }
 
   /** Reads the definition; unknown fields are refused so that a misspelt option is not silently ignored. */
@@ -265,10 +267,14 @@ final class VmRoutes extends AllDirectives {
   }
 
   private Route answer(CompletionStage<VmReply> reply, boolean created) {
+    return answer(reply, created, timeout);
+  }
+
+  private Route answer(CompletionStage<VmReply> reply, boolean created, Duration limit) {
     return extractRequest(request -> completeWithFuture(reply.thenApply(result -> switch (result) {
       case VmReply.Accepted accepted -> Json.response(created ? StatusCodes.CREATED : StatusCodes.OK, accepted.vm());
       case VmReply.Rejected refused -> rejected(refused, request.getUri().path());
-    }).exceptionally(this::failed)));
+    }).exceptionally(failure -> failed(failure, limit))));
   }
 
   private static HttpResponse rejected(VmReply.Rejected refused, String path) {
@@ -281,14 +287,14 @@ final class VmRoutes extends AllDirectives {
     };
   }
 
-  private HttpResponse failed(Throwable failure) {
+  private HttpResponse failed(Throwable failure, Duration limit) {
     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
     if (cause instanceof VmSpecException bad) {
       return Json.error(StatusCodes.BAD_REQUEST, "bad_definition", bad.getMessage());
     }
     if (cause instanceof TimeoutException) {
       return Json.error(StatusCodes.GATEWAY_TIMEOUT, "timeout", "the node's VM actors did not answer within "
-          + timeout.toMillis() + " ms");
+          + limit.toMillis() + " ms");
     }
     system.log().error("VM request failed", cause);
     return Json.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal", "the VM request failed: " + cause.getMessage());

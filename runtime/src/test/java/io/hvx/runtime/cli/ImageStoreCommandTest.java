@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigValueFactory;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.node.HvxNode;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigValueFactory;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
 import io.hvx.runtime.node.HvxNode;

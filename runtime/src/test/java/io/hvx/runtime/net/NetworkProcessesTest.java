@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.cli.HvxCommand;
 import io.hvx.runtime.http.Json;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Two real {@code hvx node start} processes on loopback with hSwitch, driven through {@code hvx net};
@@ -73,22 +71,12 @@ class NetworkProcessesTest {
     return process;
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run hvx(String node, String... args) {
-    List<String> full = new ArrayList<>(List.of(args));
-    full.add("--data-dir");
-    full.add(dir.resolve(node).toString());
-    CommandLine cli = HvxCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(full.toArray(String[]::new)), out.toString(), err.toString());
+  private CliRun hvx(String node, String... args) {
+    return CliRun.on(dir.resolve(node), args);
   }
 
-  private Run must(String node, String... args) {
-    Run run = hvx(node, args);
+  private CliRun must(String node, String... args) {
+    CliRun run = hvx(node, args);
     assertEquals(0, run.exitCode(), String.join(" ", args) + " on " + node + ": " + run.err());
     return run;
   }
@@ -163,7 +151,7 @@ class NetworkProcessesTest {
   }
 
   private boolean seesPeer(String node) {
-    Run ports = hvx(node, "net", "ports");
+    CliRun ports = hvx(node, "net", "ports");
     try {
       return ports.exitCode() == 0 && Json.MAPPER.readTree(ports.out()).path("peers").size() == 1;
     } catch (IOException e) {
@@ -205,14 +193,14 @@ class NetworkProcessesTest {
     must("n2", "net", "create", "green");
     must("n2", "net", "subnet", "green", net + "1.0/24", "--dhcp", net + "1.100-" + net + "1.150");
 
-    Run overlap = hvx("n1", "net", "subnet", "blue", net + "1.128/25");
+    CliRun overlap = hvx("n1", "net", "subnet", "blue", net + "1.128/25");
     assertEquals(1, overlap.exitCode());
     assertTrue(overlap.err().contains("overlaps subnet " + net + "1.0/24"), overlap.err());
-    Run hostBits = hvx("n1", "net", "subnet", "blue", net + "3.7/24");
+    CliRun hostBits = hvx("n1", "net", "subnet", "blue", net + "3.7/24");
     assertTrue(hostBits.exitCode() == 1 && hostBits.err().contains("did you mean " + net + "3.0/24"), hostBits.err());
-    Run badAddress = hvx("n2", "net", "subnet", "blue", "300.1.1.0/24");
+    CliRun badAddress = hvx("n2", "net", "subnet", "blue", "300.1.1.0/24");
     assertTrue(badAddress.exitCode() == 1 && badAddress.err().contains("0..255"), badAddress.err());
-    Run noNetwork = hvx("n1", "net", "subnet", "nosuch", net + "9.0/24");
+    CliRun noNetwork = hvx("n1", "net", "subnet", "nosuch", net + "9.0/24");
     assertTrue(noNetwork.exitCode() == 1 && noNetwork.err().contains("no network 'nosuch'"), noNetwork.err());
 
     eventually("n2 knows network blue", 20, () -> hvx("n2", "net", "show", "blue").exitCode() == 0);
@@ -226,7 +214,7 @@ class NetworkProcessesTest {
     must("n2", "net", "attach", "blue", "--tap", "tr" + suffix, "--netns", nsR, "--address", net + "2.10/24",
         "--gateway", net + "2.1");
     must("n2", "net", "attach", "green", "--tap", "tg" + suffix, "--netns", nsG);
-    Run missingNs = hvx("n1", "net", "attach", "blue", "--tap", "tx" + suffix, "--netns", "nonexistent" + suffix);
+    CliRun missingNs = hvx("n1", "net", "attach", "blue", "--tap", "tx" + suffix, "--netns", "nonexistent" + suffix);
     assertTrue(missingNs.exitCode() == 1 && missingNs.err().contains("no network namespace"), missingNs.err());
 
     String addressA = dhcp(nsA, "ta" + suffix, "alpha");
@@ -326,7 +314,7 @@ class NetworkProcessesTest {
     }
     // Each node's table lists both leases once they have replicated.
     eventually("r2 lists r1's lease", 20, () -> hvx("r2", "net", "show", "race").out().contains(mac(macs[0])));
-    Run table = must("r1", "net", "show", "race");
+    CliRun table = must("r1", "net", "show", "race");
     eventually("r1 lists r2's lease", 20, () -> hvx("r1", "net", "show", "race").out().contains(mac(macs[1])));
     assertTrue(table.out().contains("LEASED MAC"), table.out());
 
@@ -338,7 +326,7 @@ class NetworkProcessesTest {
   }
 
   private int leaseCount(String node, String network) {
-    Run show = hvx(node, "net", "show", network, "-o", "json");
+    CliRun show = hvx(node, "net", "show", network, "-o", "json");
     try {
       return show.exitCode() == 0 ? Json.MAPPER.readTree(show.out()).path("leases").size() : -1;
     } catch (IOException e) {
