@@ -173,6 +173,11 @@ public final class HSwitch implements AutoCloseable {
     }));
   }
 
+  /** Ends the dynamic DHCP lease {@code mac} holds in network {@code networkId}, here and on every node. */
+  public void releaseLease(int networkId, long mac) {
+    await(agent.submit(a -> a.core().services().releaseLease(networkId, mac)));
+  }
+
   /** How long the DHCP leases this node grants run unless renewed. */
   public void leaseTime(Duration time) {
     if (time.isNegative() || time.isZero()) {

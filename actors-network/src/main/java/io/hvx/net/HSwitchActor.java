@@ -59,6 +59,9 @@ public final class HSwitchActor {
   /** Detaches the VM NIC of vPort {@code portId}; a fixed address it had is released. */
   public record DetachNic(int portId) implements Command {}
 
+  /** Ends, on every node, the DHCP lease that {@code mac} holds in network {@code networkId}: its VM is deleted. */
+  public record ReleaseLease(int networkId, long mac) implements Command {}
+
   /** Detaches vPort {@code portId} (closing its TAP if it has one). */
   public record Detach(int portId) implements Command {}
 
@@ -159,6 +162,7 @@ public final class HSwitchActor {
         .onMessage(AttachDevice.class, this::onAttachDevice)
         .onMessage(AttachNic.class, this::onAttachNic)
         .onMessage(DetachNic.class, this::onDetachNic)
+        .onMessage(ReleaseLease.class, this::onReleaseLease)
         .onMessage(Detach.class, this::onDetach)
         .onMessage(GetCounters.class, this::onGetCounters)
         .onMessage(AttachInterface.class, this::onAttachInterface)
@@ -336,6 +340,15 @@ public final class HSwitchActor {
       } catch (RuntimeException e) {
         context.getLog().warn("detaching NIC port {} failed: {}", detach.portId(), e.getMessage());
       }
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReleaseLease(ReleaseLease release) {
+    try {
+      hswitch.releaseLease(release.networkId(), release.mac());
+    } catch (RuntimeException e) {
+      context.getLog().warn("releasing the lease of {} failed: {}", MacAddress.format(release.mac()), e.getMessage());
     }
     return Behaviors.same();
   }

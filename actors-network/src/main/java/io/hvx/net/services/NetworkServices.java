@@ -144,6 +144,25 @@ public final class NetworkServices {
     }
   }
 
+  /**
+   * Ends the lease {@code mac} holds in network {@code networkId}, if any, and tells the cluster: the address
+   * returns to the pool at once instead of when the lease would have run out. Returns the address, or 0.
+   */
+  public int releaseLease(int networkId, long mac) {
+    NetworkState state = networks.get(networkId);
+    if (state == null) {
+      return 0;
+    }
+    int address = (int) state.leaseByMac.get(mac);
+    if (address != 0) {
+      state.releaseLease(mac, address);
+      if (leases != null) {
+        leases.leased(networkId, mac, address, "", 0);
+      }
+    }
+    return address;
+  }
+
   private static String fixedAddressProblem(NetworkState state, Nic nic, long now) {
     String address = Ipv4.format(nic.address());
     if (state.table.subnetOf(nic.address()) < 0) {

@@ -241,6 +241,24 @@ class NetworkServicesTest {
   }
 
   @Test
+  void shouldEndTheLeaseOfADeletedVmsMacAndTellTheCluster() {
+    Node node = Node.start(Duration.ofMinutes(10));
+    String client = "02:00:00:00:00:0b";
+    int address = node.lease(client, 1);
+    node.leases().clear();
+
+    assertEquals(address, node.core().services().releaseLease(NET.id(), MacAddress.parse(client)));
+    assertEquals(0, node.core().services().leaseOf(NET.id(), MacAddress.parse(client)));
+    assertEquals(1, node.leases().size(), "the end is replicated as a lease that ends now");
+    assertArrayEquals(new long[] {MacAddress.parse(client), address, 0}, node.leases().get(0));
+    assertEquals(address, node.send(macHashedTo(address, MacAddress.parse(client)), DISCOVER, 0, 0, 2),
+        "the address is free at once");
+    assertEquals(0, node.core().services().releaseLease(NET.id(), MacAddress.parse(client)), "nothing left to end");
+    assertEquals(0, node.core().services().releaseLease(NET.id() + 99, MacAddress.parse(client)), "unknown network");
+    assertEquals(1, node.leases().size());
+  }
+
+  @Test
   void shouldHoldADeclinedAddressOutOfThePoolOnEveryNodeForTheDeclineTime() {
     Duration hold = Duration.ofSeconds(10);
     Node nodeA = Node.start(hold);

@@ -1,6 +1,7 @@
 package io.hvx.runtime.vm;
 
 import io.hvx.devices.serial.ByteSink;
+import io.hvx.net.HSwitchActor;
 import io.hvx.net.NetworkRegistry;
 import io.hvx.storage.snapshot.SnapshotBusyException;
 import io.hvx.storage.store.BadImageNameException;
@@ -98,6 +99,8 @@ public final class VmManager {
   private final Map<String, VmSummary> local = new TreeMap<>();
   private final Map<String, ActorRef<VmActor.Command>> actors = new HashMap<>();
   private final Map<String, VmConsole> consoles = new HashMap<>();
+  /** Each local VM's NICs, whose DHCP leases end when the VM is deleted. */
+  private final Map<String, List<VmNetwork.Nic>> nicsOf = new HashMap<>();
   private static final Duration NETWORKS_TIMEOUT = Duration.ofSeconds(10);
   private final VmDisks disks;
   private final VmNetwork network;
@@ -240,6 +243,7 @@ public final class VmManager {
         "vm-" + id);
     context.watch(actor);
     actors.put(id, actor);
+    nicsOf.put(id, nics);
     consoles.put(id, console);
     publish(summary);
     if (create.start()) {
@@ -297,6 +301,12 @@ public final class VmManager {
     }
     consoles.remove(vm.id());
     local.remove(vm.id());
+    // Its MACs are never seen again (a VM made again under this name gets new ones), so its addresses go back
+    // to the pool now rather than when their leases would run out.
+    for (VmNetwork.Nic nic : nicsOf.getOrDefault(vm.id(), List.of())) {
+      network.hswitch().tell(new HSwitchActor.ReleaseLease(nic.networkId(), nic.mac()));
+    }
+    nicsOf.remove(vm.id());
     try {
       disks.delete(vm.id());
     } catch (IOException e) {

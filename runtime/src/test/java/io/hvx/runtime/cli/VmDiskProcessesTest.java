@@ -201,8 +201,14 @@ class VmDiskProcessesTest {
     assertEquals("kept-across-restarts\n", host("debugfs", 0, "-R", "cat /root/kept", pulled.toString()));
     assertTrue(cli("image", "show", "disk-kit-v2").out().contains("parent: disk-kit"), "committed over its base");
 
+    assertTrue(leaseRunsOn(mac), "the stopped VM keeps its lease: " + cli("net", "show", "lan").out());
     assertEquals(0, cli("vm", "rm", "disk-vm").exitCode());
     assertFalse(Files.exists(snapshot), "the VM's snapshot is deleted with it");
+    long released = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (leaseRunsOn(mac) && System.nanoTime() < released) {
+      Thread.sleep(500);
+    }
+    assertFalse(leaseRunsOn(mac), "a deleted VM's address returns to the pool: " + cli("net", "show", "lan").out());
 
     // a second VM boots from the committed image and finds the file the first one wrote
     CliRun second = cli("vm", "create", "--name", "disk-vm2", "--vcpus", "1", "--image", "disk-kit-v2", "--start",
@@ -214,6 +220,18 @@ class VmDiskProcessesTest {
       console.awaitShell("disk-vm2", BOOT_LIMIT);
       assertEquals("kept-across-restarts\n", console.run("dmesg -n 1; cat /root/kept", Duration.ofMinutes(2)));
     }
+  }
+
+  /** Whether network lan lists a lease of {@code mac} that has not ended. */
+  private static boolean leaseRunsOn(String mac) throws Exception {
+    CliRun show = cli("net", "show", "lan", "-o", "json");
+    assertEquals(0, show.exitCode(), show.err());
+    for (var lease : Json.MAPPER.readTree(show.out()).path("leases")) {
+      if (lease.path("mac").asText().equalsIgnoreCase(mac) && lease.path("expiresAt").asLong() > System.currentTimeMillis()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static WebSocket connect(HttpClient http, String id, WebSocket.Listener viewer) {
