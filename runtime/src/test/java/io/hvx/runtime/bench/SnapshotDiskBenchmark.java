@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -58,7 +59,14 @@ public final class SnapshotDiskBenchmark {
     try (HvxNode node = HvxNode.start(TestNodes.config("snapshot-bench", dir.resolve("node"), TestNodes.freePort(),
         TestNodes.freePort(), List.of()))) {
       NodeStorage storage = node.storage();
-      try (RawImage source = RawImage.open(raw, true)) {
+      // every chunk distinct, so that the cold read fetches every chunk from the store (hostWrite repeats one block)
+      Path distinct = dir.resolve("distinct.raw");
+      byte[] block = new byte[1 << 20];
+      try (RawImage source = RawImage.create(distinct, bytes)) {
+        for (long at = 0; at < bytes; at += block.length) {
+          ThreadLocalRandom.current().nextBytes(block);
+          source.write(java.nio.ByteBuffer.wrap(block), at);
+        }
         System.out.println("pushed: " + storage.store().push(source, IMAGE, PushListener.NONE));
       }
       // the same calls as VmDisks.create and VmDisks.open, which are the node's own (package-private) wiring
