@@ -71,11 +71,10 @@ public final class SnapshotDiskBenchmark {
       }
       // the same calls as VmDisks.create and VmDisks.open, which are the node's own (package-private) wiring
       storage.snapshots().create("vm-" + VM_ID, IMAGE, storage.store());
-      double[] guest;
-      try (CowSnapshot disk = storage.snapshots().open("vm-" + VM_ID, "VM " + VM_ID, storage.store(),
-          storage.imageCache().cache())) {
-        guest = guest(kit, disk, mib);
-      }
+      // the machine closes its devices, and with them the snapshot, when it is closed (as VmActor's does)
+      CowSnapshot disk = storage.snapshots().open("vm-" + VM_ID, "VM " + VM_ID, storage.store(),
+          storage.imageCache().cache());
+      double[] guest = guest(kit, disk, mib);
       System.out.println("node counters: " + storage.counters());
       System.out.printf("%-44s %12s %8s%n", "MB/s (" + mib + " MiB, 1 MiB blocks)", "write+fsync", "read");
       System.out.printf("%-44s %12.1f %8.1f%n", "host FileChannel, raw file", rate(bytes, hostWrite),
