@@ -117,8 +117,9 @@ public final class VmOverlayBenchmark {
             if (!ping.contains("3 packets received")) {
                 throw new IllegalStateException("VM A cannot reach VM B through the switches: " + ping);
             }
-            // busybox nc quits at EOF on its stdin, so the listener's stdin is a pipe that stays open
-            shellB.run("(sleep 100000 | nc -l -p 5001 | wc -c > /tmp/got) &");
+            // busybox nc quits at EOF on its stdin, so the listener's stdin is a pipe that stays open; "& true" because
+            // GuestShell appends "; echo MARKER" and "&;" is a syntax error
+            shellB.run("(sleep 100000 | nc -l -p 5001 | wc -c > /tmp/got) & true");
             Thread.sleep(2000);
             double seconds = VirtioBlkBenchmark.timed(shellA, "VM A",
                 "dd if=/dev/zero bs=64k count=" + mib * 16 + " | nc " + SUBNET + "2 5001");
