@@ -155,7 +155,7 @@ public final class VmOverlayBenchmark {
             throw new IllegalStateException("netns A cannot reach netns B through the switches: " + ping.output());
         }
         Process server = netns.start("ip", "netns", "exec", nsB, "sh", "-c",
-            "sleep 100000 | busybox nc -l -p 5002 | wc -c");
+            "sleep 300 | busybox nc -l -p 5002 | wc -c"); // the sleep outlives the kill of ip netns exec: bound it
         try {
             Thread.sleep(1000);
             long start = System.nanoTime();
