@@ -34,7 +34,7 @@ public final class GuestKit {
      * The kernel modules the initramfs carries and /init loads, in dependency order: the virtio core,
      * the virtio-mmio transport (bound through ACPI) and the drivers for the devices hvx will offer.
      */
-    static final List<String> MODULES = List.of("virtio", "virtio_ring", "virtio_mmio", "virtio_blk", "failover",
+    static final List<String> MODULES = List.of("virtio_ring", "virtio", "virtio_mmio", "virtio_blk", "failover",
         "net_failover", "virtio_net", "virtio_console", "virtio-rng");
     /** The disk variant's raw image (one ext4 file system, no partition table) and initramfs, in the cache. */
     public static final String DISK_IMAGE_FILE = "disk.img";
@@ -71,7 +71,7 @@ public final class GuestKit {
     }
 
     /** Bumped whenever the kit's content changes, so an older cached kit is rebuilt. */
-    static final String FORMAT = "2";
+    static final String FORMAT = "3";
 
     static final String INIT = """
         #!/bin/sh

@@ -32,6 +32,29 @@ class GuestKitTest {
     }
 
     @Test
+    void init_loads_each_module_after_the_modules_it_depends_on(@TempDir Path dir) throws Exception {
+        // insmod of a module whose dependency is not loaded yet fails quietly in /init, and every module after it
+        // that needs it fails too: the guest then has no virtio devices at all
+        GuestKit.Kit kit = TestGuestKit.require();
+        HostTools.require("cpio", "cpio");
+        HostTools.ok(dir, "sh", "-c", "cpio -i --quiet -d 'lib/modules/*' < " + kit.initrd());
+        List<String> names = GuestKit.MODULES.stream().map(m -> m.replace('-', '_')).toList();
+        try (var files = Files.walk(dir.resolve("lib/modules"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".ko")).toList()) {
+                String name = file.getFileName().toString().replace(".ko", "").replace('-', '_');
+                for (String entry : KernelModules.modinfo(file)) {
+                    if (entry.startsWith("depends=") && entry.length() > "depends=".length()) {
+                        for (String dependency : entry.substring("depends=".length()).split(",")) {
+                            assertTrue(names.indexOf(dependency) >= 0 && names.indexOf(dependency) < names.indexOf(name),
+                                name + " needs " + dependency + " loaded before it: " + GuestKit.MODULES);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void the_init_script_runs_under_the_hosts_busybox(@TempDir Path dir) throws Exception {
         // the script's shell syntax is checked by busybox itself (sh -n parses without running)
         GuestKit.Kit kit = TestGuestKit.require();
