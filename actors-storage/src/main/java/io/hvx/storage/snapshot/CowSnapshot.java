@@ -31,6 +31,7 @@ public final class CowSnapshot implements BlockDevice {
     private final SnapshotLock lock;
     private final ThreadLocal<ByteBuffer> blockBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
     private boolean dirty;
+    private boolean closed;
 
     private CowSnapshot(String name, Path dir, StoreImage base, FileChannel data, BitSet written, SnapshotLock lock) {
         this.lock = lock;
@@ -212,8 +213,13 @@ public final class CowSnapshot implements BlockDevice {
         return false;
     }
 
+    /** Flushes and releases the snapshot; closing it again does nothing (the lock may be someone else's by then). */
     @Override
     public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             flush();
         } finally {

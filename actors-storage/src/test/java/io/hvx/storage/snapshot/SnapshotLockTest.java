@@ -1,5 +1,6 @@
 package io.hvx.storage.snapshot;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,6 +54,21 @@ class SnapshotLockTest {
         snapshots.create("vm1", "base", store);
         try (CowSnapshot snap = snapshots.open("vm1", store, store)) {
             snap.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 5 * CHUNK);
+        }
+    }
+
+    @Test
+    void shouldIgnoreASecondCloseInsteadOfReleasingTheLockOfTheNextHolder() throws Exception {
+        CowSnapshot first = snapshots.open("vm1", "VM first", store, store);
+        first.close();
+        try (CowSnapshot second = snapshots.open("vm1", "VM second", store, store)) {
+            first.close();
+            SnapshotBusyException busy = assertThrows(SnapshotBusyException.class,
+                    () -> snapshots.open("vm1", "VM third", store, store));
+            assertTrue(busy.getMessage().contains("VM second"), busy.getMessage());
+            ByteBuffer written = ByteBuffer.allocate(3);
+            second.read(written, 5 * CHUNK);
+            assertArrayEquals(new byte[] {1, 2, 3}, written.array(), "the second holder still reads the snapshot");
         }
     }
 
