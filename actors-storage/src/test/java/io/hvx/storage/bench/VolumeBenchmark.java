@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * of requests is in flight against every volume; a volume's IOPS add up only if the volume sends requests
  * for different members at once.
  *
- * <p>Run: java -cp ... io.hvx.storage.bench.VolumeBenchmark WORKDIR [MEMBER_MIB] [IN_FLIGHT] [SECONDS]
+ * <p>Run: java -cp ... io.hvx.storage.bench.VolumeBenchmark WORKDIR [MEMBER_MIB] [IN_FLIGHT] [SECONDS] [ROUNDS]
  */
 public final class VolumeBenchmark {
     private static final int BLOCK = 4096;
@@ -39,6 +39,7 @@ public final class VolumeBenchmark {
         long memberBytes = (args.length > 1 ? Long.parseLong(args[1]) : 256) << 20;
         int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
         Files.createDirectories(work);
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -49,7 +50,7 @@ public final class VolumeBenchmark {
                 inFlight, seconds, STRIPE_UNIT >> 10);
         int[] widths = {1, 2, 4};
         double[][] iops = new double[2][widths.length];
-        for (int round = 0; round < 2; round++) {
+        for (int round = 0; round < rounds; round++) {
             for (boolean write : new boolean[] {false, true}) {
                 for (int w = 0; w < widths.length; w++) {
                     List<BlockDevice> members = new ArrayList<>();
@@ -66,7 +67,7 @@ public final class VolumeBenchmark {
             }
         }
         for (int kind = 0; kind < 2; kind++) {
-            System.out.printf(Locale.ROOT, "%s, sum of 2 rounds: 1 member %.0f, 2 members %.0f (x%.2f), 4 members %.0f (x%.2f)%n",
+            System.out.printf(Locale.ROOT, "%s, sum of " + rounds + " rounds: 1 member %.0f, 2 members %.0f (x%.2f), 4 members %.0f (x%.2f)%n",
                     kind == 0 ? "4 KiB random read" : "4 KiB random write", iops[kind][0], iops[kind][1],
                     iops[kind][1] / iops[kind][0], iops[kind][2], iops[kind][2] / iops[kind][0]);
         }

@@ -46,10 +46,16 @@ public final class S3Benchmark {
             double s3Push = push(s3, image);
             double dirPull = pull(dir, work.resolve("dir-pulled.raw"), image);
             double s3Pull = pull(s3, work.resolve("s3-pulled.raw"), image);
+            // The same pull with one GET in flight, as before max-concurrency: what the requests in flight buy.
+            ImageStore s3Serial = new ImageStore(new S3Backend(server.client(), "hvx", "store/"), 64 << 10,
+                    Duration.ofMinutes(10), threads, 1);
+            double s3SerialPull = pull(s3Serial, work.resolve("s3-pulled-serial.raw"), image);
             System.out.printf(Locale.ROOT, "hvx push: directory %.2f s, S3 %.2f s (S3/directory %.2f)%n", dirPush, s3Push,
                     s3Push / dirPush);
             System.out.printf(Locale.ROOT, "hvx pull: directory %.2f s, S3 %.2f s (S3/directory %.2f)%n", dirPull, s3Pull,
                     s3Pull / dirPull);
+            System.out.printf(Locale.ROOT, "hvx pull from S3: 1 request in flight %.2f s, %d in flight %.2f s (%.2f times faster)%n",
+                    s3SerialPull, requests, s3Pull, s3SerialPull / s3Pull);
             if (!onPath("aws")) {
                 System.out.println("aws s3 cp: not installed, peer skipped");
                 return;
