@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One push: reads the source chunk by chunk on the calling thread, hashes, compresses and uploads on
- * worker threads, then writes the manifest. The manifest is written only after every chunk it names is
+ * worker threads (as many as the store's requests in flight), then writes the manifest. The manifest is written only after every chunk it names is
  * in the store, so a crash at any point leaves no image that refers to a missing chunk.
  */
 public final class Pusher {
@@ -65,12 +65,15 @@ public final class Pusher {
         long size = source.size();
         int count = Math.toIntExact(Manifest.chunkCount(size, chunkSize));
         ChunkId[] ids = new ChunkId[count];
-        int inFlight = store.threads() * 2;
+        // Each worker hashes, compresses and uploads one chunk; an object store wants many uploads in flight
+        // (each PUT waits for a round trip), so there are as many workers as requests the store allows.
+        int workerCount = Math.max(store.threads(), store.requests());
+        int inFlight = workerCount * 2;
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(inFlight);
         for (int i = 0; i < inFlight; i++) {
             buffers.add(new byte[chunkSize]);
         }
-        ExecutorService workers = Executors.newFixedThreadPool(store.threads(), r -> {
+        ExecutorService workers = Executors.newFixedThreadPool(workerCount, r -> {
             Thread t = new Thread(r, "push-" + name);
             t.setDaemon(true);
             return t;

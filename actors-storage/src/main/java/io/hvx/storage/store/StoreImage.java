@@ -7,25 +7,44 @@ import java.nio.ByteBuffer;
 
 /**
  * A stored image as a read-only block device. Each reading thread keeps the last chunk it decoded, so
- * sequential reads decode every chunk once.
+ * sequential reads decode every chunk once; a read spanning several chunks asks the source for them together
+ * (an object store then has them in flight at once).
  */
 public final class StoreImage implements BlockDevice {
+    /** Bytes of chunk buffers one thread may hold for a multi-chunk read. */
+    private static final int BATCH_BYTES = 4 << 20;
+    private static final int MAX_BATCH = 64;
+    private static final byte[] ZEROS = new byte[64 << 10];
+
     private final Manifest manifest;
     private final ChunkSource source;
     private final ThreadLocal<Held> held;
+    private final int batch;
 
-    private static final class Held {
+    private final class Held {
         ChunkId id;
         final byte[] bytes;
+        // Filled on the first multi-chunk read of the thread: the chunk buffers and the request arrays.
+        byte[][] many;
+        final ChunkId[] ids = new ChunkId[batch];
+        final int[] lengths = new int[batch];
 
         Held(int size) {
             bytes = new byte[size];
+        }
+
+        byte[][] many() {
+            if (many == null) {
+                many = new byte[batch][];
+            }
+            return many;
         }
     }
 
     public StoreImage(Manifest manifest, ChunkSource source) {
         this.manifest = manifest;
         this.source = source;
+        this.batch = Math.clamp(BATCH_BYTES / manifest.chunkSize(), 1, MAX_BATCH);
         this.held = ThreadLocal.withInitial(() -> new Held(manifest.chunkSize()));
     }
 
@@ -43,6 +62,10 @@ public final class StoreImage implements BlockDevice {
         BlockDevice.checkRange(this, offset, buffer.remaining());
         int chunkSize = manifest.chunkSize();
         Held h = held.get();
+        if (batch > 1 && offset / chunkSize != (offset + buffer.remaining() - 1) / chunkSize) {
+            readSpan(buffer, offset, h);
+            return;
+        }
         while (buffer.hasRemaining()) {
             long index = offset / chunkSize;
             int within = (int) (offset - index * chunkSize);
@@ -61,6 +84,46 @@ public final class StoreImage implements BlockDevice {
                 buffer.put(h.bytes, within, n);
             }
             offset += n;
+        }
+    }
+
+    /** A read over several chunks: up to batch non-zero chunks at a time are fetched together, then copied. */
+    private void readSpan(ByteBuffer buffer, long offset, Held h) throws IOException {
+        int chunkSize = manifest.chunkSize();
+        ChunkId[] chunks = manifest.chunks();
+        byte[][] many = h.many();
+        long end = offset + buffer.remaining();
+        long last = (end - 1) / chunkSize;
+        while (offset < end) {
+            long first = offset / chunkSize;
+            int k = 0;
+            long next = first;
+            while (next <= last && k < batch) {
+                ChunkId id = chunks[(int) next];
+                if (id != null) {
+                    if (many[k] == null) {
+                        many[k] = new byte[chunkSize];
+                    }
+                    h.ids[k] = id;
+                    h.lengths[k] = manifest.chunkLength(next);
+                    k++;
+                }
+                next++;
+            }
+            source.readChunks(h.ids, many, h.lengths, k);
+            int slot = 0;
+            for (long index = first; index < next; index++) {
+                int within = (int) (offset - index * chunkSize);
+                int n = (int) Math.min(end - offset, chunkSize - within);
+                if (chunks[(int) index] == null) {
+                    for (int done = 0; done < n; done += ZEROS.length) {
+                        buffer.put(ZEROS, 0, Math.min(ZEROS.length, n - done));
+                    }
+                } else {
+                    buffer.put(many[slot++], within, n);
+                }
+                offset += n;
+            }
         }
     }
 

@@ -13,9 +13,9 @@ public record StoreSettings(Backend backend, int chunkSize, Duration gcGrace, Du
     /** Which backend holds the objects. */
     public enum Backend { LOCAL, S3 }
 
-    /** The S3 section; strings are empty when not set. */
+    /** The S3 section; strings are empty when not set; maxConcurrency bounds requests in flight. */
     public record S3(String endpoint, String region, String bucket, String prefix, String accessKey,
-            String secretKey, boolean pathStyle) {}
+            String secretKey, boolean pathStyle, int maxConcurrency) {}
 
     /** Reads {@code hvx.storage.store}; a relative or empty local path lives under {@code hvx.node.data-dir}. */
     public static StoreSettings from(Config config) {
@@ -32,7 +32,7 @@ public record StoreSettings(Backend backend, int chunkSize, Duration gcGrace, Du
         SettingsReader s3 = store.section("s3");
         S3 s3Settings = new S3(s3.optionalString("endpoint"), s3.nonEmptyString("region"), s3.optionalString("bucket"),
                 s3.optionalString("prefix"), s3.optionalString("access-key"), s3.optionalString("secret-key"),
-                s3.bool("path-style"));
+                s3.bool("path-style"), s3.intInRange("max-concurrency", 1, 1024));
         if (backend == Backend.S3 && s3Settings.bucket().isEmpty()) {
             throw new SettingsException(s3.key("bucket"), "a bucket name when backend = s3", "");
         }
@@ -42,6 +42,11 @@ public record StoreSettings(Backend backend, int chunkSize, Duration gcGrace, Du
         return new StoreSettings(backend, (int) chunk, store.positiveDuration("gc-grace"),
                 store.positiveDuration("lease-timeout"),
                 threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, path, s3Settings);
+    }
+
+    /** How many backend requests a push or pull keeps in flight: max-concurrency for S3, push-threads locally. */
+    public int requests() {
+        return backend == Backend.S3 ? s3.maxConcurrency() : pushThreads;
     }
 
     /** Opens the configured backend. */

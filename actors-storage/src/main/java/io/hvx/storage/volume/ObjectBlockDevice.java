@@ -8,19 +8,26 @@ import java.nio.ByteBuffer;
 /**
  * A block device kept as fixed-size objects in a bucket (or directory): object {@code <prefix>/<n>} holds
  * bytes [n*objectSize, (n+1)*objectSize). Missing objects read as zeros; a write replaces whole objects
- * (read, modify, put), which the backend makes atomic.
+ * (read, modify, put), which the backend makes atomic. Writes to one object wait for each other so that no
+ * update is lost; writes to different objects, and all reads, run at the same time.
  */
 public final class ObjectBlockDevice implements BlockDevice {
     private final ObjectBackend backend;
     private final String prefix;
     private final long size;
     private final int objectSize;
+    // Object n is guarded by locks[n % LOCKS]: a fixed set, so no lock is created per write.
+    private static final int LOCKS = 64;
+    private final Object[] locks = new Object[LOCKS];
 
     public ObjectBlockDevice(ObjectBackend backend, String prefix, long size, int objectSize) {
         this.backend = backend;
         this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         this.size = size;
         this.objectSize = objectSize;
+        for (int i = 0; i < LOCKS; i++) {
+            locks[i] = new Object();
+        }
     }
 
     @Override
@@ -56,15 +63,17 @@ public final class ObjectBlockDevice implements BlockDevice {
     }
 
     @Override
-    public synchronized void write(ByteBuffer buffer, long offset) throws IOException {
+    public void write(ByteBuffer buffer, long offset) throws IOException {
         BlockDevice.checkRange(this, offset, buffer.remaining());
         while (buffer.hasRemaining()) {
             long index = offset / objectSize;
             int within = (int) (offset % objectSize);
             int n = Math.min(buffer.remaining(), objectSize - within);
-            byte[] full = n == objectSize ? new byte[objectSize] : load(index);
-            buffer.get(full, within, n);
-            backend.put(prefix + index, full);
+            synchronized (locks[(int) (index % LOCKS)]) {
+                byte[] full = n == objectSize ? new byte[objectSize] : load(index);
+                buffer.get(full, within, n);
+                backend.put(prefix + index, full);
+            }
             offset += n;
         }
     }

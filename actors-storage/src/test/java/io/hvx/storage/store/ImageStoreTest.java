@@ -39,6 +39,29 @@ class ImageStoreTest {
     }
 
     @Test
+    void shouldReadUnalignedSpansOfManyChunksFetchedTogether() throws IOException {
+        // 4 MiB batches of 4 KiB chunks are 64 chunks: spans of up to 200 chunks cross batches, zero chunks
+        // and the short last chunk, starting and ending inside chunks.
+        Path file = TestImages.mixed(dir.resolve("a.raw"), 300 * 4096 + 1000, 5);
+        byte[] expected = Files.readAllBytes(file);
+        try (ImageStore store = new ImageStore(new LocalBackend(dir.resolve("store")), 4096, Duration.ofMinutes(10), 2, 4)) {
+            push(store, file, "a");
+            java.util.Random random = new java.util.Random(6);
+            try (StoreImage image = store.open("a")) {
+                for (int i = 0; i < 200; i++) {
+                    int off = random.nextInt(expected.length - 1);
+                    int len = 1 + random.nextInt(Math.min(expected.length - off, 200 * 4096));
+                    ByteBuffer b = ByteBuffer.allocateDirect(len);
+                    image.read(b, off);
+                    byte[] got = new byte[len];
+                    b.flip().get(got);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(expected, off, off + len), got, "at " + off + "+" + len);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldReadBackExactlyWhatWasPushed() throws IOException {
         Path file = TestImages.mixed(dir.resolve("a.raw"), 6 * CHUNK + 1234, 1);
         try (ImageStore store = store()) {

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,86 @@ class S3BackendTest {
                         () -> image.read(ByteBuffer.allocate(512), 0));
                 assertTrue(e.getMessage().contains("not served"), e.getMessage());
             }
+        }
+    }
+
+    @Test
+    void shouldKeepSeveralPutsAndGetsInFlight() throws IOException {
+        // One hashing thread, eight requests: before requests existed a push had one upload per push thread
+        // and a pull one GET at a time, so both maxima were 1.
+        Path a = TestImages.mixed(dir.resolve("a.raw"), 3 * 48 * CHUNK, 24);
+        InFlight s3 = new InFlight(backend());
+        try (ImageStore store = new ImageStore(s3, CHUNK, Duration.ofMinutes(10), 1, 8)) {
+            assertEquals(48 + 1, push(store, a, "a").newChunks());
+            assertTrue(s3.maxPuts.get() > 1, "PUTs in flight at most " + s3.maxPuts.get());
+            try (StoreImage image = store.open("a")) {
+                assertArrayEquals(Files.readAllBytes(a), ImageStoreTest.readAll(image));
+            }
+            assertTrue(s3.maxGets.get() > 1, "GETs in flight at most " + s3.maxGets.get());
+            assertTrue(s3.maxGets.get() <= 8 + 1, "GETs in flight " + s3.maxGets.get() + " beyond 8 fetchers and the reader");
+        }
+    }
+
+    /** The real S3 backend, noting the most PUTs and GETs that were running at the same moment. */
+    static final class InFlight implements ObjectBackend {
+        final S3Backend real;
+        final AtomicInteger puts = new AtomicInteger();
+        final AtomicInteger gets = new AtomicInteger();
+        final AtomicInteger maxPuts = new AtomicInteger();
+        final AtomicInteger maxGets = new AtomicInteger();
+
+        InFlight(S3Backend real) {
+            this.real = real;
+        }
+
+        @Override
+        public void put(String key, byte[] data) throws IOException {
+            maxPuts.accumulateAndGet(puts.incrementAndGet(), Math::max);
+            try {
+                real.put(key, data);
+            } finally {
+                puts.decrementAndGet();
+            }
+        }
+
+        @Override
+        public byte[] get(String key) throws IOException {
+            maxGets.accumulateAndGet(gets.incrementAndGet(), Math::max);
+            try {
+                return real.get(key);
+            } finally {
+                gets.decrementAndGet();
+            }
+        }
+
+        @Override
+        public boolean exists(String key) throws IOException {
+            return real.exists(key);
+        }
+
+        @Override
+        public java.util.List<StoredObject> list(String prefix) throws IOException {
+            return real.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public int sweepIncomplete(java.time.Instant before) {
+            return real.sweepIncomplete(before);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {
+            real.close();
         }
     }
 

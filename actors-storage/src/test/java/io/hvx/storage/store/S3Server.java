@@ -33,7 +33,8 @@ final class S3Server implements AutoCloseable {
 
     S3Client client() {
         return S3Client.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                // Generous: on a loaded 2-core machine S3Mock may take tens of seconds to answer.
+                .httpClientBuilder(UrlConnectionHttpClient.builder().socketTimeout(java.time.Duration.ofMinutes(5)))
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))

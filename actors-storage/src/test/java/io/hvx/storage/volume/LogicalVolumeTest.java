@@ -9,6 +9,7 @@ import io.hvx.storage.image.ImageFormat;
 import io.hvx.storage.nbd.MapExports;
 import io.hvx.storage.nbd.NbdServer;
 import io.hvx.storage.store.LocalBackend;
+import io.hvx.storage.store.ObjectBackend;
 import io.hvx.storage.testing.Qemu;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,5 +131,165 @@ class LogicalVolumeTest {
         io.hvx.config.SettingsException m = org.junit.jupiter.api.Assertions.assertThrows(
                 io.hvx.config.SettingsException.class, () -> VolumeSpec.from(badMember));
         org.junit.jupiter.api.Assertions.assertTrue(m.getMessage().contains("member 'tape:/dev/st0'"), m.getMessage());
+    }
+
+    @Test
+    void shouldServeRequestsForDifferentMembersAtTheSameTime() throws Exception {
+        // Each member lets a request through only once a request is inside the other member too: a volume
+        // that served one request at a time would leave the first waiting alone until the meeting times out.
+        Files.createDirectories(dir.resolve("disk-a"));
+        CyclicBarrier meeting = new CyclicBarrier(2);
+        List<BlockDevice> members = List.of(
+                new Meeting(ImageCreator.create(dir.resolve("disk-a/m0.raw"), ImageFormat.RAW, 1 << 20, Map.of()), meeting),
+                new Meeting(ImageCreator.create(dir.resolve("disk-a/m1.raw"), ImageFormat.RAW, 1 << 20, Map.of()), meeting));
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try (LogicalVolume v = new LogicalVolume(LogicalVolume.Layout.STRIPE, members, 4096)) {
+            for (boolean write : new boolean[] {true, false}) {
+                List<Future<?>> both = new ArrayList<>();
+                for (long offset : new long[] {0, 4096}) {
+                    both.add(two.submit(() -> {
+                        ByteBuffer b = ByteBuffer.allocate(4096);
+                        if (write) {
+                            v.write(b.putLong(0, offset + 1), offset);
+                        } else {
+                            v.read(b, offset);
+                            assertEquals(offset + 1, b.getLong(0));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : both) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldWriteDifferentObjectsOfABucketMemberAtTheSameTime() throws Exception {
+        // Writes to one object are read-modify-write and must not interleave; writes to different objects
+        // need not wait for each other. Each put waits here until the other object's put has begun.
+        CyclicBarrier meeting = new CyclicBarrier(2);
+        LocalBackend local = new LocalBackend(dir.resolve("bucket"));
+        ObjectBackend meetingPuts = new ObjectBackend() {
+            @Override
+            public void put(String key, byte[] data) throws IOException {
+                Meeting.meet(meeting, "put of " + key);
+                local.put(key, data);
+            }
+
+            @Override
+            public byte[] get(String key) throws IOException {
+                return local.get(key);
+            }
+
+            @Override
+            public boolean exists(String key) throws IOException {
+                return local.exists(key);
+            }
+
+            @Override
+            public List<StoredObject> list(String prefix) throws IOException {
+                return local.list(prefix);
+            }
+
+            @Override
+            public void delete(String key) throws IOException {
+                local.delete(key);
+            }
+
+            @Override
+            public int sweepIncomplete(java.time.Instant before) throws IOException {
+                return local.sweepIncomplete(before);
+            }
+
+            @Override
+            public String describe() {
+                return local.describe();
+            }
+
+            @Override
+            public void close() throws IOException {
+                local.close();
+            }
+        };
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try (ObjectBlockDevice member = new ObjectBlockDevice(meetingPuts, "vol", 1 << 20, 64 << 10)) {
+            List<Future<?>> both = new ArrayList<>();
+            for (long offset : new long[] {4096, (64 << 10) + 4096}) {
+                both.add(two.submit(() -> {
+                    member.write(ByteBuffer.allocate(512).putLong(0, offset), offset);
+                    return null;
+                }));
+            }
+            for (Future<?> f : both) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            for (long offset : new long[] {4096, (64 << 10) + 4096}) {
+                ByteBuffer b = ByteBuffer.allocate(512);
+                member.read(b, offset);
+                assertEquals(offset, b.getLong(0));
+            }
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    /** A real member whose requests wait at a barrier, to see which requests run at the same time. */
+    private record Meeting(BlockDevice real, CyclicBarrier barrier) implements BlockDevice {
+        static void meet(CyclicBarrier barrier, String what) throws IOException {
+            try {
+                barrier.await(20, TimeUnit.SECONDS);
+            } catch (TimeoutException | BrokenBarrierException e) {
+                throw new IOException(what + " waited alone: no other request ran at the same time", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+
+        @Override
+        public long size() {
+            return real.size();
+        }
+
+        @Override
+        public void read(ByteBuffer buffer, long offset) throws IOException {
+            meet(barrier, "read at " + offset);
+            real.read(buffer, offset);
+        }
+
+        @Override
+        public void write(ByteBuffer buffer, long offset) throws IOException {
+            meet(barrier, "write at " + offset);
+            real.write(buffer, offset);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            real.flush();
+        }
+
+        @Override
+        public void discard(long offset, long length) throws IOException {
+            real.discard(offset, length);
+        }
+
+        @Override
+        public Extent extentAt(long offset) throws IOException {
+            return real.extentAt(offset);
+        }
+
+        @Override
+        public boolean readOnly() {
+            return false;
+        }
+
+        @Override
+        public void close() throws IOException {
+            real.close();
+        }
     }
 }
