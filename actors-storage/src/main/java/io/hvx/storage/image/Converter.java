@@ -131,8 +131,17 @@ public final class Converter {
         long end = pos + len;
         while (pos < end) {
             int n = (int) Math.min(CHUNK, end - pos);
-            buffer.clear().limit(n);
-            source.read(buffer, pos);
+            BlockDevice.HostRun run = source.hostRun(pos, n);
+            if (run != null) {
+                // Bytes stored verbatim are read straight from the file: a positional read needs none of the
+                // source's locks, so the workers' reads overlap (a qcow2 image reads under its lock).
+                n = (int) run.length();
+                buffer.clear().limit(n);
+                FileIo.readOrZero(run.channel(), buffer, run.fileOffset());
+            } else {
+                buffer.clear().limit(n);
+                source.read(buffer, pos);
+            }
             writeNonZero(target, pos, bufferSegment, n);
             pos += n;
         }
