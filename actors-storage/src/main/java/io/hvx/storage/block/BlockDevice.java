@@ -30,8 +30,8 @@ public interface BlockDevice extends AutoCloseable {
 
     /**
      * Where the bytes starting at offset are stored verbatim in one host file, for at most length bytes, so a copy
-     * can map them instead of reading them through a buffer; null when they are not (holes, compressed or
-     * translated data) or the format does not say.
+     * can read them straight from that file without the format's locks; null when they are not (holes, compressed
+     * or translated data) or the format does not say.
      */
     default HostRun hostRun(long offset, long length) throws IOException {
         return null;

@@ -270,6 +270,7 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
         BlockDevice.checkRange(this, offset, length);
         long first = -1;
         long got = 0;
+        long fileSize = channel.size();
         while (got < length) {
             long pos = offset + got;
             long entry = tables.entry(pos);
@@ -279,7 +280,7 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
                 break;
             }
             int inCluster = (int) (pos & (clusterSize - 1));
-            long at = checkDataOffset(host) + inCluster;
+            long at = checkDataOffset(host, fileSize) + inCluster;
             if (first >= 0 && at != first + got) {
                 break;
             }
@@ -289,12 +290,17 @@ public final class Qcow2Image implements BlockDevice, io.hvx.storage.image.Check
             got += Math.min(length - got, clusterSize - inCluster);
         }
         // The last cluster may be cut short by the end of the file; its tail reads as zeros through read().
-        long n = first < 0 ? 0 : Math.min(got, channel.size() - first);
+        long n = first < 0 ? 0 : Math.min(got, fileSize - first);
         return n > 0 ? new HostRun(channel, first, n) : null;
     }
 
     private long checkDataOffset(long host) throws IOException {
-        if ((host & (clusterSize - 1)) != 0 || host >= channel.size() + clusterSize) {
+        return checkDataOffset(host, channel.size());
+    }
+
+    /** As checkDataOffset(host), against a file size the caller asked once for many clusters. */
+    private long checkDataOffset(long host, long fileSize) throws IOException {
+        if ((host & (clusterSize - 1)) != 0 || host >= fileSize + clusterSize) {
             throw new ImageFormatException(path + ": data cluster at 0x" + Long.toHexString(host)
                     + " is misaligned or past the end of the file");
         }

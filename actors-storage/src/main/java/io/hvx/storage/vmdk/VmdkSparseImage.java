@@ -97,7 +97,8 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
         long grains = (capacity + grainSectors - 1) / grainSectors;
         long gdEntries = (grains + gtes - 1) / gtes;
         long gdOff = h.gdOffset() * SparseHeader.SECTOR;
-        if (h.gdOffset() <= 0 || gdOff + gdEntries * 4 > fileSize) {
+        // The offsets are checked in sectors first: a huge one would overflow to a negative byte offset.
+        if (h.gdOffset() <= 0 || h.gdOffset() > fileSize / SparseHeader.SECTOR || gdOff + gdEntries * 4 > fileSize) {
             throw new ImageFormatException(path + ": VMDK grain directory is invalid or past the end of the file");
         }
         ByteBuffer gdb = ByteBuffer.allocate((int) (gdEntries * 4)).order(ByteOrder.LITTLE_ENDIAN);
@@ -106,7 +107,7 @@ public final class VmdkSparseImage implements BlockDevice, io.hvx.storage.image.
         gdb.flip().asIntBuffer().get(gd);
         long rgdOff = h.rgdOffset() * SparseHeader.SECTOR;
         if ((h.flags() & SparseHeader.FLAG_REDUNDANT_GT) != 0 && h.rgdOffset() > 0
-                && rgdOff + gdEntries * 4 <= fileSize) {
+                && h.rgdOffset() <= fileSize / SparseHeader.SECTOR && rgdOff + gdEntries * 4 <= fileSize) {
             ByteBuffer rb = ByteBuffer.allocate((int) (gdEntries * 4)).order(ByteOrder.LITTLE_ENDIAN);
             readFully(rb, rgdOff);
             rgd = new int[(int) gdEntries];
