@@ -343,7 +343,8 @@ final class NbdConnection implements Runnable {
                 try {
                     serve(slot);
                 } catch (IOException e) {
-                    // The reply could not be sent: the client is gone. Closing wakes the reader, which ends the connection.
+                    // The reply could not be sent: the client is gone. Closing wakes the reader, which ends
+                    // the connection.
                     closeQuietly();
                 } finally {
                     busy.decrementAndGet();

@@ -73,8 +73,8 @@ public final class NbdQueueDepthBenchmark {
                 for (int depth : new int[] {1, 16}) {
                     double hvx = fio("nbd://127.0.0.1:" + server.port() + "/vol", depth, seconds);
                     double qemuIops = fio("nbd://127.0.0.1:" + qport + "/raw", depth, seconds);
-                    System.out.printf("page cache, qd %2d: hvx striped volume %8.0f IOPS, qemu-nbd raw file %8.0f IOPS%n",
-                            depth, hvx, qemuIops);
+                    System.out.printf("page cache, qd %2d: hvx striped volume %8.0f IOPS, qemu-nbd raw file %8.0f"
+                            + " IOPS%n", depth, hvx, qemuIops);
                 }
                 for (int depth : new int[] {1, 16}) {
                     double hvx = fio("nbd://127.0.0.1:" + server.port() + "/slow", depth, seconds);
