@@ -10,7 +10,7 @@ public final class MapExports implements NbdExports {
     private final Map<String, Export> exports = new ConcurrentHashMap<>();
 
     public MapExports add(String name, BlockDevice device, boolean readOnly) {
-        exports.put(name, new Export(device, readOnly || device.readOnly(), null));
+        exports.put(name, new Export(device, readOnly || device.readOnly(), null, true));
         return this;
     }
 

@@ -9,26 +9,39 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One client: fixed newstyle negotiation, then transmission with simple replies. Buffers are allocated
- * once per connection and reused, so serving a request allocates nothing.
+ * One client: fixed newstyle negotiation, then transmission with simple replies, several requests in flight.
+ * Buffers belong to a fixed set of slots per connection and are reused, so serving a request allocates nothing.
  */
 final class NbdConnection implements Runnable {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
+    private static final int ZERO_CHUNK = 1 << 20;
+    private static final Slot STOP = new Slot();
     private final SocketChannel channel;
     private final NbdExports exports;
     private final NbdCounters counters;
     private final ByteBuffer header = ByteBuffer.allocateDirect(28);
-    private final ByteBuffer reply = ByteBuffer.allocateDirect(16);
     private final ByteBuffer small = ByteBuffer.allocateDirect(MAX_OPTION);
-    private ByteBuffer data = ByteBuffer.allocateDirect(1 << 20);
-    private final ByteBuffer[] replyAndData = new ByteBuffer[2];
+    private final ArrayBlockingQueue<Slot> free;
+    private final ArrayBlockingQueue<Slot> queue;
+    private final AtomicInteger busy = new AtomicInteger();
+    private final Object replyLock = new Object();
+    private int workers;
     private boolean noZeroes;
 
-    NbdConnection(SocketChannel channel, NbdExports exports, NbdCounters counters) {
+    NbdConnection(SocketChannel channel, NbdExports exports, NbdCounters counters, int maxInFlight) {
         this.channel = channel;
         this.exports = exports;
         this.counters = counters;
+        this.free = new ArrayBlockingQueue<>(maxInFlight);
+        // Room for every slot plus one STOP per worker, so adding never blocks or fails.
+        this.queue = new ArrayBlockingQueue<>(2 * maxInFlight);
+        for (int i = 0; i < maxInFlight; i++) {
+            free.add(new Slot());
+        }
     }
 
     /** A client that broke the protocol; the connection is closed, as the protocol document allows. */
@@ -183,6 +196,10 @@ final class NbdConnection implements Runnable {
             flags |= TFLAG_READ_ONLY | TFLAG_CAN_MULTI_CONN;
         } else {
             flags |= TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES;
+            if (export.shared()) {
+                // All connections write through one device whose flush syncs everything it completed.
+                flags |= TFLAG_CAN_MULTI_CONN;
+            }
         }
         return flags;
     }
@@ -200,34 +217,197 @@ final class NbdConnection implements Runnable {
         writeFully(body);
     }
 
+    /**
+     * The transmission phase: this thread reads and checks requests and hands each to a worker with its own
+     * slot (payload buffer and reply header); workers reply whole under {@link #replyLock}, in any order.
+     * At most {@code maxInFlight} requests are in flight: the next request is only read once a slot is free.
+     */
     private void transmit(NbdExports.Export export) throws IOException {
-        BlockDevice device = export.device();
-        while (true) {
-            readExactly(header.clear());
-            if (header.getInt(0) != REQUEST_MAGIC) {
-                throw new ProtocolException("bad request magic");
-            }
-            int flags = header.getShort(4) & 0xffff;
-            int type = header.getShort(6) & 0xffff;
-            long handle = header.getLong(8);
-            long offset = header.getLong(16);
-            long length = header.getInt(24) & 0xffffffffL;
-            counters.requests.incrementAndGet();
-            switch (type) {
-                case CMD_READ -> read(device, handle, offset, length);
-                case CMD_WRITE -> write(export, handle, flags, offset, length);
-                case CMD_DISC -> {
-                    device.flush();
+        Slot held = null;
+        try {
+            while (true) {
+                held = free.take();
+                readExactly(header.clear());
+                if (header.getInt(0) != REQUEST_MAGIC) {
+                    throw new ProtocolException("bad request magic");
+                }
+                Slot slot = held;
+                slot.export = export;
+                slot.flags = header.getShort(4) & 0xffff;
+                slot.type = header.getShort(6) & 0xffff;
+                slot.handle = header.getLong(8);
+                slot.offset = header.getLong(16);
+                slot.length = header.getInt(24) & 0xffffffffL;
+                counters.requests.incrementAndGet();
+                if (slot.type == CMD_DISC) {
+                    // The protocol document: finish what is in flight, then close.
+                    free.put(slot);
+                    held = null;
+                    drain();
+                    export.device().flush();
                     return;
                 }
-                case CMD_FLUSH -> {
-                    device.flush();
-                    simpleReply(handle, 0);
+                if (!check(slot)) {
+                    free.put(slot);
+                    held = null;
+                    continue;
                 }
-                case CMD_TRIM -> zeroOrTrim(export, handle, flags, offset, length, true);
-                case CMD_WRITE_ZEROES -> zeroOrTrim(export, handle, flags, offset, length, false);
-                default -> refuse(handle, EINVAL);
+                held = null;
+                dispatch(slot);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            if (held != null) {
+                free.add(held);
+            }
+            drain();
+            stopWorkers();
+        }
+    }
+
+    /**
+     * Reads a write's payload and answers at once what cannot be served (replies may come in any order); true
+     * when a worker should serve the request.
+     */
+    private boolean check(Slot slot) throws IOException {
+        NbdExports.Export export = slot.export;
+        BlockDevice device = export.device();
+        long offset = slot.offset;
+        long length = slot.length;
+        switch (slot.type) {
+            case CMD_READ -> {
+                if (length > MAX_PAYLOAD || outside(device, offset, length)) {
+                    refuse(slot, EINVAL);
+                    return false;
+                }
+                slot.payload((int) length);
+                return true;
+            }
+            case CMD_WRITE -> {
+                if (length > MAX_PAYLOAD) {
+                    // The payload cannot be skipped safely without reading it all; a client this far outside the
+                    // advertised maximum is disconnected.
+                    throw new ProtocolException("write of " + length + " bytes");
+                }
+                readExactly(slot.payload((int) length));
+                if (export.readOnly()) {
+                    refuse(slot, EPERM);
+                    return false;
+                }
+                if (outside(device, offset, length)) {
+                    refuse(slot, ENOSPC);
+                    return false;
+                }
+                return true;
+            }
+            case CMD_FLUSH -> {
+                return true;
+            }
+            case CMD_TRIM, CMD_WRITE_ZEROES -> {
+                if (export.readOnly()) {
+                    refuse(slot, EPERM);
+                    return false;
+                }
+                if (outside(device, offset, length)) {
+                    refuse(slot, slot.type == CMD_TRIM ? EINVAL : ENOSPC);
+                    return false;
+                }
+                return true;
+            }
+            default -> {
+                refuse(slot, EINVAL);
+                return false;
+            }
+        }
+    }
+
+    /** Queues a checked request; starts one more worker while fewer workers exist than requests in flight. */
+    private void dispatch(Slot slot) {
+        int inFlight = busy.incrementAndGet();
+        if (inFlight > workers) {
+            workers++;
+            Thread.ofPlatform().daemon().name(Thread.currentThread().getName() + "-w" + workers).start(this::work);
+        }
+        queue.add(slot);
+    }
+
+    private void work() {
+        try {
+            while (true) {
+                Slot slot = queue.take();
+                if (slot == STOP) {
+                    return;
+                }
+                try {
+                    serve(slot);
+                } catch (IOException e) {
+                    // The reply could not be sent: the client is gone. Closing wakes the reader, which ends
+                    // the connection.
+                    closeQuietly();
+                } finally {
+                    busy.decrementAndGet();
+                    free.add(slot);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Serves one checked request on the device and replies; a device failure answers EIO, as before. */
+    private void serve(Slot slot) throws IOException {
+        BlockDevice device = slot.export.device();
+        boolean fua = (slot.flags & CMD_FLAG_FUA) != 0;
+        try {
+            switch (slot.type) {
+                case CMD_READ -> {
+                    device.read(slot.data, slot.offset);
+                    counters.bytesRead.addAndGet(slot.length);
+                    slot.data.flip();
+                    reply(slot, 0, slot.data);
+                    return;
+                }
+                case CMD_WRITE -> {
+                    device.write(slot.data, slot.offset);
+                    if (fua) {
+                        device.flush();
+                    }
+                    counters.bytesWritten.addAndGet(slot.length);
+                }
+                // One flush syncs every write the device completed, so every write replied to before this
+                // request arrived is covered, whichever worker ran it.
+                case CMD_FLUSH -> device.flush();
+                case CMD_TRIM, CMD_WRITE_ZEROES -> {
+                    zeroOrTrim(slot, device);
+                    if (fua) {
+                        device.flush();
+                    }
+                }
+                default -> throw new IllegalStateException("unchecked request type " + slot.type);
+            }
+        } catch (IOException | RuntimeException e) {
+            refuse(slot, EIO);
+            return;
+        }
+        reply(slot, 0, null);
+    }
+
+    private void zeroOrTrim(Slot slot, BlockDevice device) throws IOException {
+        if (slot.type == CMD_TRIM || (slot.flags & CMD_FLAG_NO_HOLE) == 0) {
+            device.discard(slot.offset, slot.length);
+            return;
+        }
+        ByteBuffer zeros = slot.payload((int) Math.min(slot.length, ZERO_CHUNK));
+        for (int i = 0; i < zeros.limit(); i++) {
+            zeros.put(i, (byte) 0);
+        }
+        for (long done = 0; done < slot.length; ) {
+            int n = (int) Math.min(slot.length - done, zeros.capacity());
+            zeros.clear().limit(n);
+            device.write(zeros, slot.offset + done);
+            done += n;
         }
     }
 
@@ -235,109 +415,84 @@ final class NbdConnection implements Runnable {
         return offset < 0 || offset + length > device.size() || offset + length < 0;
     }
 
-    private void read(BlockDevice device, long handle, long offset, long length) throws IOException {
-        if (length > MAX_PAYLOAD || outside(device, offset, length)) {
-            refuse(handle, EINVAL);
-            return;
-        }
-        ByteBuffer buffer = payload((int) length);
-        try {
-            device.read(buffer, offset);
-        } catch (IOException e) {
-            refuse(handle, EIO);
-            return;
-        }
-        counters.bytesRead.addAndGet(length);
-        reply.clear().putInt(SIMPLE_REPLY_MAGIC).putInt(0).putLong(handle).flip();
-        buffer.flip();
-        replyAndData[0] = reply;
-        replyAndData[1] = buffer;
-        while (reply.hasRemaining() || buffer.hasRemaining()) {
-            channel.write(replyAndData);
-        }
-    }
-
-    private void write(NbdExports.Export export, long handle, int flags, long offset, long length) throws IOException {
-        if (length > MAX_PAYLOAD) {
-            // The payload cannot be skipped safely without reading it all; a client this far outside the
-            // advertised maximum is disconnected.
-            throw new ProtocolException("write of " + length + " bytes");
-        }
-        ByteBuffer buffer = readExactly(payload((int) length));
-        BlockDevice device = export.device();
-        if (export.readOnly()) {
-            refuse(handle, EPERM);
-            return;
-        }
-        if (outside(device, offset, length)) {
-            refuse(handle, ENOSPC);
-            return;
-        }
-        try {
-            device.write(buffer, offset);
-            if ((flags & CMD_FLAG_FUA) != 0) {
-                device.flush();
-            }
-        } catch (IOException e) {
-            refuse(handle, EIO);
-            return;
-        }
-        counters.bytesWritten.addAndGet(length);
-        simpleReply(handle, 0);
-    }
-
-    private void zeroOrTrim(NbdExports.Export export, long handle, int flags, long offset, long length, boolean trim)
-            throws IOException {
-        BlockDevice device = export.device();
-        if (export.readOnly()) {
-            refuse(handle, EPERM);
-            return;
-        }
-        if (outside(device, offset, length)) {
-            refuse(handle, trim ? EINVAL : ENOSPC);
-            return;
-        }
-        try {
-            if (trim || (flags & CMD_FLAG_NO_HOLE) == 0) {
-                device.discard(offset, length);
-            } else {
-                ByteBuffer zeros = payload((int) Math.min(length, data.capacity()));
-                for (long done = 0; done < length; ) {
-                    int n = (int) Math.min(length - done, zeros.capacity());
-                    zeros.clear().limit(n);
-                    for (int i = 0; i < n; i++) {
-                        zeros.put(i, (byte) 0);
-                    }
-                    device.write(zeros, offset + done);
-                    done += n;
-                }
-            }
-            if ((flags & CMD_FLAG_FUA) != 0) {
-                device.flush();
-            }
-        } catch (IOException e) {
-            refuse(handle, EIO);
-            return;
-        }
-        simpleReply(handle, 0);
-    }
-
-    private void refuse(long handle, int error) throws IOException {
+    private void refuse(Slot slot, int error) throws IOException {
         counters.refusedRequests.incrementAndGet();
-        simpleReply(handle, error);
+        reply(slot, error, null);
     }
 
-    private void simpleReply(long handle, int error) throws IOException {
-        reply.clear().putInt(SIMPLE_REPLY_MAGIC).putInt(error).putLong(handle).flip();
-        writeFully(reply);
-    }
-
-    /** The connection's payload buffer, grown (rarely, up to 32 MiB) when a request needs more. */
-    private ByteBuffer payload(int length) {
-        if (data.capacity() < length) {
-            data = ByteBuffer.allocateDirect(Math.max(length, Math.min(MAX_PAYLOAD, data.capacity() * 2)));
+    /** Writes a simple reply (and a read's data) whole, so replies of several workers never interleave. */
+    private void reply(Slot slot, int error, ByteBuffer data) throws IOException {
+        ByteBuffer r = slot.reply.clear().putInt(SIMPLE_REPLY_MAGIC).putInt(error).putLong(slot.handle).flip();
+        synchronized (replyLock) {
+            if (data == null) {
+                writeFully(r);
+                return;
+            }
+            slot.replyAndData[0] = r;
+            slot.replyAndData[1] = data;
+            while (r.hasRemaining() || data.hasRemaining()) {
+                channel.write(slot.replyAndData);
+            }
         }
-        return data.clear().limit(length);
+    }
+
+    /** Waits until every request handed to a worker has been answered: all slots are back in the free pool. */
+    private void drain() {
+        int slots = free.remainingCapacity() + free.size();
+        Slot[] taken = new Slot[slots];
+        boolean interrupted = false;
+        // Not interruptible: the export is closed after this, and a worker must not touch a closed device.
+        for (int i = 0; i < slots; ) {
+            try {
+                taken[i] = free.take();
+                i++;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        for (Slot s : taken) {
+            free.add(s);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stopWorkers() {
+        for (int i = 0; i < workers; i++) {
+            queue.add(STOP);
+        }
+        workers = 0;
+    }
+
+    private void closeQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // already closing
+        }
+    }
+
+    /** One request's state and buffers; a connection has maxInFlight of them, reused for every request. */
+    private static final class Slot {
+        final ByteBuffer reply = ByteBuffer.allocateDirect(16);
+        final ByteBuffer[] replyAndData = new ByteBuffer[2];
+        ByteBuffer data = EMPTY;
+        NbdExports.Export export;
+        int flags;
+        int type;
+        long handle;
+        long offset;
+        long length;
+
+        /** The slot's payload buffer, grown (rarely, up to 32 MiB) when a request needs more. */
+        ByteBuffer payload(int length) {
+            if (data.capacity() < length) {
+                data = ByteBuffer.allocateDirect(Math.max(length, Math.min(MAX_PAYLOAD, Math.max(64 << 10,
+                        data.capacity() * 2))));
+            }
+            return data.clear().limit(length);
+        }
     }
 
     private int readInt() throws IOException {

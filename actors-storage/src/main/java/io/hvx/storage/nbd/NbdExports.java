@@ -16,6 +16,16 @@ public interface NbdExports {
      */
     Export open(String name) throws IOException;
 
-    /** One opened export: device reads and writes go straight to it; readOnly refuses writes with EPERM. */
-    record Export(BlockDevice device, boolean readOnly, AutoCloseable onClose) {}
+    /**
+     * One opened export: device reads and writes go straight to it; readOnly refuses writes with EPERM. shared
+     * says every connection to this name gets this same device instance, so a flush on one connection covers
+     * writes completed on all of them and the server may advertise NBD_FLAG_CAN_MULTI_CONN for writes too.
+     */
+    record Export(BlockDevice device, boolean readOnly, AutoCloseable onClose, boolean shared) {
+
+        /** An export whose device may be one connection's own (no multi-connection promise for writes). */
+        public Export(BlockDevice device, boolean readOnly, AutoCloseable onClose) {
+            this(device, readOnly, onClose, false);
+        }
+    }
 }

@@ -9,19 +9,31 @@ import java.nio.channels.SocketChannel;
 
 /** An NBD server (fixed newstyle) on one TCP address; each connection is served by its own thread. */
 public final class NbdServer implements AutoCloseable {
+    /** Requests served at once per connection unless told otherwise (hvx.storage.nbd.max-in-flight). */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16;
     private final ServerSocketChannel server;
     private final NbdExports exports;
     private final NbdCounters counters = new NbdCounters();
     private final Thread acceptor;
+    private final int maxInFlight;
 
-    private NbdServer(ServerSocketChannel server, NbdExports exports) {
+    private NbdServer(ServerSocketChannel server, NbdExports exports, int maxInFlight) {
         this.server = server;
         this.exports = exports;
+        this.maxInFlight = maxInFlight;
         this.acceptor = Thread.ofPlatform().daemon().name("nbd-accept").unstarted(this::accept);
     }
 
-    /** Binds host:port (port 0: any free port) and starts accepting. */
+    /** Binds host:port (port 0: any free port) and starts accepting, with the default requests in flight. */
     public static NbdServer start(String host, int port, NbdExports exports) throws IOException {
+        return start(host, port, exports, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /** Binds host:port and starts accepting; each connection serves up to maxInFlight requests at once. */
+    public static NbdServer start(String host, int port, NbdExports exports, int maxInFlight) throws IOException {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
+        }
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -31,7 +43,7 @@ public final class NbdServer implements AutoCloseable {
             throw new IOException("NBD server cannot listen on " + host + ":" + port + ": " + e.getMessage()
                     + " (choose another with hvx.storage.nbd.port)", e);
         }
-        NbdServer s = new NbdServer(channel, exports);
+        NbdServer s = new NbdServer(channel, exports, maxInFlight);
         s.acceptor.start();
         return s;
     }
@@ -54,7 +66,7 @@ public final class NbdServer implements AutoCloseable {
                 SocketChannel client = server.accept();
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 Thread.ofPlatform().daemon().name("nbd-" + client.getRemoteAddress())
-                        .start(new NbdConnection(client, exports, counters));
+                        .start(new NbdConnection(client, exports, counters, maxInFlight));
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {

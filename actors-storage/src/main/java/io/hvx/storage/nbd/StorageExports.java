@@ -54,11 +54,12 @@ public final class StorageExports implements NbdExports, AutoCloseable {
     public Export open(String name) throws IOException {
         BlockDevice volume = volumes.attach(name);
         if (volume != null) {
-            return new Export(volume, false, () -> volumes.detach(name));
+            // The registry hands every connection the volume's one open device.
+            return new Export(volume, false, () -> volumes.detach(name), true);
         }
         try {
             if (snapshots.contains(name)) {
-                return new Export(attach(name), false, () -> detach(name));
+                return new Export(attach(name), false, () -> detach(name), true);
             }
             Manifest m = store.manifest(name);
             return new Export(new CachedImage(m, cache.cache(), cache.readAhead(), readAhead), true, null);

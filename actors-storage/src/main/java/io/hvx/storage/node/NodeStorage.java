@@ -86,7 +86,8 @@ public final class NodeStorage implements AutoCloseable {
             StorageExports exports = new StorageExports(store, imageCache, snapshots, cacheSettings.readAhead(), volumes);
             NbdServer nbd;
             try {
-                nbd = nbdSettings.enabled() ? NbdServer.start(nbdSettings.host(), nbdSettings.port(), exports) : null;
+                nbd = nbdSettings.enabled() ? NbdServer.start(nbdSettings.host(), nbdSettings.port(), exports,
+                        nbdSettings.maxInFlight()) : null;
             } catch (IOException | RuntimeException e) {
                 exports.close();
                 throw e;
