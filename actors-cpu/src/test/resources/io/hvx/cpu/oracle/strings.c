@@ -200,7 +200,11 @@ int main(void) {
         mix(_bzhi_u64(x, (unsigned) (y % 70)));
         mix(_bextr_u64(x, (unsigned) (z % 64), (unsigned) (y % 64)));
         mix(_blsr_u64(x) ^ _blsi_u64(y) ^ _blsmsk_u64(z));
+#ifdef __LZCNT__
         mix(_tzcnt_u64(x & y) + _lzcnt_u64(x & z) * 100);
+#else
+        mix(_tzcnt_u64(x & y));
+#endif
         unsigned long long hi;
         mix(_mulx_u64(x, y, &hi) ^ hi);
         __m128i sh = _mm_shuffle_epi8(p, q);
