@@ -116,15 +116,7 @@ final class DnsServer {
   }
 
   private boolean matches(byte[] candidate, int length) {
-    if (candidate.length != length || length == 0) {
-      return false;
-    }
-    for (int k = 0; k < length; k++) {
-      if (candidate[k] != name[k]) {
-        return false;
-      }
-    }
-    return true;
+    return NetworkState.sameName(candidate, name, length);
   }
 
   private int buildReply(DirectBuffer in, int offset, Ipv4Packet ip, int dns, int flags, int questionLength,

@@ -130,7 +130,8 @@ final class NetworkState {
     return best;
   }
 
-  private static boolean sameName(byte[] candidate, byte[] name, int length) {
+  /** Whether {@code candidate} is exactly the first {@code length} bytes of {@code name} (not empty). */
+  static boolean sameName(byte[] candidate, byte[] name, int length) {
     if (candidate.length != length || length == 0) {
       return false;
     }
