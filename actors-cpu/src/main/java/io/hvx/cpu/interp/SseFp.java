@@ -81,6 +81,7 @@ final class SseFp {
         }
         double r;
         int dir; // sign of (exact - r)
+        boolean tiny = false; // only for a result the denormal grid rounded to +-MIN_NORMAL: see finishD
         switch (op) {
             case ADD, SUB -> {
                 if (op == SUB) {
@@ -118,6 +119,13 @@ final class SseFp {
                     if (dir == 0 && r == 0 && x != 0 && y != 0) {
                         dir = (x > 0) == (y > 0) ? 1 : -1; // underflowed to zero
                     }
+                    if (Math.abs(r) <= Double.MIN_NORMAL && r != 0) {
+                        double sx = Math.scalb(x, -ex);
+                        double sy = Math.scalb(y, -ey);
+                        double p = sx * sy;
+                        tiny = Math.abs(directed(p, (int) Math.signum(Math.fma(sx, sy, -p)), rc()))
+                                < Math.scalb(Double.MIN_NORMAL, -ex - ey);
+                    }
                 }
             }
             case DIV -> {
@@ -138,6 +146,13 @@ final class SseFp {
                     int ey = Math.getExponent(y);
                     double rem = Math.fma(-Math.scalb(r, ey - ex), Math.scalb(y, -ey), Math.scalb(x, -ex));
                     dir = (int) (Math.signum(rem) * Math.signum(y));
+                    if (Math.abs(r) <= Double.MIN_NORMAL) {
+                        double sx = Math.scalb(x, -ex);
+                        double sy = Math.scalb(y, -ey);
+                        double q = sx / sy;
+                        int qdir = (int) (Math.signum(Math.fma(-q, sy, sx)) * Math.signum(sy));
+                        tiny = Math.abs(directed(q, qdir, rc())) < Math.scalb(Double.MIN_NORMAL, ey - ex);
+                    }
                 }
             }
             default -> {
@@ -155,11 +170,15 @@ final class SseFp {
                 }
             }
         }
-        return Double.doubleToRawLongBits(finishD(r, dir));
+        return Double.doubleToRawLongBits(finishD(r, dir, tiny));
     }
 
-    /** Applies the rounding direction, overflow, underflow, FTZ and inexact to a round-to-nearest result. */
-    private double finishD(double r, int dir) {
+    /**
+     * Applies the rounding direction, overflow, underflow, FTZ and inexact to a round-to-nearest result.
+     * {@code tinyAtMinNormal}: whether the exact value, rounded to 53 bits with an unbounded exponent, is below the
+     * smallest normal (x86 detects tininess after rounding); asked only when the result rounds to +-MIN_NORMAL.
+     */
+    private double finishD(double r, int dir, boolean tinyAtMinNormal) {
         if (dir == 0 && r != 0 && Math.abs(r) < Double.MIN_NORMAL && (cpu.mxcsr & FTZ) != 0) {
             raise(UE | PE); // flush-to-zero turns even an exact tiny result into an inexact zero
             return Math.copySign(0.0, r);
@@ -187,13 +206,48 @@ final class SseFp {
                 flags |= OE;
             }
         }
-        if (Math.abs(r) < Double.MIN_NORMAL) {
+        if (Math.abs(r) < Double.MIN_NORMAL || (Math.abs(r) == Double.MIN_NORMAL && tinyAtMinNormal)) {
             flags |= UE;
             if ((cpu.mxcsr & FTZ) != 0) {
                 r = Math.copySign(0.0, r);
             }
         }
         raise(flags);
+        return r;
+    }
+
+    /**
+     * x86 detects tininess after rounding, to the format's precision with an unbounded exponent: an exact value just
+     * below the smallest normal that the denormal grid rounds up to it, but 24 bits would not, still underflows.
+     */
+    private static boolean tinyFloat(double d, int dirD, int rc) {
+        double s = Math.scalb(d, 64); // exact: far from double's limits, and now normal as a float
+        float g = (float) s;
+        double diff = s - (double) g;
+        int dir = diff != 0 ? (diff > 0 ? 1 : -1) : dirD;
+        g = directed(g, dir, rc);
+        return Math.abs(g) < Math.scalb(Float.MIN_NORMAL, 64);
+    }
+
+    private static float directed(float f, int dir, int rc) {
+        if (rc == 1 && dir < 0) {
+            return Math.nextDown(f);
+        } else if (rc == 2 && dir > 0) {
+            return Math.nextUp(f);
+        } else if (rc == 3 && ((f > 0 && dir < 0) || (f < 0 && dir > 0))) {
+            return f > 0 ? Math.nextDown(f) : Math.nextUp(f);
+        }
+        return f;
+    }
+
+    private static double directed(double r, int dir, int rc) {
+        if (rc == 1 && dir < 0) {
+            return Math.nextDown(r);
+        } else if (rc == 2 && dir > 0) {
+            return Math.nextUp(r);
+        } else if (rc == 3 && ((r > 0 && dir < 0) || (r < 0 && dir > 0))) {
+            return r > 0 ? Math.nextDown(r) : Math.nextUp(r);
+        }
         return r;
     }
 
@@ -336,7 +390,7 @@ final class SseFp {
                 flags |= OE;
             }
         }
-        if (Math.abs(f) < Float.MIN_NORMAL) {
+        if (Math.abs(f) < Float.MIN_NORMAL || (Math.abs(f) == Float.MIN_NORMAL && tinyFloat(d, dirD, rc))) {
             flags |= UE;
             if ((cpu.mxcsr & FTZ) != 0) {
                 f = Math.copySign(0.0f, f);
@@ -465,7 +519,7 @@ final class SseFp {
         double r = (double) v;
         long back = r >= 0x1p63 ? Long.MAX_VALUE : (long) r;
         int dir = r >= 0x1p63 ? -1 : Long.compare(v, back);
-        return Double.doubleToRawLongBits(finishD(r, dir));
+        return Double.doubleToRawLongBits(finishD(r, dir, false));
     }
 
     /** A signed integer to float under the rounding control. */
