@@ -32,7 +32,7 @@ public final class NetworkNode implements AutoCloseable {
     EmbeddedAeron aeron = yield ? EmbeddedAeron.launch(new YieldingIdleStrategy()) : EmbeddedAeron.launch();
     try {
       HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron.aeron(), endpoint, new PeerKeys(settings.secret()),
-          OverlaySettings.defaults(), settings.macAge(), settings.floodRate(),
+          OverlaySettings.defaults().withMtu(settings.overlayMtu()), settings.macAge(), settings.floodRate(),
           yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy());
       hswitch.leaseTime(settings.leaseTime());
       return new NetworkNode(aeron, hswitch, settings);

@@ -3,6 +3,8 @@ package io.hvx.net;
 import com.typesafe.config.Config;
 import io.hvx.config.SettingsException;
 import io.hvx.config.SettingsReader;
+import io.hvx.net.tunnel.OverlaySettings;
+import io.hvx.net.tunnel.PathMtu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +13,7 @@ import java.util.Base64;
 
 /** The settings of a node's hSwitch ({@code hvx.network}), validated. */
 public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
-    boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration leaseTime) {
+    boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration leaseTime, int overlayMtu) {
   /** How the data-plane threads wait for work. */
   public enum Idle {
     FRUGAL,
@@ -62,8 +64,26 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
           "at least " + MIN_SECRET + " bytes of secret", secret.length + " bytes");
     }
     long floodRate = network.intInRange("flood-rate", 1, 10_000_000);
+    int overlayMtu = overlayMtu(network);
     return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
         network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate,
-        network.enumValue("idle", Idle.class), network.positiveDuration("lease-time"));
+        network.enumValue("idle", Idle.class), network.positiveDuration("lease-time"), overlayMtu);
+  }
+
+  private static int overlayMtu(SettingsReader network) {
+    String text = network.string("overlay-mtu").trim();
+    if (text.equals("auto")) {
+      return OverlaySettings.AUTO_MTU;
+    }
+    String expected = "auto, or a multiple of 32 from " + OverlaySettings.MIN_MTU + " to " + PathMtu.MAX_MTU;
+    try {
+      int mtu = Integer.parseInt(text);
+      if (mtu % 32 != 0 || mtu < OverlaySettings.MIN_MTU || mtu > PathMtu.MAX_MTU) {
+        throw new SettingsException(network.key("overlay-mtu"), expected, text);
+      }
+      return mtu;
+    } catch (NumberFormatException e) {
+      throw new SettingsException(network.key("overlay-mtu"), expected, text);
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.hvx.net.crypto;
 
 import java.security.GeneralSecurityException;
-import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -53,17 +52,26 @@ public final class FrameCipher {
    * when the tag does not verify (the message bytes are then undefined).
    */
   public int open(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int sealedLength) {
+    return open(key, sender, sequence, message, aadLength, sealedLength, message, aadLength);
+  }
+
+  /**
+   * Decrypts {@code message[aadLength, aadLength + sealedLength)} into {@code plain} from {@code plainOffset},
+   * authenticating {@code message[0, aadLength)}; returns the plaintext length, or -1 when the tag does not
+   * verify (nothing of {@code plain} may be used then). The JDK's GCM opens a 64 KiB message into another
+   * array about 1.6 times faster than in place, where it copies the ciphertext internally (AeadBenchmark).
+   */
+  public int open(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int sealedLength,
+      byte[] plain, int plainOffset) {
     if (sealedLength < TAG_LENGTH) {
       return -1;
     }
     try {
       cipher.init(Cipher.DECRYPT_MODE, key, parameters(sender, sequence));
       cipher.updateAAD(message, 0, aadLength);
-      return cipher.doFinal(message, aadLength, sealedLength, message, aadLength);
-    } catch (AEADBadTagException e) {
-      return -1;
+      return cipher.doFinal(message, aadLength, sealedLength, plain, plainOffset);
     } catch (GeneralSecurityException e) {
-      // Any other refusal of a message from the wire is the same outcome: not authentic.
+      // A bad tag (AEADBadTagException) or any other refusal of a message from the wire: not authentic.
       return -1;
     }
   }

@@ -46,8 +46,9 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final byte[] in = new byte[OverlaySettings.MAX_MESSAGE];
   private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
   private final OverlayHeader inHeader = new OverlayHeader().wrap(inBuffer);
-  /** The opened message: GRE header, offload and frame, decrypted in place in {@link #in}. */
-  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(in, OverlayHeader.LENGTH, in.length - OverlayHeader.LENGTH);
+  /** The opened message: GRE header, offload and frame (decrypted out of {@link #in}: faster than in place). */
+  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
+  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
   private final GreHeader gre = new GreHeader();
   // Reassembles GSO messages that Aeron fragmented; its buffer is allocated once and grows at most to
   // the largest message.
@@ -132,7 +133,8 @@ public final class Overlay implements IngressSource, AutoCloseable {
       // A peer's first message, or its first after a restart: derive that session's key (rare, allocates).
       key = keys.directionKey(sender, selfId, messageSession);
     }
-    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH);
+    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH,
+        plain, 0);
     if (plainLength < 0) {
       counters.increment(Counter.OVERLAY_AUTH_FAILED_FRAMES);
       return;

@@ -111,6 +111,38 @@ class EncryptedTunnelTest {
     }
   }
 
+  @Test
+  void nodes_with_different_overlay_mtus_exchange_full_frames_both_ways() {
+    startSwitchB(); // auto: loopback's 65504
+    RecordingSink portA = new RecordingSink();
+    OverlaySettings smallest = OverlaySettings.defaults().withMtu(OverlaySettings.MIN_MTU);
+    try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET), smallest,
+        Duration.ofMinutes(5))) {
+      IngressRing ringA = switchA.attachLocal(1, NET, portA);
+      switchA.addPeer(2, endpointB);
+      switchB.addPeer(1, endpointA);
+      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+
+      UnsafeBuffer fromA = fullFrame("ff:ff:ff:ff:ff:ff", A_MAC, 3);
+      ringA.offer(fromA, 0, fromA.capacity());
+      Await.until("A's frame at B", WAIT, () -> portB.sent().size() == 1);
+      assertArrayEquals(fromA.byteArray(), portB.sent().get(0).bytes());
+      UnsafeBuffer fromB = fullFrame(A_MAC, B_MAC, 5);
+      ringB.offer(fromB, 0, fromB.capacity());
+      Await.until("B's frame at A", WAIT, () -> portA.sent().size() == 1);
+      assertArrayEquals(fromB.byteArray(), portA.sent().get(0).bytes());
+    }
+  }
+
+  private static UnsafeBuffer fullFrame(String destination, String source, int seed) {
+    UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.MAX_LENGTH]);
+    for (int i = 0; i < frame.capacity(); i++) {
+      frame.putByte(i, (byte) (i * seed));
+    }
+    frame(destination, source, 0).getBytes(0, frame, 0, EthernetFrame.HEADER_LENGTH);
+    return frame;
+  }
+
   /** A sender without a switch, so the test controls exactly which sealed messages reach B. */
   private TunnelSink rawSender(byte[] secret, int senderId, Counters counters) {
     rawOverlay = new Overlay(senderId, new PeerKeys(secret), aeron.aeron(), endpointA,

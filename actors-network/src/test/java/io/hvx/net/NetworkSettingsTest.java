@@ -1,0 +1,33 @@
+package io.hvx.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.hvx.config.SettingsException;
+import io.hvx.net.tunnel.OverlaySettings;
+import org.junit.jupiter.api.Test;
+
+class NetworkSettingsTest {
+  private static NetworkSettings read(String overrides) {
+    Config config = ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference());
+    return NetworkSettings.from(config, "127.0.0.1", null);
+  }
+
+  @Test
+  void the_overlay_mtu_is_sized_per_peer_unless_set() {
+    assertEquals(OverlaySettings.AUTO_MTU, read("").overlayMtu());
+    assertEquals(8960, read("hvx.network.overlay-mtu = 8960").overlayMtu());
+  }
+
+  @Test
+  void an_overlay_mtu_off_the_32_byte_grid_or_out_of_range_names_the_setting_and_the_range() {
+    for (String bad : new String[] {"9000", "1500", "70000", "big"}) {
+      SettingsException e = assertThrows(SettingsException.class, () -> read("hvx.network.overlay-mtu = " + bad));
+      assertTrue(e.getMessage().contains("hvx.network.overlay-mtu") && e.getMessage().contains("2048 to 65504"),
+          e.getMessage());
+    }
+  }
+}
