@@ -201,15 +201,23 @@ class EncryptedTunnelTest {
 
     // The restarted node starts again at sequence 1, under a new random session and so a new key.
     TunnelSink afterRestart = rawSender(SECRET, 1, new Counters());
-    afterRestart.offer(afterRestart.seal(NET, payload, 0, payload.capacity()));
-    Await.until("new session accepted", WAIT, () -> portB.sent().size() == 2);
-    assertEquals(2, switchB.counters().get(Counter.OVERLAY_SESSION_CHANGES));
+    // A fresh publication's first message can be lost while Aeron sets up the new image (UDP: the overlay
+    // promises no delivery, TCP inside retransmits); the test, like a guest, sends again until one arrives.
+    UnsafeBuffer fresh = frame("ff:ff:ff:ff:ff:ff", A_MAC, 2);
+    Await.until("new session accepted", WAIT, () -> {
+      if (portB.sent().size() < 2) {
+        afterRestart.offer(afterRestart.seal(NET, fresh, 0, fresh.capacity()));
+      }
+      return portB.sent().size() >= 2;
+    });
+    assertEquals(2, switchB.counters().get(Counter.OVERLAY_SESSION_CHANGES), "one change per session");
 
     afterRestart.sealedBuffer().putBytes(0, oldMessage);
     afterRestart.offer(oldLength);
     Await.until("old session refused", WAIT,
         () -> switchB.counters().get(Counter.OVERLAY_RETIRED_SESSION_FRAMES) == 1);
-    assertEquals(2, portB.sent().size());
+    assertEquals(1, portB.sent().stream().filter(f -> f.marker() == 1).count(),
+        "the old session's message is delivered once, before the restart");
     afterRestart.close();
   }
 
