@@ -17,6 +17,9 @@ import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.SwitchAgent;
 import io.hvx.net.switching.VPort;
+import io.hvx.net.switching.WaitingBackoffIdleStrategy;
+import io.hvx.net.tap.TapPoller;
+import io.hvx.net.tap.TapPort;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.Overlay;
 import io.hvx.net.tunnel.OverlaySettings;
@@ -31,7 +34,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -50,6 +52,8 @@ public final class HSwitch implements AutoCloseable {
   private final SwitchAgent agent;
   private final Overlay overlay;
   private final AgentRunner runner;
+  private final TapPoller taps;
+  private boolean closed;
   private final Map<Integer, TunnelSink> tunnels = new HashMap<>();
   private final Map<Integer, Integer> tunnelPorts = new HashMap<>();
   private final Map<Integer, String> peerEndpoints = new HashMap<>();
@@ -72,7 +76,13 @@ public final class HSwitch implements AutoCloseable {
       agent.addSource(driverDuty);
       overlay.driverDuty(driverDuty);
     }
+    overlay.backpressure(agent.backpressure());
+    this.taps = new TapPoller(agent.backpressure());
+    agent.addSource(taps);
     agent.addSource(overlay);
+    if (idle instanceof WaitingBackoffIdleStrategy waiting) {
+      waiting.waitWith(taps);
+    }
     this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
   }
 
@@ -89,9 +99,12 @@ public final class HSwitch implements AutoCloseable {
     return start(nodeId, aeron, listenEndpoint, keys, settings, macAge, frugalIdleStrategy());
   }
 
-  /** Backs off to 100 us parks: little CPU when idle on shared machines, at some latency cost. */
+  /**
+   * Backs off to waits of up to 100 us: little CPU when idle on shared machines, at some latency cost for
+   * tunnel traffic; a frame from a local TAP ends the wait at once.
+   */
   public static IdleStrategy frugalIdleStrategy() {
-    return new BackoffIdleStrategy(100, 50, 1_000, 100_000);
+    return new WaitingBackoffIdleStrategy(100, 50, 1_000, 100_000);
   }
 
   /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */
@@ -147,6 +160,23 @@ public final class HSwitch implements AutoCloseable {
   }
 
   /**
+   * Attaches TAP {@code port} as local vPort {@code portId} of network {@code networkId}: the switch thread
+   * reads it (no reader thread) and writes frames for it.
+   */
+  public void attachTap(int portId, int networkId, TapPort port) {
+    if (portId < 0 || portId >= FIRST_TUNNEL_PORT) {
+      throw new IllegalArgumentException("local port ids are 0.." + (FIRST_TUNNEL_PORT - 1) + ": " + portId);
+    }
+    await(agent.submit(a -> {
+      if (a.core().port(portId) != null) {
+        throw new IllegalArgumentException("port " + portId + " is already attached");
+      }
+      a.addPort(VPort.local(portId, networkId, port));
+      taps.add(portId, networkId, port);
+    }));
+  }
+
+  /**
    * Attaches VM NIC {@code nic} as local vPort {@code portId}: its MAC is registered with the network's
    * DHCP (fixed address if it has one), DNS (its hostname) and router, as a TAP port's would be learned.
    */
@@ -191,8 +221,12 @@ public final class HSwitch implements AutoCloseable {
     await(agent.submit(a -> a.core().services().dhcpSlice(index, count)));
   }
 
+  /** Detaches local vPort {@code portId}; the switch thread no longer reads or writes its device after this. */
   public void detach(int portId) {
-    await(agent.submit(a -> a.removePort(portId)));
+    await(agent.submit(a -> {
+      a.removePort(portId);
+      taps.remove(portId);
+    }));
   }
 
   /** Installs or replaces the router, DHCP and DNS definition of one network on this node. */
@@ -300,9 +334,14 @@ public final class HSwitch implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     runner.close();
     tunnels.values().forEach(TunnelSink::close);
     tunnels.clear();
     overlay.close();
+    taps.close();
   }
 }

@@ -41,7 +41,7 @@ public final class VPortActor {
         return Behaviors.stopped();
       }
       try {
-        port.start(sink -> hswitch.attachLocal(portId, networkId, sink));
+        hswitch.attachTap(portId, networkId, port);
       } catch (RuntimeException e) {
         port.close();
         replyTo.tell(new HSwitchActor.AttachFailed(portId, e.getMessage()));

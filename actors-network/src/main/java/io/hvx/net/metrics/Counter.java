@@ -27,7 +27,6 @@ public enum Counter {
   TAP_TX_FRAMES(41, "frames written to TAP devices"),
   TAP_TX_DROPS(42, "frames a TAP device refused (queue full or error)"),
   TAP_RX_ERRORS(43, "failed reads from TAP devices"),
-  TAP_RX_QUEUE_FULL(44, "frames read from a TAP device with no room in the switch's ingress ring"),
   TAP_RX_OFFLOADED_FRAMES(45, "GSO frames (up to 64 KiB, segmented by the receiver) read from TAP devices"),
   SERVICES_MALFORMED_FRAMES(60, "ARP or IPv4 frames to the router that could not be parsed"),
   ROUTER_ARP_REPLIES(61, "ARP requests for a gateway answered by this node's router"),

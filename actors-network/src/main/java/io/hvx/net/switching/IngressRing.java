@@ -7,7 +7,7 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * The queue through which a local vPort's device (a TAP reader thread, a virtio-net queue) hands frames
+ * The queue through which a local vPort's device (a VM NIC's virtio-net queue; TAPs are read by the switch thread itself) hands frames
  * to the switch without an actor message or allocation: a preallocated Agrona ring buffer.
  */
 public final class IngressRing {

@@ -17,6 +17,7 @@ public final class SwitchAgent implements Agent {
   private static final int BATCH = 64;
 
   private final L2Switch core;
+  private final EgressBackpressure backpressure = new EgressBackpressure();
   private final ManyToOneConcurrentArrayQueue<Consumer<SwitchAgent>> control =
       new ManyToOneConcurrentArrayQueue<>(1024);
   private final String name;
@@ -76,6 +77,11 @@ public final class SwitchAgent implements Agent {
     sources = Arrays.stream(sources).filter(s -> s != source).toArray(IngressSource[]::new);
   }
 
+  /** The sinks holding a frame; sources of local frames read nothing while one does. */
+  public EgressBackpressure backpressure() {
+    return backpressure;
+  }
+
   public L2Switch core() {
     return core;
   }
@@ -84,6 +90,9 @@ public final class SwitchAgent implements Agent {
   public int doWork() {
     int work = control.drain(applyChange);
     now = System.nanoTime();
+    if (backpressure.holding()) {
+      backpressure.clear(now);
+    }
     for (IngressRing ring : rings) {
       current = ring;
       work += ring.ring().read(ringHandler, BATCH);

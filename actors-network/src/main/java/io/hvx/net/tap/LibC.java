@@ -41,11 +41,17 @@ final class LibC {
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
   static final MethodHandle POLL = bind("poll",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
+  static final MethodHandle PPOLL = bind("ppoll",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), ERRNO_OPTION);
   static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   /** struct pollfd { int fd; short events; short revents; }. */
   static final StructLayout POLLFD = java.lang.foreign.MemoryLayout.structLayout(
       JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
+
+  /** struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux. */
+  static final StructLayout TIMESPEC = java.lang.foreign.MemoryLayout.structLayout(
+      JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
 
   private LibC() {}
 

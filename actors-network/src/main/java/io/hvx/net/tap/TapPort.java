@@ -4,49 +4,39 @@ import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.Offload;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.FrameSink;
-import io.hvx.net.switching.IngressRing;
+import io.hvx.net.switching.L2Switch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Function;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A vPort whose device is a TAP interface: a dedicated reader thread moves frames from the TAP into
- * the switch's ingress ring; the switch's data-plane thread writes frames for the port straight to the
- * non-blocking TAP descriptor (a full kernel queue is a counted drop). Native buffers are preallocated.
+ * A vPort whose device is a TAP interface, read and written by the switch's data-plane thread itself
+ * ({@link TapPoller} tells it when frames are pending): frames are switched straight from the read
+ * buffer, and frames for the port are written to the non-blocking descriptor (a full kernel queue is a
+ * counted drop). Native buffers are preallocated.
  */
 public final class TapPort implements FrameSink, AutoCloseable {
-  private static final int POLL_MILLIS = 100;
   // Room for a virtio-net header and the largest GSO frame; without offloads an oversized frame is
   // still read whole and counted by the switch.
-  private static final int RX_BUFFER = Offload.VIRTIO_HEADER_LENGTH + Offload.MAX_FRAME_LENGTH;
-  private static final int TX_BUFFER = RX_BUFFER;
+  private static final int BUFFER = Offload.VIRTIO_HEADER_LENGTH + Offload.MAX_FRAME_LENGTH;
+  /** Frames read per poll before the switch turns to its other ports and the tunnel. */
+  private static final int READ_BATCH = 16;
 
   private final TapDevice device;
   private final Counters counters;
   private final Arena arena = Arena.ofShared();
-  private final MemorySegment txSegment = arena.allocate(TX_BUFFER, 64);
+  private final MemorySegment txSegment = arena.allocate(BUFFER, 64);
   private final UnsafeBuffer txBuffer = new UnsafeBuffer(txSegment.address(), (int) txSegment.byteSize());
-  private final MemorySegment txState = LibC.captureState(arena);
-  private final Thread reader;
-  private volatile IngressRing ring;
-  private volatile boolean running = true;
+  private final MemorySegment rxSegment = arena.allocate(BUFFER, 64);
+  private final UnsafeBuffer rxBuffer = new UnsafeBuffer(rxSegment.address(), (int) rxSegment.byteSize());
+  private final MemorySegment state = LibC.captureState(arena);
 
   public TapPort(TapDevice device, Counters counters) {
     this.device = device;
     this.counters = counters;
-    this.reader = Thread.ofPlatform().name("tap-" + device.name()).daemon().unstarted(this::readLoop);
-  }
-
-  /**
-   * Starts reading once the switch has attached the port; {@code attach} gets this port as the sink
-   * and returns the ring to feed.
-   */
-  public void start(Function<FrameSink, IngressRing> attach) {
-    this.ring = attach.apply(this);
-    reader.start();
   }
 
   public TapDevice device() {
@@ -68,7 +58,7 @@ public final class TapPort implements FrameSink, AutoCloseable {
 
   private boolean write(DirectBuffer buffer, int offset, int length, long offload) {
     int header = device.offloads() ? Offload.VIRTIO_HEADER_LENGTH : 0;
-    if (header + length > TX_BUFFER || (header == 0 && length > EthernetFrame.MAX_LENGTH)) {
+    if (header + length > BUFFER || (header == 0 && length > EthernetFrame.MAX_LENGTH)) {
       counters.increment(Counter.TAP_TX_DROPS);
       return true;
     }
@@ -76,7 +66,7 @@ public final class TapPort implements FrameSink, AutoCloseable {
       Offload.writeVirtioHeader(txBuffer, 0, offload);
     }
     txBuffer.putBytes(header, buffer, offset, length);
-    if (device.write(txState, txSegment, header + length)) {
+    if (device.write(state, txSegment, header + length)) {
       counters.increment(Counter.TAP_TX_FRAMES);
     } else {
       counters.increment(Counter.TAP_TX_DROPS);
@@ -85,44 +75,35 @@ public final class TapPort implements FrameSink, AutoCloseable {
     return true;
   }
 
-  private void readLoop() {
-    try (Arena local = Arena.ofConfined()) {
-      MemorySegment state = LibC.captureState(local);
-      MemorySegment pollfd = local.allocate(LibC.POLLFD);
-      MemorySegment rx = local.allocate(RX_BUFFER, 64);
-      UnsafeBuffer rxBuffer = new UnsafeBuffer(rx.address(), RX_BUFFER);
-      while (running) {
-        if (!device.awaitReadable(state, pollfd, POLL_MILLIS)) {
-          continue;
-        }
-        long n;
-        while (running && (n = device.read(state, rx)) != 0) {
-          if (n < 0) {
-            counters.increment(Counter.TAP_RX_ERRORS);
-            break;
-          }
-          counters.increment(Counter.TAP_RX_FRAMES);
-          if (!offer(rxBuffer, (int) n)) {
-            counters.increment(Counter.TAP_RX_QUEUE_FULL);
-          }
-        }
+  /**
+   * Reads up to a batch of pending frames and hands each to {@code target} as from port {@code portId},
+   * stopping early when an egress starts holding a frame; returns how many were read. Switch thread only.
+   */
+  int readBatch(L2Switch target, int portId, int networkId, long now, EgressBackpressure backpressure) {
+    int frames = 0;
+    long n;
+    while (frames < READ_BATCH && !backpressure.holding() && (n = device.read(state, rxSegment)) != 0) {
+      if (n < 0) {
+        counters.increment(Counter.TAP_RX_ERRORS);
+        break;
       }
-    } catch (RuntimeException e) {
-      // One broken TAP must not take the node down; the port stops and the error is visible.
-      counters.increment(Counter.TAP_RX_ERRORS);
-      System.err.println("TAP " + device.name() + " reader stopped: " + e);
+      frames++;
+      counters.increment(Counter.TAP_RX_FRAMES);
+      deliver(target, portId, networkId, now, (int) n);
     }
+    return frames;
   }
 
   /** Hands one read frame to the switch: plain, with its checksum completed, or as a GSO frame. */
-  private boolean offer(UnsafeBuffer rxBuffer, int n) {
+  private void deliver(L2Switch target, int portId, int networkId, long now, int n) {
     if (!device.offloads()) {
-      return ring.offer(rxBuffer, 0, n);
+      target.onFrame(portId, networkId, rxBuffer, 0, n, now);
+      return;
     }
     int header = Offload.VIRTIO_HEADER_LENGTH;
     if (n < header) {
       counters.increment(Counter.TAP_RX_ERRORS);
-      return true;
+      return;
     }
     long offload = Offload.readVirtioHeader(rxBuffer, 0);
     int length = n - header;
@@ -132,24 +113,18 @@ public final class TapPort implements FrameSink, AutoCloseable {
       if ((Offload.flags(offload) & Offload.NEEDS_CSUM) != 0
           && !Offload.completeChecksum(rxBuffer, header, length, offload)) {
         counters.increment(Counter.TAP_RX_ERRORS);
-        return true;
+        return;
       }
-      return ring.offer(rxBuffer, header, length);
+      target.onFrame(portId, networkId, rxBuffer, header, length, now);
+      return;
     }
-    // The packed offload goes in the 8 bytes in front of the frame (the used part of the virtio header).
     counters.increment(Counter.TAP_RX_OFFLOADED_FRAMES);
-    rxBuffer.putLong(header - Long.BYTES, offload);
-    return ring.offerOffloaded(rxBuffer, header, length);
+    target.onFrame(portId, networkId, rxBuffer, header, length, now, offload);
   }
 
+  /** Closes the TAP; detach the port from its switch first (the switch thread uses it until then). */
   @Override
   public void close() {
-    running = false;
-    try {
-      reader.join(2 * POLL_MILLIS + 1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     device.close();
     arena.close();
   }

@@ -13,6 +13,7 @@ import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.GreHeader;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.L2Switch;
 import java.nio.ByteOrder;
@@ -56,6 +57,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private L2Switch target;
   private long now;
   private IngressSource driverDuty;
+  private EgressBackpressure backpressure;
 
   public Overlay(int selfId, PeerKeys keys, Aeron aeron, String listenEndpoint, OverlaySettings settings,
       Counters counters) {
@@ -80,10 +82,19 @@ public final class Overlay implements IngressSource, AutoCloseable {
     this.driverDuty = duty;
   }
 
+  /**
+   * Where the tunnels to peers register a message they hold while the peer has no room; without it (raw
+   * overlays in tests) such a message is dropped. Set before connecting.
+   */
+  public void backpressure(EgressBackpressure newBackpressure) {
+    this.backpressure = newBackpressure;
+  }
+
   /** Opens the publication to {@code peerId} at {@code endpoint} (control thread; may block briefly). */
   public TunnelSink connect(int peerId, String endpoint) {
     ExclusivePublication publication = aeron.addExclusivePublication(settings.channel(endpoint), settings.streamId());
-    return new TunnelSink(selfId, peerId, session, keys.directionKey(selfId, peerId, session), publication, counters, driverDuty);
+    return new TunnelSink(selfId, peerId, session, keys.directionKey(selfId, peerId, session), publication, counters, driverDuty,
+        backpressure);
   }
 
   /** Accepts frames from {@code peerId} as arriving on switch port {@code portId}; data-plane thread only. */

@@ -137,8 +137,8 @@ public final class OverlayBenchmark {
       try {
         netns.configure(a, tapA.device().name(), "10.235.1.1/24");
         netns.configure(b, tapB.device().name(), "10.235.1.2/24");
-        tapA.start(sink -> switchA.attachLocal(1, 1, sink));
-        tapB.start(sink -> switchB.attachLocal(1, 1, sink));
+        switchA.attachTap(1, 1, tapA);
+        switchB.attachTap(1, 1, tapB);
         switchA.addPeer(2, switchB.endpoint());
         switchB.addPeer(1, switchA.endpoint());
         Await.until("tunnels", Duration.ofSeconds(10), () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));

@@ -63,8 +63,8 @@ class TapOverlayNamespaceTest {
     tapB = new TapPort(TapDevice.open("hvxb" + suffix), switchB.counters());
     netns.configure(nsA, tapA.device().name(), subnet + ".1/24");
     netns.configure(nsB, tapB.device().name(), addressB + "/24");
-    tapA.start(sink -> switchA.attachLocal(1, NET, sink));
-    tapB.start(sink -> switchB.attachLocal(1, NET, sink));
+    switchA.attachTap(1, NET, tapA);
+    switchB.attachTap(1, NET, tapB);
     switchA.addPeer(2, endpointB);
     switchB.addPeer(1, endpointA);
     Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
@@ -130,8 +130,8 @@ class TapOverlayNamespaceTest {
     offloadB = new TapPort(TapDevice.open("hvxd" + suffix, true), switchB.counters());
     netns.configure(nsC, offloadA.device().name(), subnetD + ".1/24");
     netns.configure(nsD, offloadB.device().name(), subnetD + ".2/24");
-    offloadA.start(sink -> switchA.attachLocal(3, NET + 2, sink));
-    offloadB.start(sink -> switchB.attachLocal(3, NET + 2, sink));
+    switchA.attachTap(3, NET + 2, offloadA);
+    switchB.attachTap(3, NET + 2, offloadB);
 
     Netns.Result ping = netns.run(30, "ip", "netns", "exec", nsC, "ping", "-c", "3", "-i", "0.2", "-W", "2",
         subnetD + ".2");

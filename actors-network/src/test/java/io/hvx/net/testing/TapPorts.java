@@ -13,7 +13,7 @@ public final class TapPorts implements AutoCloseable {
   /** Opens TAP {@code name} and attaches it as local port {@code portId} of {@code networkId}; returns its name. */
   public String attach(HSwitch hswitch, int portId, int networkId, String name) {
     TapPort tap = new TapPort(TapDevice.open(name, true), hswitch.counters());
-    tap.start(sink -> hswitch.attachLocal(portId, networkId, sink));
+    hswitch.attachTap(portId, networkId, tap);
     ports.add(tap);
     return tap.device().name();
   }

@@ -1,0 +1,43 @@
+package io.hvx.net.switching;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WaitingBackoffIdleStrategyTest {
+  @Test
+  void after_spins_and_yields_it_waits_on_the_waiter_with_doubling_timeouts_up_to_the_maximum() {
+    List<Long> waits = new ArrayList<>();
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(3, 2, 1_000, 5_000);
+    idle.waitWith(waits::add);
+    for (int i = 0; i < 3 + 2; i++) {
+      idle.idle(0);
+    }
+    assertEquals(List.of(), waits, "spins and yields come first");
+    for (int i = 0; i < 5; i++) {
+      idle.idle(0);
+    }
+    assertEquals(List.of(1_000L, 2_000L, 4_000L, 5_000L, 5_000L), waits);
+  }
+
+  @Test
+  void work_starts_the_backoff_again() {
+    List<Long> waits = new ArrayList<>();
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 8_000);
+    idle.waitWith(waits::add);
+    idle.idle(0);
+    idle.idle(0);
+    idle.idle(1);
+    idle.idle(0);
+    assertEquals(List.of(1_000L, 2_000L, 1_000L), waits);
+  }
+
+  @Test
+  void waits_must_be_positive_and_ordered() {
+    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 0, 10));
+    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 20, 10));
+  }
+}
