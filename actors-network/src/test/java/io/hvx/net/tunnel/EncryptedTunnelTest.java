@@ -3,12 +3,15 @@ package io.hvx.net.tunnel;
 import static io.hvx.net.testing.Frames.frame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hvx.net.HSwitch;
 import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
+import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.IngressRing;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.RecordingSink;
@@ -150,6 +153,41 @@ class EncryptedTunnelTest {
     TunnelSink sink = rawOverlay.connect(2, endpointB);
     Await.until("raw sender connected", WAIT, sink::isConnected);
     return sink;
+  }
+
+  @Test
+  void a_peer_without_room_gets_its_message_held_then_is_taken_as_stalled_until_it_takes_messages_again()
+      throws InterruptedException {
+    Counters counters = new Counters();
+    EgressBackpressure backpressure = new EgressBackpressure();
+    // B's overlay is never polled until the end: its window fills and the sender is back-pressured.
+    try (Overlay stuck = new Overlay(2, new PeerKeys(SECRET), aeron.aeron(), endpointB, OverlaySettings.defaults(),
+        new Counters())) {
+      rawOverlay = new Overlay(1, new PeerKeys(SECRET), aeron.aeron(), endpointA, OverlaySettings.defaults(), counters);
+      rawOverlay.backpressure(backpressure);
+      TunnelSink sink = rawOverlay.connect(2, endpointB);
+      Await.until("sender connected", WAIT, sink::isConnected);
+      UnsafeBuffer frame = fullFrame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
+      for (int i = 0; i < 10_000 && !backpressure.holding(); i++) {
+        assertTrue(sink.transmit(NET, frame, 0, frame.capacity()));
+      }
+      assertTrue(backpressure.holding(), "a full window makes the tunnel hold the message");
+      assertEquals(0, counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES), "held, not dropped");
+
+      Thread.sleep(30);
+      assertTrue(backpressure.clear(System.nanoTime()), "after 20 ms the held message is given up");
+      assertEquals(1, counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES));
+      assertFalse(sink.transmit(NET, frame, 0, frame.capacity()), "a stalled peer's frames are dropped at once");
+      assertFalse(backpressure.holding(), "and not held, so local ports keep being read");
+
+      long sent = counters.get(Counter.OVERLAY_TX_FRAMES);
+      Await.until("the peer takes messages again", WAIT, () -> {
+        stuck.poll(null, 0);
+        sink.transmit(NET, frame, 0, frame.capacity());
+        return counters.get(Counter.OVERLAY_TX_FRAMES) > sent;
+      });
+      sink.close();
+    }
   }
 
   @Test
