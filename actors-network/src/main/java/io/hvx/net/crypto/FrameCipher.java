@@ -52,24 +52,25 @@ public final class FrameCipher {
    * when the tag does not verify (the message bytes are then undefined).
    */
   public int open(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int sealedLength) {
-    return open(key, sender, sequence, message, aadLength, sealedLength, message, aadLength);
+    return open(key, sender, sequence, message, 0, aadLength, sealedLength, message, aadLength);
   }
 
   /**
-   * Decrypts {@code message[aadLength, aadLength + sealedLength)} into {@code plain} from {@code plainOffset},
-   * authenticating {@code message[0, aadLength)}; returns the plaintext length, or -1 when the tag does not
-   * verify (nothing of {@code plain} may be used then). The JDK's GCM opens a 64 KiB message into another
-   * array about 1.6 times faster than in place, where it copies the ciphertext internally (AeadBenchmark).
+   * Opens the sealed message at {@code message[offset, offset + aadLength + sealedLength)}: authenticates
+   * its first {@code aadLength} bytes and decrypts the rest into {@code plain} from {@code plainOffset};
+   * returns the plaintext length, or -1 when the tag does not verify (nothing of {@code plain} may be used
+   * then). The JDK's GCM opens a 64 KiB message into another array about 1.6 times faster than in place,
+   * where it copies the ciphertext internally (AeadBenchmark).
    */
-  public int open(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int sealedLength,
-      byte[] plain, int plainOffset) {
+  public int open(SecretKey key, int sender, long sequence, byte[] message, int offset, int aadLength,
+      int sealedLength, byte[] plain, int plainOffset) {
     if (sealedLength < TAG_LENGTH) {
       return -1;
     }
     try {
       cipher.init(Cipher.DECRYPT_MODE, key, parameters(sender, sequence));
-      cipher.updateAAD(message, 0, aadLength);
-      return cipher.doFinal(message, aadLength, sealedLength, plain, plainOffset);
+      cipher.updateAAD(message, offset, aadLength);
+      return cipher.doFinal(message, offset + aadLength, sealedLength, plain, plainOffset);
     } catch (GeneralSecurityException e) {
       // A bad tag (AEADBadTagException) or any other refusal of a message from the wire: not authentic.
       return -1;

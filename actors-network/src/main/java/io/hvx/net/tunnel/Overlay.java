@@ -45,6 +45,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final Int2ObjectHashMap<PeerReceiver> peers = new Int2ObjectHashMap<>();
   private final FrameCipher cipher = new FrameCipher();
   private final byte[] in = new byte[OverlaySettings.MAX_MESSAGE];
+  /** The message being checked: {@link #in}, or the reassembly buffer it already lies in. */
   private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
   private final OverlayHeader inHeader = new OverlayHeader().wrap(inBuffer);
   /** The opened message: GRE header, offload and frame (decrypted out of {@link #in}: faster than in place). */
@@ -120,7 +121,20 @@ public final class Overlay implements IngressSource, AutoCloseable {
       counters.increment(Counter.OVERLAY_MALFORMED_FRAMES);
       return;
     }
-    buffer.getBytes(offset, in, 0, length);
+    byte[] message;
+    int base;
+    byte[] heap = buffer.byteArray();
+    if (heap != null) {
+      // Reassembled from fragments into a heap buffer: open it where it lies, without a copy.
+      message = heap;
+      base = buffer.wrapAdjustment() + offset;
+    } else {
+      // One datagram, in Aeron's memory-mapped term: the JDK's GCM is fastest on a byte array.
+      buffer.getBytes(offset, in, 0, length);
+      message = in;
+      base = 0;
+    }
+    inBuffer.wrap(message, base, length);
     int sender = inHeader.sender();
     PeerReceiver peer = peers.get(sender);
     if (peer == null) {
@@ -144,8 +158,8 @@ public final class Overlay implements IngressSource, AutoCloseable {
       // A peer's first message, or its first after a restart: derive that session's key (rare, allocates).
       key = keys.directionKey(sender, selfId, messageSession);
     }
-    int plainLength = cipher.open(key, sender, sequence, in, OverlayHeader.LENGTH, length - OverlayHeader.LENGTH,
-        plain, 0);
+    int plainLength = cipher.open(key, sender, sequence, message, base, OverlayHeader.LENGTH,
+        length - OverlayHeader.LENGTH, plain, 0);
     if (plainLength < 0) {
       counters.increment(Counter.OVERLAY_AUTH_FAILED_FRAMES);
       return;

@@ -12,11 +12,13 @@ import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.EgressBackpressure;
+import io.hvx.net.switching.FrameSink;
 import io.hvx.net.switching.IngressRing;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.RecordingSink;
 import java.time.Duration;
 import java.util.Arrays;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -137,8 +139,66 @@ class EncryptedTunnelTest {
     }
   }
 
+  @Test
+  void a_gso_frame_larger_than_the_mtu_is_fragmented_and_arrives_whole_with_its_offload() {
+    startSwitchB();
+    OverlaySettings smallest = OverlaySettings.defaults().withMtu(OverlaySettings.MIN_MTU);
+    byte[][] received = new byte[1][];
+    long[] receivedOffload = new long[1];
+    FrameSink takesGso = new FrameSink() {
+      @Override
+      public boolean transmit(int networkId, DirectBuffer buffer, int offset, int length) {
+        return true;
+      }
+
+      @Override
+      public synchronized boolean transmitOffloaded(int networkId, DirectBuffer buffer, int offset, int length,
+          long offload) {
+        received[0] = new byte[length];
+        buffer.getBytes(offset, received[0]);
+        receivedOffload[0] = offload;
+        return true;
+      }
+    };
+    try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET), smallest,
+        Duration.ofMinutes(5))) {
+      IngressRing ringA = switchA.attachLocal(1, NET, new RecordingSink());
+      IngressRing ringC = switchB.attachLocal(2, NET, takesGso);
+      switchA.addPeer(2, endpointB);
+      switchB.addPeer(1, endpointA);
+      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+      // GSO frames go only to learned MACs: C announces itself first.
+      String cMac = "02:00:00:00:00:0c";
+      UnsafeBuffer hello = frame("ff:ff:ff:ff:ff:ff", cMac, 1);
+      ringC.offer(hello, 0, hello.capacity());
+      Await.until("A learned C behind the tunnel", WAIT, () -> switchA.counters().get(Counter.OVERLAY_RX_FRAMES) == 1);
+
+      // 30 000 bytes cross an MTU of 2048 as 15 fragments, reassembled and opened at B.
+      UnsafeBuffer gso = fullFrame(cMac, A_MAC, 9, Long.BYTES + 30_000);
+      long offload = 1 | 1L << 8 | 1448L << 16 | 34L << 32 | 16L << 48;
+      gso.putLong(0, offload);
+      frame(cMac, A_MAC, 0).getBytes(0, gso, Long.BYTES, EthernetFrame.HEADER_LENGTH);
+      ringA.offerOffloaded(gso, Long.BYTES, 30_000);
+      Await.until("GSO frame at C", WAIT, () -> {
+        synchronized (takesGso) {
+          return received[0] != null;
+        }
+      });
+      synchronized (takesGso) {
+        byte[] sent = new byte[30_000];
+        gso.getBytes(Long.BYTES, sent);
+        assertArrayEquals(sent, received[0]);
+        assertEquals(offload, receivedOffload[0]);
+      }
+    }
+  }
+
   private static UnsafeBuffer fullFrame(String destination, String source, int seed) {
-    UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.MAX_LENGTH]);
+    return fullFrame(destination, source, seed, EthernetFrame.MAX_LENGTH);
+  }
+
+  private static UnsafeBuffer fullFrame(String destination, String source, int seed, int length) {
+    UnsafeBuffer frame = new UnsafeBuffer(new byte[length]);
     for (int i = 0; i < frame.capacity(); i++) {
       frame.putByte(i, (byte) (i * seed));
     }
