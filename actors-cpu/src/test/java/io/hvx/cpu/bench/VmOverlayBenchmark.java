@@ -70,8 +70,8 @@ public final class VmOverlayBenchmark {
                 String nsB = netns.add("hvxOb" + tag);
                 netns.configure(nsA, tapA.device().name(), SUBNET + "11/24");
                 netns.configure(nsB, tapB.device().name(), SUBNET + "12/24");
-                tapA.start(sink -> switchA.attachLocal(2, NETWORK, sink));
-                tapB.start(sink -> switchB.attachLocal(2, NETWORK, sink));
+                switchA.attachTap(2, NETWORK, tapA);
+                switchB.attachTap(2, NETWORK, tapB);
                 nsSeconds = namespaces(netns, nsA, nsB, mib, bytes);
                 System.out.println("hSwitch A counters: " + switchA.counters().snapshot());
             } finally {

@@ -57,7 +57,7 @@ class VirtioNetBootTest {
             TapPort tap = new TapPort(TapDevice.open("hvxv" + suffix, true), hswitch.counters());
             try {
                 netns.configure(namespace, tap.device().name(), subnet + ".1/24");
-                tap.start(sink -> hswitch.attachLocal(2, NETWORK, sink));
+                hswitch.attachTap(2, NETWORK, tap);
                 VmConfig config = new VmConfig(1, 256L << 20, Files.readAllBytes(kit.kernel()),
                     Files.readAllBytes(kit.initrd()), "console=ttyS0 panic=-1", true, List.of(m -> {
                         VirtioNet net = new VirtioNet(MacAddress.parse(MAC), true, m.ram(), counters);
