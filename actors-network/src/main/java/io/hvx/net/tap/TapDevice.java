@@ -18,12 +18,6 @@ public final class TapDevice implements AutoCloseable {
   private static final long TUNSETOFFLOAD = 0x400454d0L;
   // TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN: the kernel may hand us 64 KiB TCP frames.
   private static final long OFFLOADS = 0x1 | 0x2 | 0x4 | 0x8;
-  /**
-   * The largest GSO packet the kernel hands a TAP with offloads: 256 bytes under Linux's 64 KiB, so that a
-   * sealed GSO frame (Ethernet header, packet and 56 bytes of overlay header, GRE, offload and tag) fits
-   * one datagram of the largest overlay MTU (65504, 65472 of it payload) instead of two.
-   */
-  static final int GSO_MAX_SIZE = 65_280;
   private static final int IFNAMSIZ = 16;
   private static final int IFREQ_SIZE = 40;
   private static final int IFR_FLAGS_OFFSET = 16;
@@ -75,24 +69,11 @@ public final class TapDevice implements AutoCloseable {
         int ignored = (int) LibC.CLOSE.invokeExact(fd);
         throw new TapException("ioctl TUNSETOFFLOAD " + requestedName + " failed, errno " + errno);
       }
-      String name = ifreq.getString(0, StandardCharsets.US_ASCII);
-      if (offloads) {
-        capGsoSize(name);
-      }
-      return new TapDevice(fd, name, offloads);
+      return new TapDevice(fd, ifreq.getString(0, StandardCharsets.US_ASCII), offloads);
     } catch (TapException | IllegalArgumentException e) {
       throw e;
     } catch (Throwable e) {
       throw new TapException("calling libc failed: " + e, e);
-    }
-  }
-
-  private static void capGsoSize(String name) {
-    try {
-      IpCommand.run("link", "set", "dev", name, "gso_max_size", Integer.toString(GSO_MAX_SIZE));
-    } catch (TapException e) {
-      // An older kernel or iproute2 without the setting: GSO frames then cross as two datagrams, which
-      // is slower but correct.
     }
   }
 
