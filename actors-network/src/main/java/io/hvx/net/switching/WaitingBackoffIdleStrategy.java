@@ -1,13 +1,16 @@
 package io.hvx.net.switching;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * The switch thread's frugal idling: spin, then yield, then wait with a timeout that doubles up to a
- * maximum, like Agrona's backoff strategy, except that the wait is a {@link Waiter} when one is set (the
- * TAP devices' poll): a frame from a local port then wakes the thread at once instead of at the end of a
- * park of up to 100 us.
+ * Frugal idling for the data-plane threads: spin, then yield, then wait with a timeout that doubles up to
+ * a maximum, like Agrona's backoff strategy, with two differences. The wait is a {@link Waiter} when one
+ * is set (the TAP devices' poll), so a frame from a local port ends it at once instead of at the end of
+ * the timeout. And after a longer quiet spell the waits deepen to a second, longer maximum: on this kind
+ * of host a short park lasts about 100 us whatever is asked and costs a wake-up each time, so an idle
+ * node with only the shallow stage burnt about a quarter of a core (IdleCostBenchmark).
  */
 public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   /** Blocks the calling thread until input may be ready or {@code maxNanos} passed. */
@@ -17,24 +20,46 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   }
 
   private static final Waiter PARK = LockSupport::parkNanos;
+  /** The nodes' quiet spell before waits deepen: longer than the gaps inside any conversation worth the name. */
+  public static final long DEEP_AFTER_NANOS = 50_000_000;
+  /** The nodes' deep wait, Agrona's default longest park. */
+  public static final long DEEP_WAIT_NANOS = 1_000_000;
 
   private final int maxSpins;
   private final int maxYields;
   private final long minWaitNanos;
   private final long maxWaitNanos;
+  private final long deepAfterNanos;
+  private final long deepWaitNanos;
+  private final LongSupplier clock;
   private Waiter waiter = PARK;
   private int spins;
   private int yields;
   private long waitNanos;
+  private long idleSince;
 
-  public WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long minWaitNanos, long maxWaitNanos) {
-    if (minWaitNanos <= 0 || maxWaitNanos < minWaitNanos) {
-      throw new IllegalArgumentException("waits must satisfy 0 < min <= max: " + minWaitNanos + ", " + maxWaitNanos);
+  /**
+   * Spins {@code maxSpins} times, yields {@code maxYields} times, then waits from {@code minWaitNanos}
+   * doubling to {@code maxWaitNanos}; once idle for {@code deepAfterNanos} it waits {@code deepWaitNanos}.
+   */
+  public WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long minWaitNanos, long maxWaitNanos,
+      long deepAfterNanos, long deepWaitNanos) {
+    this(maxSpins, maxYields, minWaitNanos, maxWaitNanos, deepAfterNanos, deepWaitNanos, System::nanoTime);
+  }
+
+  WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long minWaitNanos, long maxWaitNanos,
+      long deepAfterNanos, long deepWaitNanos, LongSupplier clock) {
+    if (minWaitNanos <= 0 || maxWaitNanos < minWaitNanos || deepWaitNanos < maxWaitNanos || deepAfterNanos <= 0) {
+      throw new IllegalArgumentException("waits must satisfy 0 < min <= max <= deep and deep-after > 0: "
+          + minWaitNanos + ", " + maxWaitNanos + ", " + deepWaitNanos + ", " + deepAfterNanos);
     }
     this.maxSpins = maxSpins;
     this.maxYields = maxYields;
     this.minWaitNanos = minWaitNanos;
     this.maxWaitNanos = maxWaitNanos;
+    this.deepAfterNanos = deepAfterNanos;
+    this.deepWaitNanos = deepWaitNanos;
+    this.clock = clock;
     this.waitNanos = minWaitNanos;
   }
 
@@ -61,7 +86,11 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
       yields++;
       Thread.yield();
     } else {
-      waiter.await(waitNanos);
+      long now = clock.getAsLong();
+      if (idleSince == 0) {
+        idleSince = now;
+      }
+      waiter.await(now - idleSince >= deepAfterNanos ? deepWaitNanos : waitNanos);
       waitNanos = Math.min(waitNanos << 1, maxWaitNanos);
     }
   }
@@ -71,6 +100,7 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
     spins = 0;
     yields = 0;
     waitNanos = minWaitNanos;
+    idleSince = 0;
   }
 
   @Override

@@ -4,12 +4,12 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.hvx.net.switching.IngressSource;
+import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import java.io.File;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
@@ -31,7 +31,8 @@ public final class EmbeddedAeron implements AutoCloseable {
   }
 
   public static EmbeddedAeron launch() {
-    return launch(new BackoffIdleStrategy(10, 20, 1_000, 100_000));
+    return launch(new WaitingBackoffIdleStrategy(10, 20, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
+        WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS));
   }
 
   /** Launches with {@code driverIdle} for the shared driver thread (a spinning one for benchmarks). */

@@ -11,7 +11,7 @@ class WaitingBackoffIdleStrategyTest {
   @Test
   void after_spins_and_yields_it_waits_on_the_waiter_with_doubling_timeouts_up_to_the_maximum() {
     List<Long> waits = new ArrayList<>();
-    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(3, 2, 1_000, 5_000);
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(3, 2, 1_000, 5_000, 1_000_000, 9_000, () -> 0);
     idle.waitWith(waits::add);
     for (int i = 0; i < 3 + 2; i++) {
       idle.idle(0);
@@ -26,7 +26,7 @@ class WaitingBackoffIdleStrategyTest {
   @Test
   void work_starts_the_backoff_again() {
     List<Long> waits = new ArrayList<>();
-    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 8_000);
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 8_000, 1_000_000, 9_000, () -> 0);
     idle.waitWith(waits::add);
     idle.idle(0);
     idle.idle(0);
@@ -36,8 +36,31 @@ class WaitingBackoffIdleStrategyTest {
   }
 
   @Test
+  void after_a_quiet_spell_the_waits_deepen_and_work_makes_them_shallow_again() {
+    List<Long> waits = new ArrayList<>();
+    long[] now = {1_000};
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 4_000, 50_000, 100_000,
+        () -> now[0]);
+    idle.waitWith(nanos -> {
+      waits.add(nanos);
+      now[0] += nanos;
+    });
+    for (int i = 0; i < 16; i++) {
+      idle.idle(0);
+    }
+    // 1+2+4+4... us: the spell reaches 50 us after the 14th wait; from then on the deep wait.
+    assertEquals(List.of(1_000L, 2_000L, 4_000L, 4_000L, 4_000L, 4_000L, 4_000L, 4_000L, 4_000L, 4_000L, 4_000L,
+        4_000L, 4_000L, 4_000L, 100_000L, 100_000L), waits);
+    waits.clear();
+    idle.idle(1);
+    idle.idle(0);
+    assertEquals(List.of(1_000L), waits, "work ends the quiet spell");
+  }
+
+  @Test
   void waits_must_be_positive_and_ordered() {
-    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 0, 10));
-    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 20, 10));
+    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 0, 10, 100, 10));
+    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 20, 10, 100, 20));
+    assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 10, 20, 100, 15));
   }
 }
