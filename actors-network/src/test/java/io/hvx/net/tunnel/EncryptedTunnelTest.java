@@ -65,6 +65,13 @@ class EncryptedTunnelTest {
     ringB = switchB.attachLocal(1, NET, portB);
   }
 
+  /** Opens the tunnels between {@code switchA} (node 1) and B (node 2) and waits until both are connected. */
+  private void join(HSwitch switchA) {
+    switchA.addPeer(2, endpointB);
+    switchB.addPeer(1, endpointA);
+    Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+  }
+
   private static byte[] filled(int length, int value) {
     byte[] bytes = new byte[length];
     Arrays.fill(bytes, (byte) value);
@@ -77,9 +84,7 @@ class EncryptedTunnelTest {
     RecordingSink portA = new RecordingSink();
     try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET))) {
       IngressRing ringA = switchA.attachLocal(1, NET, portA);
-      switchA.addPeer(2, endpointB);
-      switchB.addPeer(1, endpointA);
-      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+      join(switchA);
 
       UnsafeBuffer broadcast = frame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
       ringA.offer(broadcast, 0, broadcast.capacity());
@@ -124,9 +129,7 @@ class EncryptedTunnelTest {
     try (HSwitch switchA = HSwitch.start(1, aeron.aeron(), endpointA, new PeerKeys(SECRET), smallest,
         Duration.ofMinutes(5))) {
       IngressRing ringA = switchA.attachLocal(1, NET, portA);
-      switchA.addPeer(2, endpointB);
-      switchB.addPeer(1, endpointA);
-      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+      join(switchA);
 
       UnsafeBuffer fromA = fullFrame("ff:ff:ff:ff:ff:ff", A_MAC, 3);
       ringA.offer(fromA, 0, fromA.capacity());
@@ -164,9 +167,7 @@ class EncryptedTunnelTest {
         Duration.ofMinutes(5))) {
       IngressRing ringA = switchA.attachLocal(1, NET, new RecordingSink());
       IngressRing ringC = switchB.attachLocal(2, NET, takesGso);
-      switchA.addPeer(2, endpointB);
-      switchB.addPeer(1, endpointA);
-      Await.until("tunnels connected", WAIT, () -> switchA.isPeerConnected(2) && switchB.isPeerConnected(1));
+      join(switchA);
       // GSO frames go only to learned MACs: C announces itself first.
       String cMac = "02:00:00:00:00:0c";
       UnsafeBuffer hello = frame("ff:ff:ff:ff:ff:ff", cMac, 1);
