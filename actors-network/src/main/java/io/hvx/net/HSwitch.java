@@ -172,8 +172,8 @@ public final class HSwitch implements AutoCloseable {
       if (a.core().port(portId) != null) {
         throw new IllegalArgumentException("port " + portId + " is already attached");
       }
-      a.addPort(VPort.local(portId, networkId, port));
       taps.add(portId, networkId, port);
+      a.addPort(VPort.local(portId, networkId, port));
     }));
   }
 
