@@ -229,15 +229,20 @@ class EncryptedTunnelTest {
       TunnelSink sink = rawOverlay.connect(2, endpointB);
       Await.until("sender connected", WAIT, sink::isConnected);
       UnsafeBuffer frame = fullFrame("ff:ff:ff:ff:ff:ff", A_MAC, 1);
-      for (int i = 0; i < 10_000 && !backpressure.holding(); i++) {
-        assertTrue(sink.transmit(NET, frame, 0, frame.capacity()));
+      // A hold can also be a moment's back pressure while the driver catches up (the message then goes
+      // out on the retry); only a full window keeps it past the 20 ms limit. Fill until one does.
+      boolean givenUp = false;
+      for (int attempt = 0; attempt < 100 && !givenUp; attempt++) {
+        for (int i = 0; i < 10_000 && !backpressure.holding(); i++) {
+          assertTrue(sink.transmit(NET, frame, 0, frame.capacity()));
+        }
+        assertTrue(backpressure.holding(), "back pressure makes the tunnel hold the message");
+        assertEquals(0, counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES), "held, not dropped");
+        Thread.sleep(30);
+        assertTrue(backpressure.clear(System.nanoTime()), "30 ms later the message is sent or given up");
+        givenUp = counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES) == 1;
       }
-      assertTrue(backpressure.holding(), "a full window makes the tunnel hold the message");
-      assertEquals(0, counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES), "held, not dropped");
-
-      Thread.sleep(30);
-      assertTrue(backpressure.clear(System.nanoTime()), "after 20 ms the held message is given up");
-      assertEquals(1, counters.get(Counter.OVERLAY_BACK_PRESSURED_FRAMES));
+      assertTrue(givenUp, "a full window makes the tunnel give the held message up after 20 ms");
       assertFalse(sink.transmit(NET, frame, 0, frame.capacity()), "a stalled peer's frames are dropped at once");
       assertFalse(backpressure.holding(), "and not held, so local ports keep being read");
 
