@@ -78,7 +78,7 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
     String expected = "auto, or a multiple of 32 from " + OverlaySettings.MIN_MTU + " to " + PathMtu.MAX_MTU;
     try {
       int mtu = Integer.parseInt(text);
-      if (mtu % 32 != 0 || mtu < OverlaySettings.MIN_MTU || mtu > PathMtu.MAX_MTU) {
+      if (!OverlaySettings.isFixedMtu(mtu)) {
         throw new SettingsException(network.key("overlay-mtu"), expected, text);
       }
       return mtu;

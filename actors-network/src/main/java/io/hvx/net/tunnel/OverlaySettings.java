@@ -23,7 +23,7 @@ public record OverlaySettings(int streamId, int mtu, int termLength, int receive
   public static final int DEFAULT_RECEIVER_WINDOW = 1 << 20;
 
   public OverlaySettings {
-    if (mtu != AUTO_MTU && (mtu % 32 != 0 || mtu < MIN_MTU || mtu > PathMtu.MAX_MTU)) {
+    if (mtu != AUTO_MTU && !isFixedMtu(mtu)) {
       throw new IllegalArgumentException("overlay MTU must be auto (0) or a multiple of 32 from " + MIN_MTU
           + " (a 1500-byte guest frame is never split) to " + PathMtu.MAX_MTU + " (Aeron's largest): " + mtu);
     }
@@ -31,6 +31,11 @@ public record OverlaySettings(int streamId, int mtu, int termLength, int receive
     if (Integer.bitCount(termLength) != 1 || termLength < 1 << 20) {
       throw new IllegalArgumentException("term length must be a power of two of at least 1 MiB: " + termLength);
     }
+  }
+
+  /** Whether {@code mtu} can be a fixed overlay MTU: a multiple of 32 from {@link #MIN_MTU} to Aeron's largest. */
+  public static boolean isFixedMtu(int mtu) {
+    return mtu % 32 == 0 && mtu >= MIN_MTU && mtu <= PathMtu.MAX_MTU;
   }
 
   public static OverlaySettings defaults() {
