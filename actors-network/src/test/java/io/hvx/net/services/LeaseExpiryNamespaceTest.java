@@ -93,14 +93,19 @@ class LeaseExpiryNamespaceTest {
     assertTrue(System.nanoTime() - start >= Duration.ofSeconds(3).toNanos(), "granted again before the lease ended");
   }
 
+  /** A udhcpc that stays in the foreground on the first namespace's TAP: it binds, renews and releases. */
+  private Process leaseKeeper(java.nio.file.Path script) {
+    return netns.start("ip", "netns", "exec", nsA, "busybox", "udhcpc", "-f", "-i", tapA, "-s", script.toString(),
+        "-t", "3", "-T", "1");
+  }
+
   @Test
   void a_renewed_lease_keeps_its_address() throws Exception {
     // busybox udhcpc takes a lease of at least 16 s and renews at half of it: give it exactly that, and
     // look after the first lease would have ended.
     hswitch.leaseTime(Duration.ofSeconds(16));
     java.nio.file.Path script = Netns.udhcpcScript();
-    Process client = netns.start("ip", "netns", "exec", nsA, "busybox", "udhcpc", "-f", "-i", tapA, "-s",
-        script.toString(), "-t", "3", "-T", "1");
+    Process client = leaseKeeper(script);
     try {
       Await.until("the first namespace holds the lease", Duration.ofSeconds(10),
           () -> hswitch.counters().get(Counter.DHCP_ACKS) >= 1);
@@ -120,8 +125,7 @@ class LeaseExpiryNamespaceTest {
   void a_released_address_goes_to_the_next_client_at_once() throws Exception {
     hswitch.leaseTime(Duration.ofHours(1));
     java.nio.file.Path script = Netns.udhcpcScript();
-    Process client = netns.start("ip", "netns", "exec", nsA, "busybox", "udhcpc", "-f", "-i", tapA, "-s",
-        script.toString(), "-t", "3", "-T", "1");
+    Process client = leaseKeeper(script);
     try {
       // The client releases only once bound: wait until its script configured the address.
       Await.until("the first namespace holds the lease", Duration.ofSeconds(20),
