@@ -63,8 +63,15 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
     this.waitNanos = minWaitNanos;
   }
 
-  /** Waits with {@code newWaiter} from now on (null: park); call before the thread starts. */
+  /**
+   * Waits with {@code newWaiter} from now on (null: park); call before the thread starts. A strategy
+   * serves one thread: a second waiter would make the first thread wait on the other's descriptors.
+   */
   public void waitWith(Waiter newWaiter) {
+    if (waiter != PARK && newWaiter != null && newWaiter != waiter) {
+      throw new IllegalStateException("this idle strategy already waits for another thread's input;"
+          + " give each switch thread its own");
+    }
     this.waiter = newWaiter == null ? PARK : newWaiter;
   }
 

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.agrona.concurrent.IdleStrategy;
@@ -33,7 +34,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
  * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's 2048) and {@code hvx.bench.window}
- * (receiver window and socket buffer, default Aeron's) try other channel settings.
+ * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
+ * sets how many sparse pings (default 10).
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
@@ -41,6 +43,8 @@ public final class OverlayBenchmark {
   private static final OverlaySettings SETTINGS = new OverlaySettings(OverlaySettings.defaults().streamId(),
       Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()), OverlaySettings.defaults().termLength(),
       Integer.getInteger("hvx.bench.window", 0));
+
+  private static final int SPARSE_PINGS = Integer.getInteger("hvx.bench.sparse", 10);
 
   private OverlayBenchmark() {}
 
@@ -110,8 +114,9 @@ public final class OverlayBenchmark {
   }
 
   private static Figures measureHSwitch(int seconds, String idleName, boolean offloads) throws Exception {
-    IdleStrategy idle = "frugal".equals(idleName) ? HSwitch.frugalIdleStrategy() : new YieldingIdleStrategy();
     boolean frugal = "frugal".equals(idleName);
+    // One each: a frugal strategy waits on its own switch's descriptors.
+    Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy : YieldingIdleStrategy::new;
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     // invoked: each switch thread runs its own node's driver; shared: one driver thread for both switches.
@@ -126,14 +131,14 @@ public final class OverlayBenchmark {
       String b = netns.add("hvxbhb" + t);
       HSwitch switchA = invoked
           ? HSwitch.start(1, aeron, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret), SETTINGS,
-              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle)
+              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle.get())
           : HSwitch.start(1, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-              SETTINGS, Duration.ofMinutes(5), idle);
+              SETTINGS, Duration.ofMinutes(5), idle.get());
       HSwitch switchB = invoked
           ? HSwitch.start(2, aeronB, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret), SETTINGS,
-              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle)
+              Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle.get())
           : HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
-              SETTINGS, Duration.ofMinutes(5), idle);
+              SETTINGS, Duration.ofMinutes(5), idle.get());
       TapPort tapA = new TapPort(TapDevice.open("hvxha" + t, offloads), switchA.counters());
       TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t, offloads), switchB.counters());
       try {
@@ -202,7 +207,10 @@ public final class OverlayBenchmark {
     double rttAvg = found ? Double.parseDouble(rtt.group(2)) : Double.NaN;
     System.out.println(path + " ping: " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
     // Pings 200 ms apart: each finds frugal threads past their 50 ms quiet spell, in their deep waits.
-    Netns.Result sparse = netns.run(60, "ip", "netns", "exec", a, "ping", "-q", "-c", "10", "-i", "0.2", addressB);
+    Netns.Result sparse = netns.run(60 + SPARSE_PINGS / 4, "ip", "netns", "exec", a, "ping", "-q", "-c",
+        Integer.toString(SPARSE_PINGS), "-i", "0.2", addressB);
+    System.out.println(path + " sparse ping: "
+        + sparse.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
     Matcher sparseRtt = RTT.matcher(sparse.output());
     double sparseAvg = sparseRtt.find() ? Double.parseDouble(sparseRtt.group(2)) : Double.NaN;
     return new Figures(path, gbits, rttMin, rttAvg, sparseAvg);

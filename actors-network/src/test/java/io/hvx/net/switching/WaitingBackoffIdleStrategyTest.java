@@ -2,6 +2,7 @@ package io.hvx.net.switching;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,5 +63,15 @@ class WaitingBackoffIdleStrategyTest {
     assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 0, 10, 100, 10));
     assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 20, 10, 100, 20));
     assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 10, 20, 100, 15));
+  }
+
+  @Test
+  void one_strategy_refuses_a_second_threads_waiter() {
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 4_000, 50_000, 100_000, () -> 0);
+    WaitingBackoffIdleStrategy.Waiter first = nanos -> { };
+    idle.waitWith(first);
+    idle.waitWith(first);
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> idle.waitWith(nanos -> { }));
+    assertTrue(refused.getMessage().contains("its own"), refused.getMessage());
   }
 }
