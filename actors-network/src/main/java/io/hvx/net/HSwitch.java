@@ -18,6 +18,7 @@ import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.SwitchAgent;
 import io.hvx.net.switching.VPort;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
+import io.hvx.net.switching.WakeDescriptors;
 import io.hvx.net.tap.TapPoller;
 import io.hvx.net.tap.TapPort;
 import io.hvx.net.tunnel.EmbeddedAeron;
@@ -59,7 +60,8 @@ public final class HSwitch implements AutoCloseable {
   private final Map<Integer, String> peerEndpoints = new HashMap<>();
   private final ManyToOneConcurrentArrayQueue<Lease> grantedLeases = new ManyToOneConcurrentArrayQueue<>(4096);
 
-  private HSwitch(int nodeId, Aeron aeron, IngressSource driverDuty, String listenEndpoint, PeerKeys keys,
+  private HSwitch(int nodeId, Aeron aeron, IngressSource driverDuty, WakeDescriptors driverSockets,
+      String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
     this.nodeId = nodeId;
     this.endpoint = listenEndpoint;
@@ -80,6 +82,9 @@ public final class HSwitch implements AutoCloseable {
     this.taps = new TapPoller(agent.backpressure());
     agent.addSource(taps);
     agent.addSource(overlay);
+    if (driverSockets != null) {
+      taps.wakeOn(driverSockets);
+    }
     if (idle instanceof WaitingBackoffIdleStrategy waiting) {
       waiting.waitWith(taps);
     }
@@ -117,18 +122,19 @@ public final class HSwitch implements AutoCloseable {
   /** Starts a switch that lets each local port flood {@code floodRate} frames per second at most. */
   public static HSwitch start(int nodeId, Aeron aeron, String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
-    HSwitch hswitch = new HSwitch(nodeId, aeron, null, listenEndpoint, keys, settings, macAge, floodRate, idle);
+    HSwitch hswitch = new HSwitch(nodeId, aeron, null, null, listenEndpoint, keys, settings, macAge, floodRate, idle);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;
   }
 
   /**
    * Starts a switch whose data-plane thread also runs {@code aeron}'s driver when it was launched
-   * without threads ({@link EmbeddedAeron#launchInvoked}); one switch per such driver.
+   * without threads ({@link EmbeddedAeron#launchInvoked}); one switch per such driver. Idle, the thread
+   * waits on the TAPs and the driver's sockets together.
    */
   public static HSwitch start(int nodeId, EmbeddedAeron aeron, String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
-    HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), listenEndpoint, keys, settings, macAge,
+    HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), aeron.sockets(), listenEndpoint, keys, settings, macAge,
         floodRate, idle);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;

@@ -29,9 +29,11 @@ public final class NetworkNode implements AutoCloseable {
     String endpoint = (settings.overlayHost().contains(":") ? "[" + settings.overlayHost() + "]" : settings.overlayHost())
         + ":" + port;
     boolean yield = settings.idle() == NetworkSettings.Idle.YIELD;
-    EmbeddedAeron aeron = yield ? EmbeddedAeron.launch(new YieldingIdleStrategy()) : EmbeddedAeron.launch();
+    // The switch thread runs the node's Aeron driver and waits on its sockets: one data-plane thread per
+    // node, and tunnel traffic ends its waits at once (docs/benchmarks.md, "one thread per node").
+    EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
     try {
-      HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron.aeron(), endpoint, new PeerKeys(settings.secret()),
+      HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron, endpoint, new PeerKeys(settings.secret()),
           OverlaySettings.defaults().withMtu(settings.overlayMtu()), settings.macAge(), settings.floodRate(),
           yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy());
       hswitch.leaseTime(settings.leaseTime());

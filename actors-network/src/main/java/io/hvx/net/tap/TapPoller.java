@@ -4,6 +4,7 @@ import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
+import io.hvx.net.switching.WakeDescriptors;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,25 +15,40 @@ import java.util.Arrays;
  * have frames, and only those are read. No reader thread and no ring between the TAP and the switch, and
  * a full switch leaves frames in the TAP's queue, so the kernel pushes back on the sender's TCP instead
  * of frames being dropped. While idle the switch waits in the same {@code ppoll}, so a local frame wakes
- * it at once. Used only on the switch thread (ports are added and removed through the switch's control
- * queue).
+ * it at once; so does a datagram on one of the {@link #wakeOn wake descriptors} (the sockets of the Aeron
+ * driver the switch thread runs). Used only on the switch thread (ports are added and removed through
+ * the switch's control queue).
  */
 public final class TapPoller implements IngressSource, WaitingBackoffIdleStrategy.Waiter, AutoCloseable {
   /** Ports one switch can poll; a pollfd is 8 bytes, so the table is 8 KiB. */
   public static final int MAX_PORTS = 1024;
+  /** Wake descriptors one wait covers (a node's driver has a socket per peer and one to receive); more wait out the timeout. */
+  public static final int MAX_WAKE_DESCRIPTORS = 1024;
+  private static final long POLLFD_BYTES = LibC.POLLFD.byteSize();
+  private static final int[] NONE = new int[0];
 
   private final EgressBackpressure backpressure;
   private final Arena arena = Arena.ofShared();
-  private final MemorySegment pollfds = arena.allocate(LibC.POLLFD, MAX_PORTS);
+  // TAPs first (the non-blocking poll covers only them), then the wake descriptors.
+  private final MemorySegment pollfds = arena.allocate(LibC.POLLFD, MAX_PORTS + MAX_WAKE_DESCRIPTORS);
   private final MemorySegment noWait = arena.allocate(LibC.TIMESPEC);
   private final MemorySegment wait = arena.allocate(LibC.TIMESPEC);
   private final MemorySegment state = LibC.captureState(arena);
   private TapPort[] ports = new TapPort[0];
   private int[] portIds = new int[0];
   private int[] networkIds = new int[0];
+  private WakeDescriptors wake;
+  private int[] placed;
+  private int placedCount;
+  private MemorySegment wakeTable;
 
   public TapPoller(EgressBackpressure backpressure) {
     this.backpressure = backpressure;
+  }
+
+  /** Ends waits also when one of {@code descriptors} is readable; call before the switch thread starts. */
+  public void wakeOn(WakeDescriptors descriptors) {
+    this.wake = descriptors;
   }
 
   /** Polls {@code port} as switch port {@code portId} of network {@code networkId}; switch thread only. */
@@ -48,6 +64,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     portIds[i] = portId;
     networkIds[i] = networkId;
     setPollfd(i, port.device().fd());
+    placed = null;
   }
 
   /** Stops polling switch port {@code portId} (nothing when it is no TAP port); switch thread only. */
@@ -62,13 +79,14 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
         ports = Arrays.copyOf(ports, last);
         portIds = Arrays.copyOf(portIds, last);
         networkIds = Arrays.copyOf(networkIds, last);
+        placed = null;
         return;
       }
     }
   }
 
   private void setPollfd(int index, int fd) {
-    long base = index * LibC.POLLFD.byteSize();
+    long base = index * POLLFD_BYTES;
     pollfds.set(ValueLayout.JAVA_INT, base, fd);
     pollfds.set(ValueLayout.JAVA_SHORT, base + 4, LibC.POLLIN);
     pollfds.set(ValueLayout.JAVA_SHORT, base + 6, (short) 0);
@@ -77,12 +95,12 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   @Override
   public int poll(L2Switch target, long now) {
     int count = ports.length;
-    if (count == 0 || backpressure.holding() || ppoll(count, noWait) <= 0) {
+    if (count == 0 || backpressure.holding() || ppoll(pollfds, count, noWait) <= 0) {
       return 0;
     }
     int frames = 0;
     for (int i = 0; i < count && !backpressure.holding(); i++) {
-      short revents = pollfds.get(ValueLayout.JAVA_SHORT, i * LibC.POLLFD.byteSize() + 6);
+      short revents = pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_BYTES + 6);
       if (revents != 0) {
         frames += ports[i].readBatch(target, portIds[i], networkIds[i], now, backpressure);
       }
@@ -92,19 +110,40 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
 
   @Override
   public void await(long maxNanos) {
-    if (ports.length == 0 || backpressure.holding()) {
-      // Readable TAPs would end the wait at once, but they are not read while a tunnel holds a frame.
+    placeWakeDescriptors();
+    // Readable TAPs would end the wait at once, but they are not read while a tunnel holds a frame; the
+    // sockets still end it (the peer's status message that makes room arrives on one).
+    boolean tapsToo = ports.length > 0 && !backpressure.holding();
+    if (!tapsToo && placedCount == 0) {
       java.util.concurrent.locks.LockSupport.parkNanos(maxNanos);
       return;
     }
     wait.set(ValueLayout.JAVA_LONG, 0, maxNanos / 1_000_000_000L);
     wait.set(ValueLayout.JAVA_LONG, 8, maxNanos % 1_000_000_000L);
-    ppoll(ports.length, wait);
+    if (tapsToo) {
+      ppoll(pollfds, ports.length + placedCount, wait);
+    } else {
+      ppoll(wakeTable, placedCount, wait);
+    }
   }
 
-  private int ppoll(int count, MemorySegment timeout) {
+  /** Copies the wake descriptors behind the TAPs' entries when they or the TAPs changed. */
+  private void placeWakeDescriptors() {
+    int[] now = wake == null ? NONE : wake.snapshot();
+    if (now == placed) {
+      return;
+    }
+    placedCount = Math.min(now.length, MAX_WAKE_DESCRIPTORS);
+    for (int i = 0; i < placedCount; i++) {
+      setPollfd(ports.length + i, now[i]);
+    }
+    wakeTable = pollfds.asSlice(ports.length * POLLFD_BYTES);
+    placed = now;
+  }
+
+  private int ppoll(MemorySegment table, int count, MemorySegment timeout) {
     try {
-      return (int) LibC.PPOLL.invokeExact(state, pollfds, (long) count, timeout, MemorySegment.NULL);
+      return (int) LibC.PPOLL.invokeExact(state, table, (long) count, timeout, MemorySegment.NULL);
     } catch (Throwable e) {
       throw new TapException("ppoll failed: " + e, e);
     }

@@ -5,6 +5,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
+import io.hvx.net.switching.WakeDescriptors;
 import java.io.File;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
@@ -14,20 +15,23 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
  * An embedded Aeron media driver and client for one node, configured to be frugal: sparse term files,
- * its own directory, and either one shared driver thread that backs off to sleeping, or no driver thread
- * at all ({@link #launchInvoked}): then the switch's data-plane thread runs the driver's duty cycle
- * through {@link #duty()}, so that a sealed frame is sent and a received one polled without a hand-off
- * to another thread.
+ * its own directory, and either no driver thread at all ({@link #launchInvoked}, what nodes use): the
+ * switch's data-plane thread runs the driver's duty cycle through {@link #duty()}, so that a sealed frame
+ * is sent and a received one polled without a hand-off to another thread, and waits on the driver's
+ * {@link #sockets()}; or one shared driver thread that backs off to sleeping ({@link #launch}), which
+ * several switches can share (tests run many in one JVM).
  */
 public final class EmbeddedAeron implements AutoCloseable {
   private final MediaDriver driver;
   private final Aeron aeron;
   private final IngressSource duty;
+  private final WakeDescriptors sockets;
 
-  private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty) {
+  private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty, WakeDescriptors sockets) {
     this.driver = driver;
     this.aeron = aeron;
     this.duty = duty;
+    this.sockets = sockets;
   }
 
   public static EmbeddedAeron launch() {
@@ -44,7 +48,7 @@ public final class EmbeddedAeron implements AutoCloseable {
       Aeron aeron = Aeron.connect(new Aeron.Context()
           .aeronDirectoryName(driver.aeronDirectoryName())
           .idleStrategy(new SleepingMillisIdleStrategy(1)));
-      return new EmbeddedAeron(driver, aeron, null);
+      return new EmbeddedAeron(driver, aeron, null, null);
     } catch (RuntimeException e) {
       driver.close();
       throw e;
@@ -54,10 +58,13 @@ public final class EmbeddedAeron implements AutoCloseable {
   /**
    * Launches a driver without threads of its own: whoever polls {@link #duty()} (one switch thread)
    * runs it, and control calls (adding publications) run it themselves while they wait for an answer.
-   * A lock keeps the two from running it at once; the data-plane thread only ever tries it.
+   * A lock keeps the two from running it at once; the data-plane thread only ever tries it. The driver's
+   * sockets are listed in {@link #sockets()}, so that the switch thread can wait on them when idle.
    */
   public static EmbeddedAeron launchInvoked() {
-    MediaDriver driver = MediaDriver.launchEmbedded(driverContext().threadingMode(ThreadingMode.INVOKER));
+    WakeDescriptors sockets = new WakeDescriptors();
+    MediaDriver driver = MediaDriver.launchEmbedded(
+        WatchedEndpoints.install(driverContext().threadingMode(ThreadingMode.INVOKER), sockets));
     try {
       AgentInvoker driverInvoker = driver.sharedAgentInvoker();
       ReentrantLock lock = new ReentrantLock();
@@ -95,7 +102,7 @@ public final class EmbeddedAeron implements AutoCloseable {
         }
         return work + client.invoke();
       };
-      return new EmbeddedAeron(driver, aeron, duty);
+      return new EmbeddedAeron(driver, aeron, duty, sockets);
     } catch (RuntimeException e) {
       driver.close();
       throw e;
@@ -121,6 +128,11 @@ public final class EmbeddedAeron implements AutoCloseable {
    */
   public IngressSource duty() {
     return duty;
+  }
+
+  /** The UDP sockets of a driver run by the switch thread, to wait on when idle; null when the driver has its own thread. */
+  public WakeDescriptors sockets() {
+    return sockets;
   }
 
   @Override

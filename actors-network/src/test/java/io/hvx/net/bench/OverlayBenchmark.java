@@ -35,7 +35,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
  * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's 2048) and {@code hvx.bench.window}
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
- * sets how many sparse pings (default 10).
+ * sets how many sparse pings (default 10); {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
+ * and node B's on CPU 1, as if each node had a machine of its own.
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
@@ -45,6 +46,7 @@ public final class OverlayBenchmark {
       Integer.getInteger("hvx.bench.window", 0));
 
   private static final int SPARSE_PINGS = Integer.getInteger("hvx.bench.sparse", 10);
+  private static final boolean PIN = Boolean.getBoolean("hvx.bench.pin");
 
   private OverlayBenchmark() {}
 
@@ -139,6 +141,11 @@ public final class OverlayBenchmark {
               Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle.get())
           : HSwitch.start(2, aeron.aeron(), "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
               SETTINGS, Duration.ofMinutes(5), idle.get());
+      if (PIN) {
+        // Like two one-core machines: each node's switch thread keeps to its own CPU.
+        pin("hswitch-1", 0);
+        pin("hswitch-2", 1);
+      }
       TapPort tapA = new TapPort(TapDevice.open("hvxha" + t, offloads), switchA.counters());
       TapPort tapB = new TapPort(TapDevice.open("hvxhb" + t, offloads), switchB.counters());
       try {
@@ -162,6 +169,23 @@ public final class OverlayBenchmark {
         tapB.close();
       }
     }
+  }
+
+  /** Pins the thread named {@code name} (as the kernel knows it) to {@code cpu}. */
+  private static void pin(String name, int cpu) throws Exception {
+    for (java.io.File task : new java.io.File("/proc/self/task").listFiles()) {
+      java.nio.file.Path comm = task.toPath().resolve("comm");
+      if (java.nio.file.Files.readString(comm).trim().equals(name)) {
+        Process taskset = new ProcessBuilder("taskset", "-p", "-c", Integer.toString(cpu), task.getName())
+            .redirectErrorStream(true).start();
+        String output = new String(taskset.getInputStream().readAllBytes());
+        if (taskset.waitFor() != 0) {
+          throw new IllegalStateException("taskset failed: " + output);
+        }
+        return;
+      }
+    }
+    throw new IllegalStateException("no thread " + name + " to pin");
   }
 
   private static String drops(HSwitch hswitch) {

@@ -1,0 +1,133 @@
+package io.hvx.net.tunnel;
+
+import io.aeron.driver.DataPacketDispatcher;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.media.ReceiveChannelEndpoint;
+import io.aeron.driver.media.SendChannelEndpoint;
+import io.aeron.driver.media.UdpChannel;
+import io.aeron.driver.media.UdpChannelTransport;
+import io.hvx.net.switching.WakeDescriptors;
+import java.lang.reflect.Method;
+import java.nio.channels.DatagramChannel;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Makes a media driver report the UDP sockets it opens, so that the thread running the driver can wait
+ * on them: a datagram then ends the wait at once instead of at its timeout. Aeron opens its sockets
+ * itself and offers no way to wait on them; its endpoint suppliers (meant for such extensions) let the
+ * endpoints register their socket's descriptor when they open it and unregister it before they close.
+ */
+final class WatchedEndpoints {
+  private static final Method FD_VAL = fdValMethod();
+  private static volatile boolean warned;
+
+  private WatchedEndpoints() {}
+
+  static MediaDriver.Context install(MediaDriver.Context context, WakeDescriptors watched) {
+    return context
+        .sendChannelEndpointSupplier((channel, status, ctx) -> new Send(channel, status, ctx, watched))
+        .receiveChannelEndpointSupplier((channel, dispatcher, status, ctx) ->
+            new Receive(channel, dispatcher, status, ctx, watched));
+  }
+
+  /** The descriptor of {@code transport}'s receiving socket, or -1 when it has none or the JDK hides it. */
+  static int descriptor(UdpChannelTransport transport) {
+    DatagramChannel channel = transport.receiveDatagramChannel();
+    if (channel == null || FD_VAL == null) {
+      return -1;
+    }
+    try {
+      return (int) FD_VAL.invoke(channel);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      warnOnce(e.toString());
+      return -1;
+    }
+  }
+
+  private static Method fdValMethod() {
+    try {
+      Method method = Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal");
+      method.setAccessible(true);
+      return method;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      warnOnce(e.toString());
+      return null;
+    }
+  }
+
+  private static void warnOnce(String cause) {
+    if (!warned) {
+      warned = true;
+      System.err.println("hvx: cannot read the overlay sockets' descriptors (" + cause + "); the switch thread"
+          + " will notice tunnel traffic only at the end of its waits. Start the JVM with"
+          + " --add-opens java.base/sun.nio.ch=ALL-UNNAMED (the hvx launcher does).");
+    }
+  }
+
+  /** One endpoint's socket in the watched set, from its opening to its closing. */
+  private static final class Registration {
+    private final WakeDescriptors watched;
+    private int descriptor = -1;
+
+    Registration(WakeDescriptors watched) {
+      this.watched = watched;
+    }
+
+    void opened(UdpChannelTransport transport) {
+      descriptor = descriptor(transport);
+      if (descriptor >= 0) {
+        watched.add(descriptor);
+      }
+    }
+
+    void closing() {
+      if (descriptor >= 0) {
+        watched.remove(descriptor);
+        descriptor = -1;
+      }
+    }
+  }
+
+  private static final class Send extends SendChannelEndpoint {
+    private final Registration registration;
+
+    Send(UdpChannel channel, AtomicCounter status, MediaDriver.Context context, WakeDescriptors watched) {
+      super(channel, status, context);
+      this.registration = new Registration(watched);
+    }
+
+    @Override
+    public void openChannel() {
+      super.openChannel();
+      registration.opened(this);
+    }
+
+    @Override
+    public void close() {
+      registration.closing();
+      super.close();
+    }
+  }
+
+  private static final class Receive extends ReceiveChannelEndpoint {
+    private final Registration registration;
+
+    Receive(UdpChannel channel, DataPacketDispatcher dispatcher, AtomicCounter status, MediaDriver.Context context,
+        WakeDescriptors watched) {
+      super(channel, dispatcher, status, context);
+      this.registration = new Registration(watched);
+    }
+
+    @Override
+    public void openChannel() {
+      super.openChannel();
+      registration.opened(this);
+    }
+
+    @Override
+    public void close() {
+      registration.closing();
+      super.close();
+    }
+  }
+}

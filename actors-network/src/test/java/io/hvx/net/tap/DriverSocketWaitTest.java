@@ -1,0 +1,78 @@
+package io.hvx.net.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.hvx.net.switching.EgressBackpressure;
+import io.hvx.net.testing.Await;
+import io.hvx.net.tunnel.EmbeddedAeron;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's switch thread runs its Aeron driver and waits on the driver's UDP sockets with its TAPs, so
+ * that tunnel traffic ends a wait at once rather than at its timeout. Real driver, real sockets on
+ * loopback; no TAP is needed.
+ */
+class DriverSocketWaitTest {
+  @Test
+  void the_driver_lists_each_udp_socket_it_opens_and_forgets_them_when_it_closes() throws Exception {
+    int port = Await.freeUdpPort();
+    int[] listed;
+    EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
+    try {
+      Subscription subscription = aeron.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 5);
+      ExclusivePublication publication =
+          aeron.aeron().addExclusivePublication("aeron:udp?endpoint=127.0.0.1:" + port, 5);
+      listed = aeron.sockets().snapshot();
+      assertEquals(2, listed.length, "one receiving socket for the subscription, one sending for the publication");
+      for (int descriptor : listed) {
+        String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + descriptor)).toString();
+        assertTrue(target.startsWith("socket:["), "descriptor " + descriptor + " is " + target);
+      }
+      publication.close();
+      subscription.close();
+    } finally {
+      aeron.close();
+    }
+    assertEquals(0, aeron.sockets().snapshot().length, "a closed driver leaves no descriptor to wait on");
+  }
+
+  @Test
+  void a_datagram_on_a_driver_socket_ends_the_wait_before_its_timeout() throws Exception {
+    int port = Await.freeUdpPort();
+    try (EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
+        TapPoller poller = new TapPoller(new EgressBackpressure())) {
+      aeron.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 5);
+      poller.wakeOn(aeron.sockets());
+
+      long start = System.nanoTime();
+      poller.await(TimeUnit.MILLISECONDS.toNanos(300));
+      long quietMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(quietMillis >= 250, "with nothing arriving the wait lasts its timeout, not " + quietMillis + " ms");
+
+      CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+          Thread.sleep(200);
+          socket.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, InetAddress.getLoopbackAddress(), port));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      start = System.nanoTime();
+      poller.await(TimeUnit.SECONDS.toNanos(30));
+      long wokenMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      sent.get(10, TimeUnit.SECONDS);
+      assertTrue(wokenMillis >= 150 && wokenMillis < 10_000,
+          "the wait should end when the datagram arrives (sent after 200 ms), not after " + wokenMillis + " ms");
+    }
+  }
+}
