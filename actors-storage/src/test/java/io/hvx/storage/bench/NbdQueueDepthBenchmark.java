@@ -1,6 +1,7 @@
 package io.hvx.storage.bench;
 
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ForwardingBlockDevice;
 import io.hvx.storage.nbd.MapExports;
 import io.hvx.storage.nbd.NbdServer;
 import io.hvx.storage.raw.RawImage;
@@ -118,36 +119,23 @@ public final class NbdQueueDepthBenchmark {
     }
 
     /** A member that waits before every read, as a disk with that access time would. */
-    private record Delayed(BlockDevice inner, long nanos) implements BlockDevice {
-        @Override
-        public long size() {
-            return inner.size();
+    private static final class Delayed extends ForwardingBlockDevice {
+        private final long nanos;
+
+        Delayed(BlockDevice inner, long nanos) {
+            super(inner);
+            this.nanos = nanos;
         }
 
         @Override
         public void read(java.nio.ByteBuffer buffer, long offset) throws IOException {
             java.util.concurrent.locks.LockSupport.parkNanos(nanos);
-            inner.read(buffer, offset);
+            super.read(buffer, offset);
         }
 
         @Override
-        public void write(java.nio.ByteBuffer buffer, long offset) throws IOException {
-            inner.write(buffer, offset);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            inner.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            inner.discard(offset, length);
-        }
-
-        @Override
-        public Extent extentAt(long offset) throws IOException {
-            return inner.extentAt(offset);
+        public HostRun hostRun(long offset, long length) {
+            return null; // every read goes through the delay
         }
 
         @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.hvx.storage.block.BlockDevice;
+import io.hvx.storage.block.ForwardingBlockDevice;
 import io.hvx.storage.image.ImageCreator;
 import io.hvx.storage.image.ImageFormat;
 import io.hvx.storage.nbd.MapExports;
@@ -238,7 +239,14 @@ class LogicalVolumeTest {
     }
 
     /** A real member whose requests wait at a barrier, to see which requests run at the same time. */
-    private record Meeting(BlockDevice real, CyclicBarrier barrier) implements BlockDevice {
+    private static final class Meeting extends ForwardingBlockDevice {
+        private final CyclicBarrier barrier;
+
+        Meeting(BlockDevice real, CyclicBarrier barrier) {
+            super(real);
+            this.barrier = barrier;
+        }
+
         static void meet(CyclicBarrier barrier, String what) throws IOException {
             try {
                 barrier.await(20, TimeUnit.SECONDS);
@@ -251,45 +259,20 @@ class LogicalVolumeTest {
         }
 
         @Override
-        public long size() {
-            return real.size();
-        }
-
-        @Override
         public void read(ByteBuffer buffer, long offset) throws IOException {
             meet(barrier, "read at " + offset);
-            real.read(buffer, offset);
+            super.read(buffer, offset);
         }
 
         @Override
         public void write(ByteBuffer buffer, long offset) throws IOException {
             meet(barrier, "write at " + offset);
-            real.write(buffer, offset);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            real.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            real.discard(offset, length);
-        }
-
-        @Override
-        public Extent extentAt(long offset) throws IOException {
-            return real.extentAt(offset);
+            super.write(buffer, offset);
         }
 
         @Override
         public boolean readOnly() {
             return false;
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
         }
     }
 }
