@@ -36,7 +36,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's 2048) and {@code hvx.bench.window}
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10); {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
- * and node B's on CPU 1, as if each node had a machine of its own.
+ * and node B's on CPU 1, as if each node had a machine of its own; {@code hvx.bench.driver=shared} gives
+ * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do).
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
@@ -121,8 +122,8 @@ public final class OverlayBenchmark {
     Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy : YieldingIdleStrategy::new;
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    // invoked: each switch thread runs its own node's driver; shared: one driver thread for both switches.
-    boolean invoked = "invoked".equals(System.getProperty("hvx.bench.driver", "shared"));
+    // invoked (as nodes run): each switch thread runs its own node's driver; shared: one driver thread for both.
+    boolean invoked = "invoked".equals(System.getProperty("hvx.bench.driver", "invoked"));
     System.out.println("Aeron driver: " + (invoked ? "one per switch, run by the switch thread" : "one shared thread"));
     try (Netns netns = new Netns();
         EmbeddedAeron aeron = invoked ? EmbeddedAeron.launchInvoked()
