@@ -61,8 +61,8 @@ public final class HSwitch implements AutoCloseable {
   private final ManyToOneConcurrentArrayQueue<Lease> grantedLeases = new ManyToOneConcurrentArrayQueue<>(4096);
 
   private HSwitch(int nodeId, Aeron aeron, IngressSource driverDuty, WakeDescriptors driverSockets,
-      String listenEndpoint, PeerKeys keys,
-      OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
+      String listenEndpoint, PeerKeys keys, OverlaySettings settings, Duration macAge, long floodRate,
+      IdleStrategy idle) {
     this.nodeId = nodeId;
     this.endpoint = listenEndpoint;
     L2Switch core = new L2Switch(new MacTable(4096, macAge.toNanos()), counters, floodRate);
@@ -134,8 +134,8 @@ public final class HSwitch implements AutoCloseable {
    */
   public static HSwitch start(int nodeId, EmbeddedAeron aeron, String listenEndpoint, PeerKeys keys,
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
-    HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), aeron.sockets(), listenEndpoint, keys, settings, macAge,
-        floodRate, idle);
+    HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), aeron.sockets(), listenEndpoint, keys,
+        settings, macAge, floodRate, idle);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;
   }

@@ -100,7 +100,10 @@ public final class EmbeddedAeron implements AutoCloseable {
             lock.unlock();
           }
         }
-        return work + client.invoke();
+        int clientWork = client.invoke();
+        // The driver's conductor counts its timer check (every millisecond) as one unit of work; passed on,
+        // it would restart the switch thread's backoff every millisecond, so that it never waits long.
+        return (work > 1 ? work : 0) + (clientWork > 1 ? clientWork : 0);
       };
       return new EmbeddedAeron(driver, aeron, duty, sockets);
     } catch (RuntimeException e) {
