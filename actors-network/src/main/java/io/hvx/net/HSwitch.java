@@ -113,7 +113,8 @@ public final class HSwitch implements AutoCloseable {
   /**
    * Backs off to waits of up to 100 us, and to 10 ms after 50 ms without work: little CPU when idle on
    * shared machines. A frame from a local TAP ends a wait at once, and so does tunnel traffic when the
-   * switch thread runs the node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do).
+   * switch thread runs the node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do); with a
+   * threaded driver, which tunnel traffic cannot wake the switch through, waits stay within 1 ms.
    */
   public static IdleStrategy frugalIdleStrategy() {
     return new WaitingBackoffIdleStrategy(100, 50, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,

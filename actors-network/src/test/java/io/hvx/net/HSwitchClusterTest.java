@@ -56,6 +56,9 @@ class HSwitchClusterTest {
         ring0.offer(broadcast, 0, broadcast.capacity());
         Await.until("frame across the learned tunnel", WAIT, () -> sink1.sent().size() == 1);
 
+        // Node 3 receives the flood through its own tunnel, in its own time.
+        Await.until("node 3 saw the flooded frame", WAIT,
+            () -> switches[2].counters().get(Counter.SWITCH_UNKNOWN_NETWORK_FRAMES) >= 1);
         TestProbe<HSwitchActor.CountersSnapshot> counters = cluster.probe(2, HSwitchActor.CountersSnapshot.class);
         actors.get(2).tell(new HSwitchActor.GetCounters(counters.ref()));
         assertEquals(1L, counters.receiveMessage().values().get(Counter.SWITCH_UNKNOWN_NETWORK_FRAMES),

@@ -26,6 +26,8 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   public static final int MAX_WAKE_DESCRIPTORS = 1024;
   private static final long POLLFD_BYTES = LibC.POLLFD.byteSize();
   private static final int[] NONE = new int[0];
+  /** The longest wait when tunnel traffic cannot end it (the driver has a thread of its own). */
+  static final long BLIND_MAX_WAIT_NANOS = 1_000_000;
 
   private final EgressBackpressure backpressure;
   private final Arena arena = Arena.ofShared();
@@ -109,7 +111,9 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   }
 
   @Override
-  public void await(long maxNanos) {
+  public void await(long requestedNanos) {
+    // Without the driver's sockets a tunnel frame cannot end the wait: keep it short.
+    long maxNanos = wake == null ? Math.min(requestedNanos, BLIND_MAX_WAIT_NANOS) : requestedNanos;
     placeWakeDescriptors();
     // Readable TAPs would end the wait at once, but they are not read while a tunnel holds a frame; the
     // sockets still end it (the peer's status message that makes room arrives on one).

@@ -75,4 +75,14 @@ class DriverSocketWaitTest {
           "the wait should end when the datagram arrives (sent after 200 ms), not after " + wokenMillis + " ms");
     }
   }
+
+  @Test
+  void without_the_driver_sockets_a_wait_stays_short_so_that_tunnel_traffic_is_polled_soon() {
+    try (TapPoller poller = new TapPoller(new EgressBackpressure())) {
+      long start = System.nanoTime();
+      poller.await(TimeUnit.SECONDS.toNanos(5));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(millis < 1_000, "a wait tunnel traffic cannot end lasted " + millis + " ms of the 5 s asked");
+    }
+  }
 }
