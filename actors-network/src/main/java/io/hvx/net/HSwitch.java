@@ -46,12 +46,6 @@ public final class HSwitch implements AutoCloseable {
   /** Local vPorts take ids below this, tunnel ports (one per peer node) ids from it up. */
   public static final int FIRST_TUNNEL_PORT = L2Switch.MAX_PORTS / 2;
   private static final long CONTROL_TIMEOUT_SECONDS = 10;
-  /**
-   * The switch thread's wait after a quiet spell: a frame from a TAP or a datagram on the node's sockets
-   * ends it at once, so it bounds only Aeron's timers (100 ms and longer) and a control change's start;
-   * 10 ms instead of 1 ms halved an idle node's network cost (IdleCostBenchmark).
-   */
-  private static final long DEEP_WAIT_NANOS = 10_000_000;
 
   private final int nodeId;
   private final String endpoint;
@@ -111,14 +105,14 @@ public final class HSwitch implements AutoCloseable {
   }
 
   /**
-   * Backs off to waits of up to 100 us, and to 10 ms after 50 ms without work: little CPU when idle on
+   * Backs off to waits of up to 100 us, and to 1 ms after 50 ms without work: little CPU when idle on
    * shared machines. A frame from a local TAP ends a wait at once, and so does tunnel traffic when the
-   * switch thread runs the node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do); with a
-   * threaded driver, which tunnel traffic cannot wake the switch through, waits stay within 1 ms.
+   * switch thread runs the node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do). VM NICs feed
+   * rings, which have no descriptor to wait on: their frames wait out the current wait, hence 1 ms.
    */
   public static IdleStrategy frugalIdleStrategy() {
     return new WaitingBackoffIdleStrategy(100, 50, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
-        DEEP_WAIT_NANOS);
+        WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
   }
 
   /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */
