@@ -82,9 +82,7 @@ public final class HSwitch implements AutoCloseable {
     this.taps = new TapPoller(agent.backpressure());
     agent.addSource(taps);
     agent.addSource(overlay);
-    if (driverSockets != null) {
-      taps.wakeOn(driverSockets);
-    }
+    taps.wakeOn(driverSockets);
     if (idle instanceof WaitingBackoffIdleStrategy waiting) {
       waiting.waitWith(taps);
     }

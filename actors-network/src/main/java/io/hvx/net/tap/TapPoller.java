@@ -48,7 +48,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     this.backpressure = backpressure;
   }
 
-  /** Ends waits also when one of {@code descriptors} is readable; call before the switch thread starts. */
+  /** Ends waits also when one of {@code descriptors} is readable (null: none); call before the switch thread starts. */
   public void wakeOn(WakeDescriptors descriptors) {
     this.wake = descriptors;
   }

@@ -33,7 +33,7 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  *
  * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
- * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's 2048) and {@code hvx.bench.window}
+ * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's: auto) and {@code hvx.bench.window}
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10); {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own; {@code hvx.bench.driver=shared} gives
@@ -225,19 +225,23 @@ public final class OverlayBenchmark {
       server.waitFor(5, TimeUnit.SECONDS);
     }
     // Ping after iperf3, so that hSwitch's data path is JIT-compiled when its latency is measured.
-    Netns.Result ping = netns.run(60, "ip", "netns", "exec", a, "ping", "-q", "-c", "50", "-i", "0.02", addressB);
-    Matcher rtt = RTT.matcher(ping.output());
-    boolean found = rtt.find();
-    double rttMin = found ? Double.parseDouble(rtt.group(1)) : Double.NaN;
-    double rttAvg = found ? Double.parseDouble(rtt.group(2)) : Double.NaN;
-    System.out.println(path + " ping: " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
+    Rtt dense = ping(netns, path + " ping", a, addressB, 50, "0.02");
     // Pings 200 ms apart: each finds frugal threads past their 50 ms quiet spell, in their deep waits.
-    Netns.Result sparse = netns.run(60 + SPARSE_PINGS / 4, "ip", "netns", "exec", a, "ping", "-q", "-c",
-        Integer.toString(SPARSE_PINGS), "-i", "0.2", addressB);
-    System.out.println(path + " sparse ping: "
-        + sparse.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
-    Matcher sparseRtt = RTT.matcher(sparse.output());
-    double sparseAvg = sparseRtt.find() ? Double.parseDouble(sparseRtt.group(2)) : Double.NaN;
-    return new Figures(path, gbits, rttMin, rttAvg, sparseAvg);
+    Rtt sparse = ping(netns, path + " sparse ping", a, addressB, SPARSE_PINGS, "0.2");
+    return new Figures(path, gbits, dense.minMs(), dense.avgMs(), sparse.avgMs());
+  }
+
+  /** Round-trip times of one ping run, NaN when ping printed none. */
+  private record Rtt(double minMs, double avgMs) {}
+
+  /** Pings {@code address} {@code count} times {@code interval} seconds apart from namespace {@code ns}. */
+  private static Rtt ping(Netns netns, String label, String ns, String address, int count, String interval)
+      throws Exception {
+    Netns.Result ping = netns.run(60 + count / 4, "ip", "netns", "exec", ns, "ping", "-q", "-c",
+        Integer.toString(count), "-i", interval, address);
+    System.out.println(label + ": " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
+    Matcher rtt = RTT.matcher(ping.output());
+    return rtt.find() ? new Rtt(Double.parseDouble(rtt.group(1)), Double.parseDouble(rtt.group(2)))
+        : new Rtt(Double.NaN, Double.NaN);
   }
 }
