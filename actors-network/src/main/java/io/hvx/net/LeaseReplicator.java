@@ -48,7 +48,19 @@ final class LeaseReplicator {
 
   private record Changed(Replicator.SubscribeResponse<LWWMap<String, Lease>> response) implements Command {}
 
-  private record Written(Replicator.UpdateResponse<LWWMap<String, Lease>> response) implements Command {}
+  private record Written(Replicator.UpdateResponse<LWWMap<String, Lease>> response, PendingWrite write)
+      implements Command {}
+
+  /** A write of this node on its way to the replicator: {@code lease} stored, or removed when still stored. */
+  private record PendingWrite(Lease lease, boolean removal) {
+    void applyTo(Map<String, Lease> leases) {
+      if (!removal) {
+        leases.put(lease.key(), lease);
+      } else if (lease.equals(leases.get(lease.key()))) {
+        leases.remove(lease.key());
+      }
+    }
+  }
 
   private final HSwitch hswitch;
   private final ActorRef<NetworkRegistry.Command> parent;
@@ -56,6 +68,9 @@ final class LeaseReplicator {
   private final SelfUniqueAddress self;
   private final Map<String, Lease> known = new TreeMap<>();
   private final Map<String, Lease> applied = new TreeMap<>();
+  // A snapshot the replicator sent just before it took one of these lacks it; re-applying them keeps a lease
+  // just granted here from looking removed by another node (which would return its address to the pool).
+  private final List<PendingWrite> pending = new ArrayList<>();
 
   private LeaseReplicator(HSwitch hswitch, ActorRef<NetworkRegistry.Command> parent,
       ReplicatorMessageAdapter<Command, LWWMap<String, Lease>> replicator, SelfUniqueAddress self) {
@@ -79,7 +94,10 @@ final class LeaseReplicator {
                 actor.apply();
                 return Behaviors.same();
               })
-              .onMessage(Written.class, written -> Behaviors.same())
+              .onMessage(Written.class, written -> {
+                actor.pending.removeIf(write -> write == written.write());
+                return Behaviors.same();
+              })
               .onMessage(Poll.class, poll -> actor.onPoll())
               .build();
         })));
@@ -89,6 +107,7 @@ final class LeaseReplicator {
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, Lease>> current) {
       known.clear();
       known.putAll(current.get(LEASES).getEntries());
+      pending.forEach(write -> write.applyTo(known));
       for (var it = applied.entrySet().iterator(); it.hasNext(); ) {
         Lease gone = it.next().getValue();
         if (!known.containsKey(gone.key())) {
@@ -113,7 +132,7 @@ final class LeaseReplicator {
       }
       known.put(lease.key(), lease);
       applied.put(lease.key(), lease);
-      update(map -> map.put(self, lease.key(), lease));
+      update(new PendingWrite(lease, false));
       changed = true;
     }
     long now = System.currentTimeMillis();
@@ -126,7 +145,7 @@ final class LeaseReplicator {
       if (lease.expiresAt() + GRACE <= now) {
         it.remove();
         applied.remove(lease.key());
-        update(map -> lease.equals(map.getEntries().get(lease.key())) ? map.remove(self, lease.key()) : map);
+        update(new PendingWrite(lease, true));
         changed = true;
       }
     }
@@ -136,9 +155,13 @@ final class LeaseReplicator {
     return Behaviors.same();
   }
 
-  private void update(java.util.function.Function<LWWMap<String, Lease>, LWWMap<String, Lease>> modify) {
+  private void update(PendingWrite write) {
+    pending.add(write);
+    Lease lease = write.lease();
     replicator.askUpdate(replyTo -> new Replicator.Update<>(LEASES, LWWMap.empty(), new Replicator.WriteAll(WRITE_TIMEOUT),
-        replyTo, modify), Written::new);
+        replyTo, map -> !write.removal() ? map.put(self, lease.key(), lease)
+            : lease.equals(map.getEntries().get(lease.key())) ? map.remove(self, lease.key()) : map),
+        response -> new Written(response, write));
   }
 
   private void apply() {

@@ -74,8 +74,11 @@ public final class NetworkRegistry {
       implements Command {}
 
 
-  private record Written(Replicator.UpdateResponse<LWWMap<String, NetworkDefinition>> response, String name,
-      NetworkDefinition definition, ActorRef<Outcome> replyTo) implements Command {}
+  private record Written(Replicator.UpdateResponse<LWWMap<String, NetworkDefinition>> response,
+      PendingChange change, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** A local change on its way to the replicator; {@code definition} is null for a delete. */
+  private record PendingChange(String name, NetworkDefinition definition) {}
 
 
   private final ActorContext<Command> context;
@@ -84,6 +87,10 @@ public final class NetworkRegistry {
   private final ActorRef<LeaseReplicator.Command> leases;
   private final SelfUniqueAddress self;
   private Map<String, NetworkDefinition> known = new TreeMap<>();
+  // Local changes the replicator has not confirmed yet. A subscription snapshot sent just before the
+  // replicator took such a change lacks it; re-applying these over every snapshot keeps a change this node
+  // already acknowledged from vanishing until the next snapshot (a create followed at once by a subnet).
+  private final List<PendingChange> pending = new ArrayList<>();
   private final Map<String, NetworkDefinition> installed = new HashMap<>();
   private List<Lease> knownLeases = List.of();
 
@@ -140,34 +147,47 @@ public final class NetworkRegistry {
         }
       }
     }
-    known.compute(change.name(), (name, old) -> updated);
+    PendingChange local = new PendingChange(change.name(), updated);
+    pending.add(local);
+    apply(local);
     install();
     networks.askUpdate(
         replyTo -> new Replicator.Update<>(NETWORKS, LWWMap.empty(), new Replicator.WriteMajority(WRITE_TIMEOUT), replyTo,
             map -> updated == null ? map.remove(self, change.name()) : map.put(self, change.name(), updated)),
-        response -> new Written(response, change.name(), updated, change.replyTo()));
+        response -> new Written(response, local, change.replyTo()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onWritten(Written written) {
+    // Identity, not equals: two identical changes in flight each leave on their own reply.
+    pending.removeIf(change -> change == written.change());
     if (written.response() instanceof Replicator.UpdateTimeout<?>) {
       // Stored here and spreading by gossip; some node did not confirm within the timeout.
-      context.getLog().info("network '{}' stored locally; not all nodes confirmed within {}", written.name(),
+      context.getLog().info("network '{}' stored locally; not all nodes confirmed within {}", written.change().name(),
           WRITE_TIMEOUT);
     } else if (!(written.response() instanceof Replicator.UpdateSuccess<?>)) {
       written.replyTo().tell(new Refused(false, "the change could not be stored: " + written.response()));
       return Behaviors.same();
     }
-    written.replyTo().tell(new Changed(written.definition()));
+    written.replyTo().tell(new Changed(written.change().definition()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onNetworksChanged(NetworksChanged changed) {
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, NetworkDefinition>> current) {
       known = new TreeMap<>(current.get(NETWORKS).getEntries());
+      pending.forEach(this::apply);
       install();
     }
     return Behaviors.same();
+  }
+
+  private void apply(PendingChange change) {
+    if (change.definition() == null) {
+      known.remove(change.name());
+    } else {
+      known.put(change.name(), change.definition());
+    }
   }
 
   /** Brings this node's switch in line with {@link #known}. */
