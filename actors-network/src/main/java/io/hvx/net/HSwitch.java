@@ -47,6 +47,7 @@ public final class HSwitch implements AutoCloseable {
   public static final int FIRST_TUNNEL_PORT = L2Switch.MAX_PORTS / 2;
   private static final long CONTROL_TIMEOUT_SECONDS = 10;
 
+  private static final int CLOSE_RETRY_MS = 5;
   private final int nodeId;
   private final String endpoint;
   private final Counters counters = new Counters();
@@ -79,7 +80,8 @@ public final class HSwitch implements AutoCloseable {
       overlay.driverDuty(driverDuty);
     }
     overlay.backpressure(agent.backpressure());
-    this.taps = new TapPoller(agent.backpressure());
+    this.taps = new TapPoller(agent.backpressure(), agent::hasQueuedInput);
+    agent.wakeWith(taps.doorbell());
     agent.addSource(taps);
     agent.addSource(overlay);
     taps.wakeOn(driverSockets);
@@ -103,10 +105,11 @@ public final class HSwitch implements AutoCloseable {
   }
 
   /**
-   * Backs off to waits of up to 100 us, and to 1 ms after 50 ms without work: little CPU when idle on
-   * shared machines. A frame from a local TAP ends a wait at once, and so does tunnel traffic when the
-   * switch thread runs the node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do). VM NICs feed
-   * rings, which have no descriptor to wait on: their frames wait out the current wait, hence 1 ms.
+   * Backs off to waits of up to 100 us, and to 10 ms after 50 ms without work: little CPU when idle on
+   * shared machines. A frame from a local TAP ends a wait at once, and so do a frame a VM NIC queued, a
+   * control change (both ring the doorbell) and tunnel traffic when the switch thread runs the node's
+   * driver ({@link EmbeddedAeron#launchInvoked}, as nodes do; with a driver thread of its own, waits last
+   * 1 ms at most).
    */
   public static IdleStrategy frugalIdleStrategy() {
     return new WaitingBackoffIdleStrategy(100, 50, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
@@ -161,7 +164,7 @@ public final class HSwitch implements AutoCloseable {
     if (portId < 0 || portId >= FIRST_TUNNEL_PORT) {
       throw new IllegalArgumentException("local port ids are 0.." + (FIRST_TUNNEL_PORT - 1) + ": " + portId);
     }
-    IngressRing ring = new IngressRing(portId, networkId, 1 << 20);
+    IngressRing ring = new IngressRing(portId, networkId, 1 << 20, taps.doorbell());
     await(agent.submit(a -> a.addLocalPort(ring, sink)));
     return ring;
   }
@@ -191,7 +194,7 @@ public final class HSwitch implements AutoCloseable {
     if (portId < 0 || portId >= FIRST_TUNNEL_PORT) {
       throw new IllegalArgumentException("local port ids are 0.." + (FIRST_TUNNEL_PORT - 1) + ": " + portId);
     }
-    IngressRing ring = new IngressRing(portId, nic.networkId(), 1 << 20);
+    IngressRing ring = new IngressRing(portId, nic.networkId(), 1 << 20, taps.doorbell());
     await(agent.submit(a -> {
       if (a.core().port(portId) != null) {
         throw new IllegalArgumentException("port " + portId + " is already attached");
@@ -345,7 +348,8 @@ public final class HSwitch implements AutoCloseable {
       return;
     }
     closed = true;
-    runner.close();
+    // A waiting switch thread sees the stop only when its wait ends: ring it out of a long one.
+    runner.close(CLOSE_RETRY_MS, thread -> taps.doorbell().ring());
     tunnels.values().forEach(TunnelSink::close);
     tunnels.clear();
     overlay.close();

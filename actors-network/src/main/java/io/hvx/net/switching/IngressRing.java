@@ -18,10 +18,13 @@ public final class IngressRing {
   private final int portId;
   private final int networkId;
   private final ManyToOneRingBuffer ring;
+  private final Doorbell doorbell;
 
-  public IngressRing(int portId, int networkId, int capacityBytes) {
+  /** A ring whose offers ring {@code doorbell}, so that a waiting switch thread takes the frame at once. */
+  public IngressRing(int portId, int networkId, int capacityBytes, Doorbell doorbell) {
     this.portId = portId;
     this.networkId = networkId;
+    this.doorbell = doorbell;
     this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
         ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH)));
   }
@@ -36,7 +39,9 @@ public final class IngressRing {
 
   /** Queues one frame for the switch; false when the ring is full (the caller counts the drop). */
   public boolean offer(DirectBuffer buffer, int offset, int length) {
-    return ring.write(FRAME_MESSAGE, buffer, offset, length);
+    boolean queued = ring.write(FRAME_MESSAGE, buffer, offset, length);
+    doorbell.ring();
+    return queued;
   }
 
   /**
@@ -44,7 +49,9 @@ public final class IngressRing {
    * (so that no copy is needed); false when the ring is full.
    */
   public boolean offerOffloaded(DirectBuffer buffer, int offset, int length) {
-    return ring.write(OFFLOADED_FRAME_MESSAGE, buffer, offset - Long.BYTES, length + Long.BYTES);
+    boolean queued = ring.write(OFFLOADED_FRAME_MESSAGE, buffer, offset - Long.BYTES, length + Long.BYTES);
+    doorbell.ring();
+    return queued;
   }
 
   ManyToOneRingBuffer ring() {

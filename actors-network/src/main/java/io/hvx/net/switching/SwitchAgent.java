@@ -24,6 +24,7 @@ public final class SwitchAgent implements Agent {
   private IngressRing[] rings = new IngressRing[0];
   private IngressSource[] sources = new IngressSource[0];
   private IngressRing current;
+  private Doorbell doorbell = Doorbell.SILENT;
   private long now;
   private final MessageHandler ringHandler = this::onRingFrame;
   // Held in a field: a lambda capturing this, written in doWork, would be a new object on every call.
@@ -48,7 +49,26 @@ public final class SwitchAgent implements Agent {
     if (!queued) {
       done.completeExceptionally(new IllegalStateException("switch control queue full"));
     }
+    doorbell.ring();
     return done;
+  }
+
+  /** Rings {@code bell} after queuing a control change; call before the thread starts. */
+  public void wakeWith(Doorbell bell) {
+    this.doorbell = bell;
+  }
+
+  /** Whether a control change or a local port's frame is queued; switch thread only. */
+  public boolean hasQueuedInput() {
+    if (!control.isEmpty()) {
+      return true;
+    }
+    for (IngressRing ring : rings) {
+      if (ring.ring().size() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Adds a local port fed by {@code ring}; call only through {@link #submit}. */

@@ -22,8 +22,11 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   private static final Waiter PARK = LockSupport::parkNanos;
   /** The nodes' quiet spell before waits deepen: longer than the gaps inside any conversation worth the name. */
   public static final long DEEP_AFTER_NANOS = 50_000_000;
-  /** The nodes' deep wait, Agrona's default longest park. */
-  public static final long DEEP_WAIT_NANOS = 1_000_000;
+  /**
+   * The nodes' deep wait. Every input ends it (TAPs, the driver's sockets, the doorbell of rings and control
+   * changes); its timeout only bounds Aeron's own timers, which are 100 ms and longer.
+   */
+  public static final long DEEP_WAIT_NANOS = 10_000_000;
 
   private final int maxSpins;
   private final int maxYields;

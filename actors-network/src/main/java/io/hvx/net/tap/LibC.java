@@ -43,6 +43,10 @@ final class LibC {
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
   static final MethodHandle PPOLL = bind("ppoll",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), ERRNO_OPTION);
+  /** write(2) for callers on any thread that ignore errno (they have no capture state of their own). */
+  static final MethodHandle WRITE_IGNORING_ERRNO = bind("write",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPTION);
   static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   /** struct pollfd { int fd; short events; short revents; }. */

@@ -1,5 +1,6 @@
 package io.hvx.net.tap;
 
+import io.hvx.net.switching.Doorbell;
 import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.L2Switch;
@@ -9,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * The TAP ports one switch thread reads itself: one {@code ppoll} over all their descriptors tells which
@@ -16,8 +18,9 @@ import java.util.Arrays;
  * a full switch leaves frames in the TAP's queue, so the kernel pushes back on the sender's TCP instead
  * of frames being dropped. While idle the switch waits in the same {@code ppoll}, so a local frame wakes
  * it at once; so does a datagram on one of the {@link #wakeOn wake descriptors} (the sockets of the Aeron
- * driver the switch thread runs). Used only on the switch thread (ports are added and removed through
- * the switch's control queue).
+ * driver the switch thread runs), and a ring of its {@link #doorbell} (input queued by other threads: VM
+ * NICs' rings, control changes). Used only on the switch thread (ports are added and removed through the
+ * switch's control queue), except the doorbell.
  */
 public final class TapPoller implements IngressSource, WaitingBackoffIdleStrategy.Waiter, AutoCloseable {
   /** Ports one switch can poll; a pollfd is 8 bytes, so the table is 8 KiB. */
@@ -30,9 +33,12 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   static final long BLIND_MAX_WAIT_NANOS = 1_000_000;
 
   private final EgressBackpressure backpressure;
+  private final BooleanSupplier queuedInput;
+  private final EventFd bell = new EventFd();
+  private final Doorbell doorbell = new Doorbell(bell::signal);
   private final Arena arena = Arena.ofShared();
-  // TAPs first (the non-blocking poll covers only them), then the wake descriptors.
-  private final MemorySegment pollfds = arena.allocate(LibC.POLLFD, MAX_PORTS + MAX_WAKE_DESCRIPTORS);
+  // TAPs first (the non-blocking poll covers only them), then the doorbell's eventfd, then the wake descriptors.
+  private final MemorySegment pollfds = arena.allocate(LibC.POLLFD, MAX_PORTS + 1 + MAX_WAKE_DESCRIPTORS);
   private final MemorySegment noWait = arena.allocate(LibC.TIMESPEC);
   private final MemorySegment wait = arena.allocate(LibC.TIMESPEC);
   private final MemorySegment state = LibC.captureState(arena);
@@ -41,11 +47,22 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   private int[] networkIds = new int[0];
   private WakeDescriptors wake;
   private int[] placed;
-  private int placedCount;
+  private int wakeCount;
   private MemorySegment wakeTable;
 
-  public TapPoller(EgressBackpressure backpressure) {
+  /**
+   * A poller for a switch whose other sources of input are queues filled by other threads;
+   * {@code queuedInput} says whether any holds something (checked after arming the doorbell, before
+   * waiting).
+   */
+  public TapPoller(EgressBackpressure backpressure, BooleanSupplier queuedInput) {
     this.backpressure = backpressure;
+    this.queuedInput = queuedInput;
+  }
+
+  /** What threads ring after queuing input for this poller's switch thread. */
+  public Doorbell doorbell() {
+    return doorbell;
   }
 
   /** Ends waits also when one of {@code descriptors} is readable (null: none); call before the switch thread starts. */
@@ -115,32 +132,41 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     // Without the driver's sockets a tunnel frame cannot end the wait: keep it short.
     long maxNanos = wake == null ? Math.min(requestedNanos, BLIND_MAX_WAIT_NANOS) : requestedNanos;
     placeWakeDescriptors();
-    // Readable TAPs would end the wait at once, but they are not read while a tunnel holds a frame; the
-    // sockets still end it (the peer's status message that makes room arrives on one).
-    boolean tapsToo = ports.length > 0 && !backpressure.holding();
-    if (!tapsToo && placedCount == 0) {
-      java.util.concurrent.locks.LockSupport.parkNanos(maxNanos);
-      return;
+    doorbell.arm();
+    try {
+      if (queuedInput.getAsBoolean()) {
+        return;
+      }
+      // Readable TAPs would end the wait at once, but they are not read while a tunnel holds a frame; the
+      // sockets still end it (the peer's status message that makes room arrives on one).
+      boolean tapsToo = ports.length > 0 && !backpressure.holding();
+      wait.set(ValueLayout.JAVA_LONG, 0, maxNanos / 1_000_000_000L);
+      wait.set(ValueLayout.JAVA_LONG, 8, maxNanos % 1_000_000_000L);
+      if (tapsToo) {
+        ppoll(pollfds, ports.length + wakeCount, wait);
+      } else {
+        ppoll(wakeTable, wakeCount, wait);
+      }
+    } finally {
+      doorbell.disarm();
     }
-    wait.set(ValueLayout.JAVA_LONG, 0, maxNanos / 1_000_000_000L);
-    wait.set(ValueLayout.JAVA_LONG, 8, maxNanos % 1_000_000_000L);
-    if (tapsToo) {
-      ppoll(pollfds, ports.length + placedCount, wait);
-    } else {
-      ppoll(wakeTable, placedCount, wait);
+    if (pollfds.get(ValueLayout.JAVA_SHORT, ports.length * POLLFD_BYTES + 6) != 0) {
+      bell.drain();
     }
   }
 
-  /** Copies the wake descriptors behind the TAPs' entries when they or the TAPs changed. */
+  /** Copies the doorbell and the wake descriptors behind the TAPs' entries when they or the TAPs changed. */
   private void placeWakeDescriptors() {
     int[] now = wake == null ? NONE : wake.snapshot();
     if (now == placed) {
       return;
     }
-    placedCount = Math.min(now.length, MAX_WAKE_DESCRIPTORS);
-    for (int i = 0; i < placedCount; i++) {
-      setPollfd(ports.length + i, now[i]);
+    int sockets = Math.min(now.length, MAX_WAKE_DESCRIPTORS);
+    setPollfd(ports.length, bell.fd());
+    for (int i = 0; i < sockets; i++) {
+      setPollfd(ports.length + 1 + i, now[i]);
     }
+    wakeCount = 1 + sockets;
     wakeTable = pollfds.asSlice(ports.length * POLLFD_BYTES);
     placed = now;
   }
@@ -155,6 +181,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
 
   @Override
   public void close() {
+    bell.close();
     arena.close();
   }
 }

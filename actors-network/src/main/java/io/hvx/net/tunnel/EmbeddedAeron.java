@@ -23,6 +23,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  */
 public final class EmbeddedAeron implements AutoCloseable {
   private static final long ASYNC_EXECUTOR_SLEEP_MS = 20;
+  private static final long THREADED_DRIVER_DEEP_WAIT_NANOS = 1_000_000;
 
   private final MediaDriver driver;
   private final Aeron aeron;
@@ -36,9 +37,10 @@ public final class EmbeddedAeron implements AutoCloseable {
     this.sockets = sockets;
   }
 
+  /** Launches with a driver thread that backs off to 1 ms parks (nothing ends a park early: keep them short). */
   public static EmbeddedAeron launch() {
     return launch(new WaitingBackoffIdleStrategy(10, 20, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
-        WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS));
+        THREADED_DRIVER_DEEP_WAIT_NANOS));
   }
 
   /** Launches with {@code driverIdle} for the shared driver thread (a spinning one for benchmarks). */

@@ -50,7 +50,7 @@ class DriverSocketWaitTest {
   void a_datagram_on_a_driver_socket_ends_the_wait_before_its_timeout() throws Exception {
     int port = Await.freeUdpPort();
     try (EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
-        TapPoller poller = new TapPoller(new EgressBackpressure())) {
+        TapPoller poller = new TapPoller(new EgressBackpressure(), () -> false)) {
       aeron.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 5);
       poller.wakeOn(aeron.sockets());
 
@@ -78,7 +78,7 @@ class DriverSocketWaitTest {
 
   @Test
   void without_the_driver_sockets_a_wait_stays_short_so_that_tunnel_traffic_is_polled_soon() {
-    try (TapPoller poller = new TapPoller(new EgressBackpressure())) {
+    try (TapPoller poller = new TapPoller(new EgressBackpressure(), () -> false)) {
       long start = System.nanoTime();
       poller.await(TimeUnit.SECONDS.toNanos(5));
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
