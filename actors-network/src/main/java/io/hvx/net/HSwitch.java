@@ -21,6 +21,7 @@ import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.switching.WakeDescriptors;
 import io.hvx.net.tap.TapPoller;
 import io.hvx.net.tap.TapPort;
+import io.hvx.net.tunnel.DriverDuty;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.Overlay;
 import io.hvx.net.tunnel.OverlaySettings;
@@ -74,17 +75,19 @@ public final class HSwitch implements AutoCloseable {
                 : System.currentTimeMillis() + remaining / 1_000_000L))));
     this.agent = new SwitchAgent("hswitch-" + nodeId, core);
     this.overlay = new Overlay(nodeId, keys, aeron, listenEndpoint, settings, counters);
-    if (driverDuty != null) {
-      // Before the overlay: what the ports sent this cycle leaves at once, and what arrived is polled next.
-      agent.addSource(driverDuty);
-      overlay.driverDuty(driverDuty);
-    }
     overlay.backpressure(agent.backpressure());
     this.taps = new TapPoller(agent.backpressure(), agent::hasQueuedInput);
     agent.wakeWith(taps.doorbell());
-    agent.addSource(taps);
-    agent.addSource(overlay);
     taps.wakeOn(driverSockets);
+    // The TAPs first: their poll also tells whether the driver's sockets hold datagrams. Then the driver,
+    // so that what the ports published this cycle leaves at once; then the overlay takes what arrived.
+    agent.addSource(taps);
+    if (driverDuty != null) {
+      DriverDuty gated = new DriverDuty(driverDuty, taps::socketsReadable);
+      agent.addSource(gated);
+      overlay.driverDuty(gated);
+    }
+    agent.addSource(overlay);
     if (idle instanceof WaitingBackoffIdleStrategy waiting) {
       waiting.waitWith(taps);
     }

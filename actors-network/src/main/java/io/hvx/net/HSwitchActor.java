@@ -19,6 +19,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -28,7 +29,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * Control of one node's hSwitch: attaches and detaches vPorts (one child actor per TAP vPort) and
  * keeps one tunnel per other node's switch, learned from the cluster: every switch registers with the
  * receptionist, greets each switch it sees with its node id and overlay endpoint, and drops the tunnel
- * when that switch leaves the listing (its node left or was downed).
+ * when that switch leaves the listing (its node left or was downed) or, for a switch that greeted this one
+ * before this node's listing showed it, when it terminates.
  */
 public final class HSwitchActor {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "hvx-hswitch");
@@ -121,6 +123,10 @@ public final class HSwitchActor {
   private final Set<Integer> devicePorts = new HashSet<>();
   private final Map<Integer, Nic> nicPorts = new HashMap<>();
   private final Map<ActorRef<Command>, Integer> peerNodes = new HashMap<>();
+  // The switches of the last listing. This node's copy of the registry lags the others': a switch may greet
+  // this one before it is listed here, and a listing without it is no sign that it left, only one that no
+  // longer shows a switch it did show.
+  private Set<ActorRef<Command>> listed = Set.of();
   private final AttachmentStore store;
   private final Map<Integer, PortInfo> attachments = new TreeMap<>();
   private final Map<Integer, ActorRef<AttachResult>> pendingReplies = new HashMap<>();
@@ -171,6 +177,7 @@ public final class HSwitchActor {
         .onMessage(PortReport.class, this::onPortReport)
         .onMessage(Hello.class, this::onHello)
         .onMessage(SwitchesChanged.class, this::onSwitchesChanged)
+        .onSignal(Terminated.class, this::onPeerTerminated)
         .onSignal(PostStop.class, signal -> Behaviors.same())
         .build();
   }
@@ -380,7 +387,9 @@ public final class HSwitchActor {
     if (hello.from().equals(context.getSelf()) || hello.nodeId() == hswitch.nodeId()) {
       return Behaviors.same();
     }
-    peerNodes.put(hello.from(), hello.nodeId());
+    if (peerNodes.put(hello.from(), hello.nodeId()) == null) {
+      context.watch(hello.from());
+    }
     // Answer a switch we have not greeted yet: a Hello of ours lost while a restarted peer's association
     // was being set up would otherwise leave the tunnel open in one direction only.
     if (greeted.add(hello.from())) {
@@ -405,23 +414,40 @@ public final class HSwitchActor {
       }
     }
     greeted.retainAll(present);
-    for (var it = peerNodes.entrySet().iterator(); it.hasNext(); ) {
-      var entry = it.next();
-      if (!present.contains(entry.getKey())) {
-        it.remove();
-        // A restarted node may already be back under a new reference with the same node id.
-        if (!peerNodes.containsValue(entry.getValue())) {
-          try {
-            hswitch.removePeer(entry.getValue());
-            context.getLog().info("tunnel to node {} closed: its switch left the cluster", entry.getValue());
-          } catch (RuntimeException e) {
-            context.getLog().warn("closing the tunnel to node {} failed: {}", entry.getValue(), e.getMessage());
-          }
-        }
+    for (ActorRef<Command> gone : listed) {
+      if (!present.contains(gone)) {
+        forget(gone, "its switch left the cluster");
       }
     }
+    listed = Set.copyOf(present);
     updateDhcpSlice();
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onPeerTerminated(Terminated terminated) {
+    @SuppressWarnings("unchecked")
+    ActorRef<Command> peer = (ActorRef<Command>) (ActorRef<?>) terminated.getRef();
+    greeted.remove(peer);
+    forget(peer, "its switch stopped");
+    updateDhcpSlice();
+    return Behaviors.same();
+  }
+
+  private void forget(ActorRef<Command> peer, String why) {
+    Integer nodeId = peerNodes.remove(peer);
+    if (nodeId == null) {
+      return;
+    }
+    context.unwatch(peer);
+    // A restarted node may already be back under a new reference with the same node id.
+    if (!peerNodes.containsValue(nodeId)) {
+      try {
+        hswitch.removePeer(nodeId);
+        context.getLog().info("tunnel to node {} closed: {}", nodeId, why);
+      } catch (RuntimeException e) {
+        context.getLog().warn("closing the tunnel to node {} failed: {}", nodeId, e.getMessage());
+      }
+    }
   }
 
   /**

@@ -24,6 +24,14 @@ class HSwitchClusterTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final int NET = 9;
 
+  private static String counters(EmbeddedAeron aeron) {
+    StringBuilder all = new StringBuilder();
+    var reader = aeron.aeron().countersReader();
+    reader.forEach((id, type, key, label) -> all.append(id).append(' ').append(label).append(" = ")
+        .append(reader.getCounterValue(id)).append('\n'));
+    return all.toString();
+  }
+
   @Test
   void switches_learn_their_tunnel_peers_from_cluster_membership_and_forget_a_crashed_node() {
     byte[] secret = new byte[32];
@@ -40,9 +48,15 @@ class HSwitchClusterTest {
             return Behaviors.empty();
           }))) {
         cluster.awaitAllUp(WAIT);
-        Await.until("full mesh of tunnels", WAIT, () ->
-            switches[0].isPeerConnected(2) && switches[0].isPeerConnected(3)
-                && switches[1].isPeerConnected(1) && switches[2].isPeerConnected(1));
+        try {
+          Await.until("full mesh of tunnels", WAIT, () ->
+              switches[0].isPeerConnected(2) && switches[0].isPeerConnected(3)
+                  && switches[1].isPeerConnected(1) && switches[2].isPeerConnected(1));
+        } catch (AssertionError e) {
+          throw new AssertionError(e.getMessage() + ": 1->2 " + switches[0].isPeerConnected(2) + ", 1->3 "
+              + switches[0].isPeerConnected(3) + ", 2->1 " + switches[1].isPeerConnected(1) + ", 3->1 "
+              + switches[2].isPeerConnected(1) + "\n" + counters(aeron), e);
+        }
 
         RecordingSink sink1 = new RecordingSink();
         TestProbe<HSwitchActor.AttachResult> probe0 = cluster.probe(0, HSwitchActor.AttachResult.class);

@@ -76,11 +76,12 @@ class NetworkRegistryTest {
           List<NetworkDefinition> known = networks.receiveMessage(WAIT).networks();
           return known.size() == 1 && known.getFirst().records().size() == CHANGES;
         });
-      }
-    } finally {
-      for (HSwitch hswitch : switches) {
-        if (hswitch != null) {
-          hswitch.close();
+      } finally {
+        // Before their driver closes.
+        for (HSwitch hswitch : switches) {
+          if (hswitch != null) {
+            hswitch.close();
+          }
         }
       }
     }

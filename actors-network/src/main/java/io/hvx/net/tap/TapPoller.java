@@ -49,6 +49,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   private int[] placed;
   private int wakeCount;
   private MemorySegment wakeTable;
+  private boolean socketsReadable;
 
   /**
    * A poller for a switch whose other sources of input are queues filled by other threads;
@@ -111,10 +112,33 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     pollfds.set(ValueLayout.JAVA_SHORT, base + 6, (short) 0);
   }
 
+  /** Whether the last {@link #poll} found a datagram on one of the wake descriptors (the driver's sockets). */
+  public boolean socketsReadable() {
+    return socketsReadable;
+  }
+
   @Override
   public int poll(L2Switch target, long now) {
+    socketsReadable = false;
     int count = ports.length;
-    if (count == 0 || backpressure.holding() || ppoll(pollfds, count, noWait) <= 0) {
+    boolean tapsToo = count > 0 && !backpressure.holding();
+    if (!tapsToo && wake == null) {
+      return 0;
+    }
+    // One call for the TAPs and the sockets: the driver is run only when its sockets hold something.
+    placeWakeDescriptors();
+    int ready = tapsToo ? ppoll(pollfds, count + wakeCount, noWait) : ppoll(wakeTable, wakeCount, noWait);
+    if (ready <= 0) {
+      return 0;
+    }
+    // The doorbell's entry (at count) is left to the next wait, which returns at once and drains it.
+    for (int i = count + 1; i < count + wakeCount; i++) {
+      if (pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_BYTES + 6) != 0) {
+        socketsReadable = true;
+        break;
+      }
+    }
+    if (!tapsToo) {
       return 0;
     }
     int frames = 0;

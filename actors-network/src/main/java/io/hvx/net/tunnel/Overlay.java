@@ -57,7 +57,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final FragmentHandler handler = new FragmentAssembler(this::onMessage, OverlaySettings.MAX_MESSAGE);
   private L2Switch target;
   private long now;
-  private IngressSource driverDuty;
+  private DriverDuty driverDuty;
   private EgressBackpressure backpressure;
 
   public Overlay(int selfId, PeerKeys keys, Aeron aeron, String listenEndpoint, OverlaySettings settings,
@@ -79,7 +79,7 @@ public final class Overlay implements IngressSource, AutoCloseable {
    * The duty of a driver that runs on the switch thread ({@link EmbeddedAeron#duty()}): senders run it
    * while their publication is back-pressured, since no other thread drains it. Set before connecting.
    */
-  public void driverDuty(IngressSource duty) {
+  public void driverDuty(DriverDuty duty) {
     this.driverDuty = duty;
   }
 
@@ -112,7 +112,12 @@ public final class Overlay implements IngressSource, AutoCloseable {
   public int poll(L2Switch target, long now) {
     this.target = target;
     this.now = now;
-    return subscription.poll(handler, BATCH);
+    int fragments = subscription.poll(handler, BATCH);
+    if (fragments > 0 && driverDuty != null) {
+      // What this thread consumed frees window: the driver tells the peer in a status message.
+      driverDuty.nudge();
+    }
+    return fragments;
   }
 
   private void onMessage(DirectBuffer buffer, int offset, int length, Header aeronHeader) {

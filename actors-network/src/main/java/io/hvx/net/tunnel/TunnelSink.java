@@ -8,7 +8,6 @@ import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.FrameSink;
-import io.hvx.net.switching.IngressSource;
 import io.aeron.ExclusivePublication;
 import java.nio.ByteOrder;
 import javax.crypto.SecretKey;
@@ -36,7 +35,7 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
   private final SecretKey key;
   private final ExclusivePublication publication;
   private final Counters counters;
-  private final IngressSource driverDuty;
+  private final DriverDuty driverDuty;
   private final EgressBackpressure backpressure;
   private final FrameCipher cipher = new FrameCipher();
   private final byte[] sealed = new byte[OverlaySettings.MAX_MESSAGE];
@@ -49,7 +48,7 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
   private boolean stalled;
 
   TunnelSink(int selfId, int peerId, long session, SecretKey key, ExclusivePublication publication, Counters counters,
-      IngressSource driverDuty, EgressBackpressure backpressure) {
+      DriverDuty driverDuty, EgressBackpressure backpressure) {
     this.selfId = selfId;
     this.peerId = peerId;
     this.session = session;
@@ -89,6 +88,7 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
   private boolean send(int length) {
     long result = offerWithRetries(length, stalled ? 0 : MAX_RETRIES);
     if (result >= 0) {
+      nudgeDriver();
       stalled = false;
       counters.increment(Counter.OVERLAY_TX_FRAMES);
       return true;
@@ -110,6 +110,7 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
     }
     long result = publication.offer(sealedBuffer, 0, heldLength);
     if (result >= 0) {
+      nudgeDriver();
       heldLength = 0;
       counters.increment(Counter.OVERLAY_TX_FRAMES);
       return true;
@@ -163,8 +164,15 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
       counters.increment(Counter.OVERLAY_BACK_PRESSURED_FRAMES);
       return false;
     }
+    nudgeDriver();
     counters.increment(Counter.OVERLAY_TX_FRAMES);
     return true;
+  }
+
+  private void nudgeDriver() {
+    if (driverDuty != null) {
+      driverDuty.nudge();
+    }
   }
 
   private long offerWithRetries(int length, int retries) {
@@ -174,7 +182,7 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
         Thread.onSpinWait();
       } else {
         // The driver runs on this thread: only running it here drains the publication.
-        driverDuty.poll(null, 0);
+        driverDuty.runNow(null, System.nanoTime());
       }
       result = publication.offer(sealedBuffer, 0, length);
     }

@@ -8,6 +8,7 @@ import io.hvx.net.tap.TapPort;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
 import io.hvx.net.switching.L2Switch;
+import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.OverlaySettings;
 import java.net.InetAddress;
@@ -37,7 +38,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10); {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own; {@code hvx.bench.driver=shared} gives
- * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do).
+ * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do);
+ * {@code hvx.bench.spins} and {@code hvx.bench.yields} give frugal switches another backoff than the nodes'.
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
@@ -120,6 +122,13 @@ public final class OverlayBenchmark {
     boolean frugal = "frugal".equals(idleName);
     // One each: a frugal strategy waits on its own switch's descriptors.
     Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy : YieldingIdleStrategy::new;
+    if (frugal && System.getProperty("hvx.bench.spins") != null) {
+      // Another backoff than the nodes' (100 spins, 50 yields), to see what spinning buys on this host.
+      int spins = Integer.getInteger("hvx.bench.spins");
+      int yields = Integer.getInteger("hvx.bench.yields", 0);
+      idle = () -> new WaitingBackoffIdleStrategy(spins, yields, 1_000, 100_000,
+          WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS, WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
+    }
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     // invoked (as nodes run): each switch thread runs its own node's driver; shared: one driver thread for both.
