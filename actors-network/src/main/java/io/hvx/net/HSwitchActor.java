@@ -28,9 +28,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 /**
  * Control of one node's hSwitch: attaches and detaches vPorts (one child actor per TAP vPort) and
  * keeps one tunnel per other node's switch, learned from the cluster: every switch registers with the
- * receptionist, greets each switch it sees with its node id and overlay endpoint, and drops the tunnel
- * when that switch leaves the listing (its node left or was downed) or, for a switch that greeted this one
- * before this node's listing showed it, when it terminates.
+ * receptionist, greets each reachable switch it sees with its node id and overlay endpoint, and drops the
+ * tunnel when that switch leaves the listing (its node left or was removed; unreachable is not enough) or,
+ * for a switch that greeted this one before this node's listing showed it, when it terminates.
  */
 public final class HSwitchActor {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "hvx-hswitch");
@@ -407,13 +407,16 @@ public final class HSwitchActor {
   }
 
   private Behavior<Command> onSwitchesChanged(SwitchesChanged changed) {
-    Set<ActorRef<Command>> present = changed.listing().getServiceInstances(KEY);
-    for (ActorRef<Command> other : present) {
+    // Greet the reachable switches; keep the tunnels of unreachable ones until their node is removed (a
+    // pause or a lossy minute must not tear down and rebuild tunnels), and greet those again once reachable.
+    Set<ActorRef<Command>> reachable = changed.listing().getServiceInstances(KEY);
+    Set<ActorRef<Command>> present = changed.listing().getAllServiceInstances(KEY);
+    for (ActorRef<Command> other : reachable) {
       if (!other.equals(context.getSelf()) && greeted.add(other)) {
         other.tell(new Hello(hswitch.nodeId(), hswitch.endpoint(), context.getSelf()));
       }
     }
-    greeted.retainAll(present);
+    greeted.retainAll(reachable);
     for (ActorRef<Command> gone : listed) {
       if (!present.contains(gone)) {
         forget(gone, "its switch left the cluster");

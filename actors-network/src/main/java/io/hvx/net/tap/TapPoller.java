@@ -37,7 +37,8 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   private final EventFd bell = new EventFd();
   private final Doorbell doorbell = new Doorbell(bell::signal);
   private final Arena arena = Arena.ofShared();
-  // TAPs first (the non-blocking poll covers only them), then the doorbell's eventfd, then the wake descriptors.
+  // TAPs first, then the doorbell's eventfd, then the wake descriptors: a table for all, its tail for waits
+  // while a tunnel holds a message (TAPs are not read then).
   private final MemorySegment pollfds = arena.allocate(LibC.POLLFD, MAX_PORTS + 1 + MAX_WAKE_DESCRIPTORS);
   private final MemorySegment noWait = arena.allocate(LibC.TIMESPEC);
   private final MemorySegment wait = arena.allocate(LibC.TIMESPEC);
