@@ -47,8 +47,8 @@ public final class HSwitch implements AutoCloseable {
   /** Local vPorts take ids below this, tunnel ports (one per peer node) ids from it up. */
   public static final int FIRST_TUNNEL_PORT = L2Switch.MAX_PORTS / 2;
   private static final long CONTROL_TIMEOUT_SECONDS = 10;
-
   private static final int CLOSE_RETRY_MS = 5;
+
   private final int nodeId;
   private final String endpoint;
   private final Counters counters = new Counters();

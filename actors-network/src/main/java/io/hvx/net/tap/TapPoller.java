@@ -106,6 +106,11 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     }
   }
 
+  /** What the last ppoll found on entry {@code index}. */
+  private short revents(int index) {
+    return pollfds.get(ValueLayout.JAVA_SHORT, index * POLLFD_BYTES + 6);
+  }
+
   private void setPollfd(int index, int fd) {
     long base = index * POLLFD_BYTES;
     pollfds.set(ValueLayout.JAVA_INT, base, fd);
@@ -134,7 +139,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     }
     // The doorbell's entry (at count) is left to the next wait, which returns at once and drains it.
     for (int i = count + 1; i < count + wakeCount; i++) {
-      if (pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_BYTES + 6) != 0) {
+      if (revents(i) != 0) {
         socketsReadable = true;
         break;
       }
@@ -144,8 +149,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     }
     int frames = 0;
     for (int i = 0; i < count && !backpressure.holding(); i++) {
-      short revents = pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_BYTES + 6);
-      if (revents != 0) {
+      if (revents(i) != 0) {
         frames += ports[i].readBatch(target, portIds[i], networkIds[i], now, backpressure);
       }
     }
@@ -175,7 +179,7 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
     } finally {
       doorbell.disarm();
     }
-    if (pollfds.get(ValueLayout.JAVA_SHORT, ports.length * POLLFD_BYTES + 6) != 0) {
+    if (revents(ports.length) != 0) {
       bell.drain();
     }
   }

@@ -88,7 +88,6 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
   private boolean send(int length) {
     long result = offerWithRetries(length, stalled ? 0 : MAX_RETRIES);
     if (result >= 0) {
-      nudgeDriver();
       stalled = false;
       counters.increment(Counter.OVERLAY_TX_FRAMES);
       return true;
@@ -108,9 +107,8 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
     if (heldLength == 0) {
       return true;
     }
-    long result = publication.offer(sealedBuffer, 0, heldLength);
+    long result = offerWithRetries(heldLength, 0);
     if (result >= 0) {
-      nudgeDriver();
       heldLength = 0;
       counters.increment(Counter.OVERLAY_TX_FRAMES);
       return true;
@@ -164,15 +162,8 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
       counters.increment(Counter.OVERLAY_BACK_PRESSURED_FRAMES);
       return false;
     }
-    nudgeDriver();
     counters.increment(Counter.OVERLAY_TX_FRAMES);
     return true;
-  }
-
-  private void nudgeDriver() {
-    if (driverDuty != null) {
-      driverDuty.nudge();
-    }
   }
 
   private long offerWithRetries(int length, int retries) {
@@ -185,6 +176,10 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
         driverDuty.runNow(null, System.nanoTime());
       }
       result = publication.offer(sealedBuffer, 0, length);
+    }
+    if (result >= 0 && driverDuty != null) {
+      // Published: the driver (run by this thread) sends it on the next poll.
+      driverDuty.nudge();
     }
     return result;
   }
