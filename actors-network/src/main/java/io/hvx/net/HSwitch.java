@@ -83,7 +83,7 @@ public final class HSwitch implements AutoCloseable {
     // so that what the ports published this cycle leaves at once; then the overlay takes what arrived.
     agent.addSource(taps);
     if (driverDuty != null) {
-      DriverDuty gated = new DriverDuty(driverDuty, taps::socketsReadable);
+      DriverDuty gated = new DriverDuty(driverDuty, taps::socketsReadable, driverSockets::forgetPolls);
       agent.addSource(gated);
       overlay.driverDuty(gated);
     }

@@ -51,6 +51,10 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
   private int wakeCount;
   private MemorySegment wakeTable;
   private boolean socketsReadable;
+  // The wait's ppoll just filled the table (with the TAPs' entries too when waitPolledTaps): the next
+  // poll takes its answer instead of asking the kernel again.
+  private boolean waitPolled;
+  private boolean waitPolledTaps;
 
   /**
    * A poller for a switch whose other sources of input are queues filled by other threads;
@@ -125,23 +129,26 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
 
   @Override
   public int poll(L2Switch target, long now) {
-    socketsReadable = false;
     int count = ports.length;
     boolean tapsToo = count > 0 && !backpressure.holding();
+    boolean fresh = waitPolled && (waitPolledTaps || !tapsToo) && placed == (wake == null ? NONE : wake.snapshot());
+    waitPolled = false;
+    if (!fresh) {
+      socketsReadable = false;
+    }
     if (!tapsToo && wake == null) {
       return 0;
     }
-    // One call for the TAPs and the sockets: the driver is run only when its sockets hold something.
-    placeWakeDescriptors();
-    int ready = tapsToo ? ppoll(pollfds, count + wakeCount, noWait) : ppoll(wakeTable, wakeCount, noWait);
-    if (ready <= 0) {
-      return 0;
-    }
-    // The doorbell's entry (at count) is left to the next wait, which returns at once and drains it.
-    for (int i = count + 1; i < count + wakeCount; i++) {
-      if (revents(i) != 0) {
-        socketsReadable = true;
-        break;
+    if (!fresh) {
+      // One call for the TAPs and the sockets: the driver is run only when its sockets hold something.
+      placeWakeDescriptors();
+      int ready = tapsToo ? ppoll(pollfds, count + wakeCount, noWait) : ppoll(wakeTable, wakeCount, noWait);
+      if (ready < 0) {
+        return 0;
+      }
+      recordSockets(count);
+      if (ready == 0) {
+        return 0;
       }
     }
     if (!tapsToo) {
@@ -171,16 +178,31 @@ public final class TapPoller implements IngressSource, WaitingBackoffIdleStrateg
       boolean tapsToo = ports.length > 0 && !backpressure.holding();
       wait.set(ValueLayout.JAVA_LONG, 0, maxNanos / 1_000_000_000L);
       wait.set(ValueLayout.JAVA_LONG, 8, maxNanos % 1_000_000_000L);
-      if (tapsToo) {
-        ppoll(pollfds, ports.length + wakeCount, wait);
-      } else {
-        ppoll(wakeTable, wakeCount, wait);
+      int ready = tapsToo ? ppoll(pollfds, ports.length + wakeCount, wait) : ppoll(wakeTable, wakeCount, wait);
+      if (ready >= 0) {
+        socketsReadable = false;
+        recordSockets(ports.length);
+        waitPolled = true;
+        waitPolledTaps = tapsToo;
       }
     } finally {
       doorbell.disarm();
     }
     if (revents(ports.length) != 0) {
       bell.drain();
+    }
+  }
+
+  /**
+   * Notes what the last ppoll found on the driver's sockets (entries behind the doorbell's at {@code
+   * bellIndex}): whether any holds a datagram, and for each whether the driver may skip reading it. The
+   * doorbell's own entry is left to the next wait, which returns at once and drains it.
+   */
+  private void recordSockets(int bellIndex) {
+    for (int i = bellIndex + 1; i < bellIndex + wakeCount; i++) {
+      boolean readable = revents(i) != 0;
+      socketsReadable |= readable;
+      wake.polled(pollfds.get(ValueLayout.JAVA_INT, i * POLLFD_BYTES), readable);
     }
   }
 

@@ -18,13 +18,18 @@ public final class DriverDuty implements IngressSource {
 
   private final IngressSource duty;
   private final BooleanSupplier socketsReadable;
+  private final Runnable forgetPolls;
   private boolean nudged = true;
   private long lastRun;
 
-  /** Runs {@code duty} when {@code socketsReadable} (the switch thread's last poll of the sockets) or as above. */
-  public DriverDuty(IngressSource duty, BooleanSupplier socketsReadable) {
+  /**
+   * Runs {@code duty} when {@code socketsReadable} (the switch thread's last poll of the sockets) or as
+   * above; {@code forgetPolls} makes the driver read every socket on a run no poll preceded.
+   */
+  public DriverDuty(IngressSource duty, BooleanSupplier socketsReadable, Runnable forgetPolls) {
     this.duty = duty;
     this.socketsReadable = socketsReadable;
+    this.forgetPolls = forgetPolls;
   }
 
   /** This thread published or consumed a message: run the driver on the next poll. */
@@ -37,11 +42,19 @@ public final class DriverDuty implements IngressSource {
     if (!nudged && now - lastRun < PERIOD_NANOS && !socketsReadable.getAsBoolean()) {
       return 0;
     }
-    return runNow(target, now);
+    return run(target, now);
   }
 
-  /** Runs the driver whatever the gate says (a publisher waiting for room). */
+  /**
+   * Runs the driver whatever the gate says, reading every socket: a publisher waiting for room, whose
+   * peer's status message may have arrived since the last poll.
+   */
   public int runNow(L2Switch target, long now) {
+    forgetPolls.run();
+    return run(target, now);
+  }
+
+  private int run(L2Switch target, long now) {
     lastRun = now;
     int work = duty.poll(target, now);
     // While the driver works (sending a long message in datagrams, answering a NAK), keep running it.

@@ -8,6 +8,8 @@ import io.aeron.driver.media.UdpChannel;
 import io.aeron.driver.media.UdpChannelTransport;
 import io.hvx.net.switching.WakeDescriptors;
 import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -15,7 +17,8 @@ import org.agrona.concurrent.status.AtomicCounter;
  * Makes a media driver report the UDP sockets it opens, so that the thread running the driver can wait
  * on them: a datagram then ends the wait at once instead of at its timeout. Aeron opens its sockets
  * itself and offers no way to wait on them; its endpoint suppliers (meant for such extensions) let the
- * endpoints register their socket's descriptor when they open it and unregister it before they close.
+ * endpoints register their socket's descriptor when they open it and unregister it before they close,
+ * and skip a receive when the thread's last poll found their socket empty.
  */
 final class WatchedEndpoints {
   private static final Method FD_VAL = fdValMethod();
@@ -80,6 +83,11 @@ final class WatchedEndpoints {
       }
     }
 
+    /** Whether the polling thread's last poll found the socket empty: its receive can be skipped. */
+    boolean quiet() {
+      return descriptor >= 0 && watched.quiet(descriptor);
+    }
+
     void closing() {
       if (descriptor >= 0) {
         watched.remove(descriptor);
@@ -94,6 +102,11 @@ final class WatchedEndpoints {
     Send(UdpChannel channel, AtomicCounter status, MediaDriver.Context context, WakeDescriptors watched) {
       super(channel, status, context);
       this.registration = new Registration(watched);
+    }
+
+    @Override
+    public InetSocketAddress receive(ByteBuffer buffer) {
+      return registration.quiet() ? null : super.receive(buffer);
     }
 
     @Override
@@ -116,6 +129,11 @@ final class WatchedEndpoints {
         WakeDescriptors watched) {
       super(channel, dispatcher, status, context);
       this.registration = new Registration(watched);
+    }
+
+    @Override
+    public InetSocketAddress receive(ByteBuffer buffer) {
+      return registration.quiet() ? null : super.receive(buffer);
     }
 
     @Override

@@ -14,7 +14,10 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,5 +87,61 @@ class DriverSocketWaitTest {
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertTrue(millis < 1_000, "a wait tunnel traffic cannot end lasted " + millis + " ms of the 5 s asked");
     }
+  }
+
+  @Test
+  void the_driver_skips_a_socket_the_last_poll_found_empty_and_reads_it_after_the_next_poll() throws Exception {
+    int port = Await.freeUdpPort();
+    String channel = "aeron:udp?endpoint=127.0.0.1:" + port;
+    try (EmbeddedAeron receiving = EmbeddedAeron.launchInvoked();
+        EmbeddedAeron sending = EmbeddedAeron.launch();
+        TapPoller poller = new TapPoller(new EgressBackpressure(), () -> false)) {
+      Subscription subscription = receiving.aeron().addSubscription(channel, 5);
+      poller.wakeOn(receiving.sockets());
+      ExclusivePublication publication = sending.aeron().addExclusivePublication(channel, 5);
+      AtomicInteger received = new AtomicInteger();
+      // This thread polls and runs the receiving driver, as a switch thread does.
+      Await.until("the publication connects", Duration.ofSeconds(20), () -> {
+        poller.poll(null, System.nanoTime());
+        receiving.duty().poll(null, System.nanoTime());
+        return publication.isConnected() && subscription.imageCount() == 1;
+      });
+
+      poller.poll(null, System.nanoTime());
+      assertEquals(0, readable(poller), "nothing was sent yet");
+      assertTrue(publication.offer(new UnsafeBuffer(new byte[] {7, 7, 7})) > 0, "offer");
+      Thread.sleep(300);
+      for (int i = 0; i < 50; i++) {
+        receiving.duty().poll(null, System.nanoTime());
+        subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
+      }
+      assertEquals(0, received.get(), "after a poll that found the socket empty the driver does not read it");
+
+      poller.poll(null, System.nanoTime());
+      assertEquals(1, readable(poller), "the datagram that arrived since makes the next poll see the socket readable");
+      Await.until("the message is delivered", Duration.ofSeconds(10), () -> {
+        receiving.duty().poll(null, System.nanoTime());
+        subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
+        return received.get() == 1;
+      });
+
+      // Another thread (a control call) running the driver reads every socket whatever this thread's poll found.
+      poller.poll(null, System.nanoTime());
+      assertTrue(publication.offer(new UnsafeBuffer(new byte[] {8})) > 0, "offer");
+      Thread.sleep(300);
+      CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 50; i++) {
+          receiving.duty().poll(null, System.nanoTime());
+        }
+      }).get(10, TimeUnit.SECONDS);
+      Await.until("the second message is delivered", Duration.ofSeconds(10), () -> {
+        subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
+        return received.get() == 2;
+      });
+    }
+  }
+
+  private static int readable(TapPoller poller) {
+    return poller.socketsReadable() ? 1 : 0;
   }
 }
