@@ -107,8 +107,13 @@ class DriverSocketWaitTest {
         return publication.isConnected() && subscription.imageCount() == 1;
       });
 
-      poller.poll(null, System.nanoTime());
-      assertEquals(0, readable(poller), "nothing was sent yet");
+      // The setup exchange and heartbeats leave datagrams behind: read until a poll finds the sockets empty.
+      Await.until("the sockets are read empty", Duration.ofSeconds(10), () -> {
+        poller.poll(null, System.nanoTime());
+        boolean empty = !poller.socketsReadable();
+        receiving.duty().poll(null, System.nanoTime());
+        return empty;
+      });
       assertTrue(publication.offer(new UnsafeBuffer(new byte[] {7, 7, 7})) > 0, "offer");
       Thread.sleep(300);
       for (int i = 0; i < 50; i++) {
@@ -138,6 +143,28 @@ class DriverSocketWaitTest {
         subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
         return received.get() == 2;
       });
+    }
+  }
+
+  @Test
+  void a_poll_soon_after_one_that_found_nothing_leaves_the_kernel_alone() throws Exception {
+    int port = Await.freeUdpPort();
+    try (EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
+        TapPoller poller = new TapPoller(new EgressBackpressure(), () -> false);
+        DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      aeron.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 5);
+      poller.wakeOn(aeron.sockets());
+      long t = System.nanoTime();
+      poller.poll(null, t);
+      assertEquals(0, readable(poller), "nothing was sent yet");
+      socket.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, InetAddress.getLoopbackAddress(), port));
+      Thread.sleep(200);
+      poller.poll(null, t + TapPoller.EMPTY_POLL_GAP_NANOS - 1);
+      assertEquals(0, readable(poller), "a poll within the gap after an empty one does not ppoll");
+      poller.poll(null, t + TapPoller.EMPTY_POLL_GAP_NANOS);
+      assertEquals(1, readable(poller), "after the gap the poll sees the datagram");
+      poller.poll(null, t + TapPoller.EMPTY_POLL_GAP_NANOS + 1);
+      assertEquals(1, readable(poller), "a poll that found input is followed by another at once");
     }
   }
 
