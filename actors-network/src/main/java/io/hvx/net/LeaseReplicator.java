@@ -52,8 +52,9 @@ final class LeaseReplicator {
       implements Command {}
 
   /** A write of this node on its way to the replicator: {@code lease} stored, or removed when still stored. */
-  private record PendingWrite(Lease lease, boolean removal) {
-    void applyTo(Map<String, Lease> leases) {
+  private record PendingWrite(Lease lease, boolean removal) implements UnconfirmedWrites.Write<Lease> {
+    @Override
+    public void applyTo(Map<String, Lease> leases) {
       if (!removal) {
         leases.put(lease.key(), lease);
       } else if (lease.equals(leases.get(lease.key()))) {
@@ -68,9 +69,9 @@ final class LeaseReplicator {
   private final SelfUniqueAddress self;
   private final Map<String, Lease> known = new TreeMap<>();
   private final Map<String, Lease> applied = new TreeMap<>();
-  // A snapshot the replicator sent just before it took one of these lacks it; re-applying them keeps a lease
-  // just granted here from looking removed by another node (which would return its address to the pool).
-  private final List<PendingWrite> pending = new ArrayList<>();
+  // A lease just granted here must not look removed by another node in a snapshot older than the grant
+  // (which would return its address to the pool).
+  private final UnconfirmedWrites<Lease> pending = new UnconfirmedWrites<>();
 
   private LeaseReplicator(HSwitch hswitch, ActorRef<NetworkRegistry.Command> parent,
       ReplicatorMessageAdapter<Command, LWWMap<String, Lease>> replicator, SelfUniqueAddress self) {
@@ -95,7 +96,7 @@ final class LeaseReplicator {
                 return Behaviors.same();
               })
               .onMessage(Written.class, written -> {
-                actor.pending.removeIf(write -> write == written.write());
+                actor.pending.confirmed(written.write());
                 return Behaviors.same();
               })
               .onMessage(Poll.class, poll -> actor.onPoll())
@@ -107,7 +108,7 @@ final class LeaseReplicator {
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, Lease>> current) {
       known.clear();
       known.putAll(current.get(LEASES).getEntries());
-      pending.forEach(write -> write.applyTo(known));
+      pending.applyTo(known);
       for (var it = applied.entrySet().iterator(); it.hasNext(); ) {
         Lease gone = it.next().getValue();
         if (!known.containsKey(gone.key())) {

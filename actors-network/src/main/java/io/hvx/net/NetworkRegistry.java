@@ -7,7 +7,6 @@ import io.hvx.net.logical.Lease;
 import io.hvx.net.logical.NetworkDefinition;
 import io.hvx.net.services.NetworkTable;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,17 @@ public final class NetworkRegistry {
       PendingChange change, ActorRef<Outcome> replyTo) implements Command {}
 
   /** A local change on its way to the replicator; {@code definition} is null for a delete. */
-  private record PendingChange(String name, NetworkDefinition definition) {}
+  private record PendingChange(String name, NetworkDefinition definition)
+      implements UnconfirmedWrites.Write<NetworkDefinition> {
+    @Override
+    public void applyTo(Map<String, NetworkDefinition> view) {
+      if (definition == null) {
+        view.remove(name);
+      } else {
+        view.put(name, definition);
+      }
+    }
+  }
 
 
   private final ActorContext<Command> context;
@@ -87,10 +96,8 @@ public final class NetworkRegistry {
   private final ActorRef<LeaseReplicator.Command> leases;
   private final SelfUniqueAddress self;
   private Map<String, NetworkDefinition> known = new TreeMap<>();
-  // Local changes the replicator has not confirmed yet. A subscription snapshot sent just before the
-  // replicator took such a change lacks it; re-applying these over every snapshot keeps a change this node
-  // already acknowledged from vanishing until the next snapshot (a create followed at once by a subnet).
-  private final List<PendingChange> pending = new ArrayList<>();
+  // A create followed at once by a subnet must find the network even in a snapshot older than the create.
+  private final UnconfirmedWrites<NetworkDefinition> pending = new UnconfirmedWrites<>();
   private final Map<String, NetworkDefinition> installed = new HashMap<>();
   private List<Lease> knownLeases = List.of();
 
@@ -149,7 +156,7 @@ public final class NetworkRegistry {
     }
     PendingChange local = new PendingChange(change.name(), updated);
     pending.add(local);
-    apply(local);
+    local.applyTo(known);
     install();
     networks.askUpdate(
         replyTo -> new Replicator.Update<>(NETWORKS, LWWMap.empty(), new Replicator.WriteMajority(WRITE_TIMEOUT), replyTo,
@@ -159,8 +166,7 @@ public final class NetworkRegistry {
   }
 
   private Behavior<Command> onWritten(Written written) {
-    // Identity, not equals: two identical changes in flight each leave on their own reply.
-    pending.removeIf(change -> change == written.change());
+    pending.confirmed(written.change());
     if (written.response() instanceof Replicator.UpdateTimeout<?>) {
       // Stored here and spreading by gossip; some node did not confirm within the timeout.
       context.getLog().info("network '{}' stored locally; not all nodes confirmed within {}", written.change().name(),
@@ -176,18 +182,10 @@ public final class NetworkRegistry {
   private Behavior<Command> onNetworksChanged(NetworksChanged changed) {
     if (changed.response() instanceof Replicator.Changed<LWWMap<String, NetworkDefinition>> current) {
       known = new TreeMap<>(current.get(NETWORKS).getEntries());
-      pending.forEach(this::apply);
+      pending.applyTo(known);
       install();
     }
     return Behaviors.same();
-  }
-
-  private void apply(PendingChange change) {
-    if (change.definition() == null) {
-      known.remove(change.name());
-    } else {
-      known.put(change.name(), change.definition());
-    }
   }
 
   /** Brings this node's switch in line with {@link #known}. */
