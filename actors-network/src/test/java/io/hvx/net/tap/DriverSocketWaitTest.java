@@ -107,13 +107,7 @@ class DriverSocketWaitTest {
         return publication.isConnected() && subscription.imageCount() == 1;
       });
 
-      // The setup exchange and heartbeats leave datagrams behind: read until a poll finds the sockets empty.
-      Await.until("the sockets are read empty", Duration.ofSeconds(10), () -> {
-        poller.poll(null, System.nanoTime());
-        boolean empty = !poller.socketsReadable();
-        receiving.duty().poll(null, System.nanoTime());
-        return empty;
-      });
+      readUntilEmpty(poller, receiving);
       assertTrue(publication.offer(new UnsafeBuffer(new byte[] {7, 7, 7})) > 0, "offer");
       Thread.sleep(300);
       for (int i = 0; i < 50; i++) {
@@ -122,27 +116,26 @@ class DriverSocketWaitTest {
       }
       assertEquals(0, received.get(), "after a poll that found the socket empty the driver does not read it");
 
-      poller.poll(null, System.nanoTime());
-      assertEquals(1, readable(poller), "the datagram that arrived since makes the next poll see the socket readable");
+      // The sending driver has its own thread: on a loaded machine its datagram may come later than 300 ms.
+      Await.until("a poll sees the datagram", Duration.ofSeconds(10), () -> {
+        poller.poll(null, System.nanoTime());
+        return poller.socketsReadable();
+      });
       Await.until("the message is delivered", Duration.ofSeconds(10), () -> {
         receiving.duty().poll(null, System.nanoTime());
         subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
         return received.get() == 1;
       });
 
-      // Another thread (a control call) running the driver reads every socket whatever this thread's poll found.
-      poller.poll(null, System.nanoTime());
+      // Another thread (a control call) running the driver reads every socket whatever this thread's poll found
+      // (the last one found them empty, and this thread does not poll again until the message is delivered).
+      readUntilEmpty(poller, receiving);
       assertTrue(publication.offer(new UnsafeBuffer(new byte[] {8})) > 0, "offer");
-      Thread.sleep(300);
-      CompletableFuture.runAsync(() -> {
-        for (int i = 0; i < 50; i++) {
-          receiving.duty().poll(null, System.nanoTime());
-        }
-      }).get(10, TimeUnit.SECONDS);
-      Await.until("the second message is delivered", Duration.ofSeconds(10), () -> {
+      CompletableFuture.runAsync(() -> Await.until("the second message is delivered", Duration.ofSeconds(10), () -> {
+        receiving.duty().poll(null, System.nanoTime());
         subscription.poll((buffer, offset, length, header) -> received.incrementAndGet(), 10);
         return received.get() == 2;
-      });
+      })).get(20, TimeUnit.SECONDS);
     }
   }
 
@@ -166,6 +159,19 @@ class DriverSocketWaitTest {
       poller.poll(null, t + TapPoller.EMPTY_POLL_GAP_NANOS + 1);
       assertEquals(1, readable(poller), "a poll that found input is followed by another at once");
     }
+  }
+
+  /**
+   * Polls and runs the driver on this thread until a poll finds the sockets empty: the setup exchange and
+   * the heartbeats (every 100 ms) leave datagrams behind.
+   */
+  private static void readUntilEmpty(TapPoller poller, EmbeddedAeron receiving) {
+    Await.until("the sockets are read empty", Duration.ofSeconds(10), () -> {
+      poller.poll(null, System.nanoTime());
+      boolean empty = !poller.socketsReadable();
+      receiving.duty().poll(null, System.nanoTime());
+      return empty;
+    });
   }
 
   private static int readable(TapPoller poller) {
