@@ -74,20 +74,8 @@ public final class NetworkRegistry {
 
 
   private record Written(Replicator.UpdateResponse<LWWMap<String, NetworkDefinition>> response,
-      PendingChange change, ActorRef<Outcome> replyTo) implements Command {}
+      UnconfirmedWrites.Put<NetworkDefinition> change, ActorRef<Outcome> replyTo) implements Command {}
 
-  /** A local change on its way to the replicator; {@code definition} is null for a delete. */
-  private record PendingChange(String name, NetworkDefinition definition)
-      implements UnconfirmedWrites.Write<NetworkDefinition> {
-    @Override
-    public void applyTo(Map<String, NetworkDefinition> view) {
-      if (definition == null) {
-        view.remove(name);
-      } else {
-        view.put(name, definition);
-      }
-    }
-  }
 
 
   private final ActorContext<Command> context;
@@ -154,7 +142,8 @@ public final class NetworkRegistry {
         }
       }
     }
-    PendingChange local = new PendingChange(change.name(), updated);
+    // A local change on its way to the replicator; a null definition is a delete.
+    var local = new UnconfirmedWrites.Put<>(change.name(), updated);
     pending.add(local);
     local.applyTo(known);
     install();
@@ -169,13 +158,13 @@ public final class NetworkRegistry {
     pending.confirmed(written.change());
     if (written.response() instanceof Replicator.UpdateTimeout<?>) {
       // Stored here and spreading by gossip; some node did not confirm within the timeout.
-      context.getLog().info("network '{}' stored locally; not all nodes confirmed within {}", written.change().name(),
+      context.getLog().info("network '{}' stored locally; not all nodes confirmed within {}", written.change().key(),
           WRITE_TIMEOUT);
     } else if (!(written.response() instanceof Replicator.UpdateSuccess<?>)) {
       written.replyTo().tell(new Refused(false, "the change could not be stored: " + written.response()));
       return Behaviors.same();
     }
-    written.replyTo().tell(new Changed(written.change().definition()));
+    written.replyTo().tell(new Changed(written.change().value()));
     return Behaviors.same();
   }
 

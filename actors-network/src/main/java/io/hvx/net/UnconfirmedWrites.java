@@ -15,6 +15,18 @@ final class UnconfirmedWrites<V> {
     void applyTo(Map<String, V> view);
   }
 
+  /** Stores {@code value} under {@code key}, or removes the key when {@code value} is null. */
+  record Put<V>(String key, V value) implements Write<V> {
+    @Override
+    public void applyTo(Map<String, V> view) {
+      if (value == null) {
+        view.remove(key);
+      } else {
+        view.put(key, value);
+      }
+    }
+  }
+
   private final List<Write<V>> writes = new ArrayList<>();
 
   /** Keeps {@code write} (already applied to this node's view) until {@link #confirmed}. */

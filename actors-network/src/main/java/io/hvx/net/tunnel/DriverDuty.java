@@ -8,9 +8,9 @@ import java.util.function.BooleanSupplier;
  * The duty cycle of a driver run by the switch thread ({@link EmbeddedAeron#launchInvoked}), run only
  * when it may have something to do: a datagram waits on one of its sockets, this thread published or
  * consumed a message ({@link #nudge}), the last run did work, or {@link #PERIOD_NANOS} passed (Aeron's
- * timers: NAK delays, status messages, heartbeats, client keep-alives). Every run polls each socket with a
- * {@code recvfrom}, which finds nothing most of the time: on these hosts a system call costs microseconds,
- * and empty polls were a fifth of a busy switch thread.
+ * timers: NAK delays, status messages, heartbeats, client keep-alives). A run reads, with a {@code recvfrom},
+ * each socket the last poll did not find empty ({@link WatchedEndpoints}): on these hosts a system call
+ * costs microseconds, and empty reads were a fifth of a busy switch thread.
  */
 public final class DriverDuty implements IngressSource {
   /** The longest the driver goes without running while its thread is busy. */
