@@ -142,6 +142,7 @@ public final class HSwitch implements AutoCloseable {
       OverlaySettings settings, Duration macAge, long floodRate, IdleStrategy idle) {
     HSwitch hswitch = new HSwitch(nodeId, aeron.aeron(), aeron.duty(), aeron.sockets(), listenEndpoint, keys,
         settings, macAge, floodRate, idle);
+    aeron.countIn(hswitch.counters);
     AgentRunner.startOnThread(hswitch.runner);
     return hswitch;
   }

@@ -1,5 +1,6 @@
 package io.hvx.net.tap;
 
+import io.hvx.net.linux.LibC;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,5 +1,6 @@
 package io.hvx.net.tap;
 
+import io.hvx.net.linux.LibC;
 import io.hvx.net.switching.Doorbell;
 import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.IngressSource;

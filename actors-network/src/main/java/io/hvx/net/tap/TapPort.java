@@ -2,6 +2,7 @@ package io.hvx.net.tap;
 
 import io.hvx.net.frame.EthernetFrame;
 import io.hvx.net.frame.Offload;
+import io.hvx.net.linux.LibC;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.EgressBackpressure;

@@ -3,6 +3,7 @@ package io.hvx.net.tunnel;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.switching.WakeDescriptors;
@@ -25,16 +26,27 @@ public final class EmbeddedAeron implements AutoCloseable {
   private static final long ASYNC_EXECUTOR_SLEEP_MS = 20;
   private static final long THREADED_DRIVER_DEEP_WAIT_NANOS = 1_000_000;
 
+  /**
+   * Most driver runs per duty cycle while the driver works: Aeron sends one datagram per publication per
+   * run, and a run's datagrams leave together ({@link DatagramBatch}).
+   */
+  static final int RUNS_PER_DUTY = 16;
+
   private final MediaDriver driver;
   private final Aeron aeron;
   private final IngressSource duty;
   private final WakeDescriptors sockets;
+  private final DatagramBatch batch;
+  private final ReentrantLock lock;
 
-  private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty, WakeDescriptors sockets) {
+  private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty, WakeDescriptors sockets,
+      DatagramBatch batch, ReentrantLock lock) {
     this.driver = driver;
     this.aeron = aeron;
     this.duty = duty;
     this.sockets = sockets;
+    this.batch = batch;
+    this.lock = lock;
   }
 
   /** Launches with a driver thread that backs off to 1 ms parks (nothing ends a park early: keep them short). */
@@ -52,7 +64,7 @@ public final class EmbeddedAeron implements AutoCloseable {
       Aeron aeron = Aeron.connect(new Aeron.Context()
           .aeronDirectoryName(driver.aeronDirectoryName())
           .idleStrategy(new SleepingMillisIdleStrategy(1)));
-      return new EmbeddedAeron(driver, aeron, null, null);
+      return new EmbeddedAeron(driver, aeron, null, null, null, null);
     } catch (RuntimeException e) {
       driver.close();
       throw e;
@@ -63,12 +75,20 @@ public final class EmbeddedAeron implements AutoCloseable {
    * Launches a driver without threads of its own: whoever polls {@link #duty()} (one switch thread)
    * runs it, and control calls (adding publications) run it themselves while they wait for an answer.
    * A lock keeps the two from running it at once; the data-plane thread only ever tries it. The driver's
-   * sockets are listed in {@link #sockets()}, so that the switch thread can wait on them when idle.
+   * sockets are listed in {@link #sockets()}, so that the switch thread can wait on them when idle. The
+   * datagrams of each locked stretch of runs leave together ({@link DatagramBatch}).
    */
   public static EmbeddedAeron launchInvoked() {
     WakeDescriptors sockets = new WakeDescriptors();
-    MediaDriver driver = MediaDriver.launchEmbedded(
-        WatchedEndpoints.install(driverContext().threadingMode(ThreadingMode.INVOKER), sockets));
+    DatagramBatch batch = new DatagramBatch();
+    MediaDriver driver;
+    try {
+      driver = MediaDriver.launchEmbedded(
+          WatchedEndpoints.install(driverContext().threadingMode(ThreadingMode.INVOKER), sockets, batch));
+    } catch (RuntimeException e) {
+      batch.close();
+      throw e;
+    }
     try {
       AgentInvoker driverInvoker = driver.sharedAgentInvoker();
       ReentrantLock lock = new ReentrantLock();
@@ -77,8 +97,10 @@ public final class EmbeddedAeron implements AutoCloseable {
         public int doWork() {
           lock.lock();
           try {
+            batch.begin();
             return driverInvoker.invoke();
           } finally {
+            batch.end();
             lock.unlock();
           }
         }
@@ -99,8 +121,12 @@ public final class EmbeddedAeron implements AutoCloseable {
         // tryLock neither blocks nor allocates; a control call holding the lock runs the driver meanwhile.
         if (lock.tryLock()) {
           try {
-            work = driverInvoker.invoke();
+            batch.begin();
+            work = runs(driverInvoker);
           } finally {
+            batch.end();
+            // Datagrams the kernel held back count as work: the next cycle comes at once and sends them.
+            work += batch.holdsBack() ? 2 : 0;
             lock.unlock();
           }
         }
@@ -109,11 +135,26 @@ public final class EmbeddedAeron implements AutoCloseable {
         // it would restart the switch thread's backoff every millisecond, so that it never waits long.
         return (work > 1 ? work : 0) + (clientWork > 1 ? clientWork : 0);
       };
-      return new EmbeddedAeron(driver, aeron, duty, sockets);
+      return new EmbeddedAeron(driver, aeron, duty, sockets, batch, lock);
     } catch (RuntimeException e) {
       driver.close();
+      batch.close();
       throw e;
     }
+  }
+
+  /** Runs the driver until a run finds nothing to do, {@link #RUNS_PER_DUTY} times at most. */
+  private static int runs(AgentInvoker driverInvoker) {
+    int work = 0;
+    for (int run = 0; run < RUNS_PER_DUTY; run++) {
+      int runWork = driverInvoker.invoke();
+      work += runWork;
+      // 1 is the conductor's timer check alone.
+      if (runWork <= 1) {
+        break;
+      }
+    }
+    return work;
   }
 
   private static MediaDriver.Context driverContext() {
@@ -145,9 +186,33 @@ public final class EmbeddedAeron implements AutoCloseable {
     return sockets;
   }
 
+  /** Counts the batched sends of a driver run by the switch thread in {@code counters} (its switch's). */
+  public void countIn(Counters counters) {
+    if (batch != null) {
+      lock.lock();
+      try {
+        batch.countIn(counters);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
   @Override
   public void close() {
-    aeron.close();
-    driver.close();
+    if (lock == null) {
+      aeron.close();
+      driver.close();
+      return;
+    }
+    // Endpoints closing hand their kept datagrams to the batch: under the lock like every other use.
+    lock.lock();
+    try {
+      aeron.close();
+      driver.close();
+    } finally {
+      lock.unlock();
+      batch.close();
+    }
   }
 }

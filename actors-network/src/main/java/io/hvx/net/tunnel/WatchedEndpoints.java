@@ -18,7 +18,9 @@ import org.agrona.concurrent.status.AtomicCounter;
  * on them: a datagram then ends the wait at once instead of at its timeout. Aeron opens its sockets
  * itself and offers no way to wait on them; its endpoint suppliers (meant for such extensions) let the
  * endpoints register their socket's descriptor when they open it and unregister it before they close,
- * and skip a receive when the thread's last poll found their socket empty.
+ * and skip a receive when the thread's last poll found their socket empty. Send endpoints also hand their
+ * datagrams to the driver's {@link DatagramBatch} while the driver runs, so that a run's datagrams leave
+ * with one system call per socket.
  */
 final class WatchedEndpoints {
   private static final Method FD_VAL = fdValMethod();
@@ -26,16 +28,20 @@ final class WatchedEndpoints {
 
   private WatchedEndpoints() {}
 
-  static MediaDriver.Context install(MediaDriver.Context context, WakeDescriptors watched) {
+  static MediaDriver.Context install(MediaDriver.Context context, WakeDescriptors watched, DatagramBatch batch) {
     return context
-        .sendChannelEndpointSupplier((channel, status, ctx) -> new Send(channel, status, ctx, watched))
+        .sendChannelEndpointSupplier((channel, status, ctx) -> new Send(channel, status, ctx, watched, batch))
         .receiveChannelEndpointSupplier((channel, dispatcher, status, ctx) ->
             new Receive(channel, dispatcher, status, ctx, watched));
   }
 
   /** The descriptor of {@code transport}'s receiving socket, or -1 when it has none or the JDK hides it. */
   static int descriptor(UdpChannelTransport transport) {
-    DatagramChannel channel = transport.receiveDatagramChannel();
+    return descriptor(transport.receiveDatagramChannel());
+  }
+
+  /** The descriptor of {@code channel}, or -1 when it is null or the JDK hides it. */
+  static int descriptor(DatagramChannel channel) {
     if (channel == null || FD_VAL == null) {
       return -1;
     }
@@ -98,10 +104,27 @@ final class WatchedEndpoints {
 
   private static final class Send extends SendChannelEndpoint {
     private final Registration registration;
+    private final DatagramBatch batch;
+    // The socket datagrams are batched for, or -1: Aeron's other sends (several destinations, multicast,
+    // send timestamps written into the datagram) go their own way.
+    private int batchedSocket = -1;
 
-    Send(UdpChannel channel, AtomicCounter status, MediaDriver.Context context, WakeDescriptors watched) {
+    Send(UdpChannel channel, AtomicCounter status, MediaDriver.Context context, WakeDescriptors watched,
+        DatagramBatch batch) {
       super(channel, status, context);
       this.registration = new Registration(watched);
+      this.batch = batch;
+    }
+
+    @Override
+    public int send(ByteBuffer buffer) {
+      if (batchedSocket >= 0) {
+        int taken = batch.stage(batchedSocket, buffer);
+        if (taken != DatagramBatch.NOT_BATCHING) {
+          return taken;
+        }
+      }
+      return super.send(buffer);
     }
 
     @Override
@@ -113,10 +136,18 @@ final class WatchedEndpoints {
     public void openChannel() {
       super.openChannel();
       registration.opened(this);
+      boolean plain = !udpChannel.isMulticast() && !udpChannel.isMultiDestination()
+          && !udpChannel.isChannelSendTimestampEnabled() && sendDatagramChannel != null
+          && sendDatagramChannel.isConnected();
+      batchedSocket = plain ? descriptor(sendDatagramChannel) : -1;
     }
 
     @Override
     public void close() {
+      if (batchedSocket >= 0) {
+        batch.closing(batchedSocket);
+        batchedSocket = -1;
+      }
       registration.closing();
       super.close();
     }

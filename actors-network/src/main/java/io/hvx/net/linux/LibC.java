@@ -1,0 +1,96 @@
+package io.hvx.net.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/** The few libc calls hvx makes itself (TAP devices, polls, eventfds, batched sends), bound through FFM, each capturing errno. */
+public final class LibC {
+  public static final int O_RDWR = 0x2;
+  public static final int O_NONBLOCK = 0x800;
+  public static final int O_CLOEXEC = 0x80000;
+  public static final int EAGAIN = 11;
+  public static final int EINTR = 4;
+  public static final int ENOBUFS = 105;
+  public static final int ECONNREFUSED = 111;
+  public static final short POLLIN = 0x1;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+  private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+
+  // open and ioctl are variadic in C: the third argument must be passed as a variadic one.
+  public static final MethodHandle OPEN = bind("open",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_OPTION);
+  public static final MethodHandle IOCTL = bind("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2), ERRNO_OPTION);
+  public static final MethodHandle IOCTL_LONG = bind("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), ERRNO_OPTION);
+  public static final MethodHandle READ = bind("read",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
+  public static final MethodHandle WRITE = bind("write",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
+  public static final MethodHandle POLL = bind("poll",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
+  public static final MethodHandle PPOLL = bind("ppoll",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), ERRNO_OPTION);
+  /** write(2) for callers on any thread that ignore errno (they have no capture state of their own). */
+  public static final MethodHandle WRITE_IGNORING_ERRNO = bind("write",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  public static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPTION);
+  /** sendmmsg(2) with the message vector as an address: several datagrams on one socket in one call. */
+  public static final MethodHandle SENDMMSG = bind("sendmmsg",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO_OPTION);
+  public static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+  /** struct pollfd { int fd; short events; short revents; }. */
+  public static final StructLayout POLLFD = java.lang.foreign.MemoryLayout.structLayout(
+      JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
+
+  /** struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux. */
+  public static final StructLayout TIMESPEC = java.lang.foreign.MemoryLayout.structLayout(
+      JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
+
+  /** struct iovec { void *iov_base; size_t iov_len; }. */
+  public static final StructLayout IOVEC = java.lang.foreign.MemoryLayout.structLayout(
+      ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+
+  /**
+   * struct mmsghdr { struct msghdr msg_hdr; unsigned msg_len; } on 64-bit Linux, msghdr being { msg_name,
+   * msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags } with C's padding.
+   */
+  public static final StructLayout MMSGHDR = java.lang.foreign.MemoryLayout.structLayout(
+      ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"), java.lang.foreign.MemoryLayout.paddingLayout(4),
+      ADDRESS.withName("msg_iov"), JAVA_LONG.withName("msg_iovlen"),
+      ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"),
+      JAVA_INT.withName("msg_flags"), java.lang.foreign.MemoryLayout.paddingLayout(4),
+      JAVA_INT.withName("msg_len"), java.lang.foreign.MemoryLayout.paddingLayout(4));
+
+  private LibC() {}
+
+  private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    MemorySegment symbol = LINKER.defaultLookup().find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    return LINKER.downcallHandle(symbol, descriptor, options);
+  }
+
+  /** A preallocated place for one thread's calls to leave errno. */
+  public static MemorySegment captureState(Arena arena) {
+    return arena.allocate(CAPTURE);
+  }
+
+  public static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
+  }
+}

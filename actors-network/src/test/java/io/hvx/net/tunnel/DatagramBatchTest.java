@@ -1,0 +1,177 @@
+package io.hvx.net.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hvx.net.metrics.Counter;
+import io.hvx.net.metrics.Counters;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Datagrams kept during a driver run and sent with sendmmsg, between real UDP sockets on loopback. */
+class DatagramBatchTest {
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private final Counters counters = new Counters();
+  private final DatagramBatch batch = new DatagramBatch();
+  private DatagramChannel receiver;
+  private DatagramChannel sender;
+  private int senderSocket;
+
+  @BeforeEach
+  void openSockets() throws IOException {
+    batch.countIn(counters);
+    receiver = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    receiver.configureBlocking(false);
+    sender = connectedSender(receiver);
+    senderSocket = WatchedEndpoints.descriptor(sender);
+    assertTrue(senderSocket >= 0, "the test JVM must open sun.nio.ch (surefire's argLine does)");
+  }
+
+  @AfterEach
+  void closeSockets() throws IOException {
+    sender.close();
+    receiver.close();
+    batch.close();
+  }
+
+  private static DatagramChannel connectedSender(DatagramChannel to) throws IOException {
+    DatagramChannel channel = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    channel.connect(to.getLocalAddress());
+    channel.configureBlocking(false);
+    return channel;
+  }
+
+  private static ByteBuffer datagram(int seed, int length) {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(length);
+    for (int i = 0; i < length; i++) {
+      buffer.put(i, (byte) (seed * 31 + i));
+    }
+    return buffer;
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.limit()];
+    buffer.get(0, bytes);
+    return bytes;
+  }
+
+  /** The next datagram on {@code channel}, waiting up to {@link #WAIT}; null when none came. */
+  private static byte[] receive(DatagramChannel channel) throws IOException {
+    ByteBuffer into = ByteBuffer.allocate(65536);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (channel.receive(into) != null) {
+        into.flip();
+        byte[] bytes = new byte[into.remaining()];
+        into.get(bytes);
+        return bytes;
+      }
+      Thread.onSpinWait();
+    }
+    return null;
+  }
+
+  @Test
+  void datagrams_kept_during_a_run_leave_in_order_with_one_system_call_when_it_ends() throws IOException {
+    batch.begin();
+    for (int i = 0; i < 10; i++) {
+      ByteBuffer datagram = datagram(i, 1000 + i);
+      assertEquals(1000 + i, batch.stage(senderSocket, datagram), "the batch takes the whole datagram");
+      assertEquals(0, datagram.remaining(), "and consumes it, as a socket write does");
+    }
+    ByteBuffer probe = ByteBuffer.allocate(2048);
+    assertNull(receiver.receive(probe), "nothing leaves before the run ends");
+    batch.end();
+    for (int i = 0; i < 10; i++) {
+      assertArrayEquals(bytes(datagram(i, 1000 + i)), receive(receiver), "datagram " + i + " arrives in order");
+    }
+    assertEquals(1, counters.get(Counter.OVERLAY_SEND_BATCHES));
+    assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
+    assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+  }
+
+  @Test
+  void outside_a_run_the_endpoint_sends_the_datagram_itself() {
+    ByteBuffer datagram = datagram(1, 100);
+    assertEquals(DatagramBatch.NOT_BATCHING, batch.stage(senderSocket, datagram));
+    assertEquals(100, datagram.remaining(), "a datagram not taken is left as it was");
+    batch.begin();
+    batch.end();
+    assertEquals(DatagramBatch.NOT_BATCHING, batch.stage(senderSocket, datagram), "nor after a run ended");
+  }
+
+  @Test
+  void a_full_batch_sends_what_it_holds_and_takes_the_next_datagram() throws IOException {
+    int count = DatagramBatch.MAX_DATAGRAMS + 3;
+    batch.begin();
+    for (int i = 0; i < count; i++) {
+      assertEquals(100, batch.stage(senderSocket, datagram(i, 100)));
+    }
+    for (int i = 0; i < DatagramBatch.MAX_DATAGRAMS; i++) {
+      assertArrayEquals(bytes(datagram(i, 100)), receive(receiver), "datagram " + i + " left when the batch filled");
+    }
+    batch.end();
+    for (int i = DatagramBatch.MAX_DATAGRAMS; i < count; i++) {
+      assertArrayEquals(bytes(datagram(i, 100)), receive(receiver), "datagram " + i + " left at the end");
+    }
+    assertEquals(2, counters.get(Counter.OVERLAY_SEND_BATCHES));
+  }
+
+  @Test
+  void datagrams_for_two_sockets_each_leave_on_their_own_socket_in_order() throws IOException {
+    try (DatagramChannel otherReceiver = DatagramChannel.open()
+        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        DatagramChannel otherSender = connectedSender(otherReceiver)) {
+      otherReceiver.configureBlocking(false);
+      int otherSocket = WatchedEndpoints.descriptor(otherSender);
+      batch.begin();
+      for (int i = 0; i < 6; i++) {
+        batch.stage(i % 3 == 0 ? otherSocket : senderSocket, datagram(i, 200));
+      }
+      batch.end();
+      for (int i = 0; i < 6; i++) {
+        DatagramChannel expectedAt = i % 3 == 0 ? otherReceiver : receiver;
+        assertArrayEquals(bytes(datagram(i, 200)), receive(expectedAt), "datagram " + i);
+      }
+      assertNull(receiver.receive(ByteBuffer.allocate(256)), "no datagram went to the wrong socket");
+      assertNull(otherReceiver.receive(ByteBuffer.allocate(256)), "no datagram went to the wrong socket");
+    }
+  }
+
+  @Test
+  void an_endpoint_closing_its_socket_first_sends_what_the_batch_kept_for_it() throws IOException {
+    batch.begin();
+    batch.stage(senderSocket, datagram(7, 300));
+    batch.closing(senderSocket);
+    assertArrayEquals(bytes(datagram(7, 300)), receive(receiver), "the kept datagram left before the close");
+    batch.end();
+    assertEquals(1, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS), "and only once");
+  }
+
+  @Test
+  void an_earlier_datagrams_port_unreachable_error_costs_no_later_datagram() throws Exception {
+    // A peer whose port closed: the first datagram draws an ICMP error that the next send reports.
+    receiver.close();
+    batch.begin();
+    batch.stage(senderSocket, datagram(1, 100));
+    batch.end();
+    Thread.sleep(50);
+    batch.begin();
+    for (int i = 0; i < 3; i++) {
+      batch.stage(senderSocket, datagram(i, 100));
+    }
+    batch.end();
+    assertEquals(4, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS), "the reported error was retried once");
+    assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+  }
+}
