@@ -20,6 +20,9 @@ public final class LibC {
   public static final int O_CLOEXEC = 0x80000;
   public static final int EAGAIN = 11;
   public static final int EINTR = 4;
+  public static final int EIO = 5;
+  public static final int EINVAL = 22;
+  public static final int EMSGSIZE = 90;
   public static final int ENOBUFS = 105;
   public static final int ECONNREFUSED = 111;
   public static final short POLLIN = 0x1;
@@ -76,6 +79,14 @@ public final class LibC {
       ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"),
       JAVA_INT.withName("msg_flags"), java.lang.foreign.MemoryLayout.paddingLayout(4),
       JAVA_INT.withName("msg_len"), java.lang.foreign.MemoryLayout.paddingLayout(4));
+
+  /** Socket level of UDP options and control messages, and UDP_SEGMENT: send one buffer as datagrams of a size. */
+  public static final int SOL_UDP = 17;
+  public static final int UDP_SEGMENT = 103;
+
+  /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } followed by its data. */
+  public static final StructLayout CMSGHDR = java.lang.foreign.MemoryLayout.structLayout(
+      JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"), JAVA_INT.withName("cmsg_type"));
 
   private LibC() {}
 

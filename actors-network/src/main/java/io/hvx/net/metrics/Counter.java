@@ -26,6 +26,7 @@ public enum Counter {
   OVERLAY_BATCHED_DATAGRAMS(29, "tunnel datagrams sent in batches, several per system call"),
   OVERLAY_SEND_BATCHES(30, "system calls (sendmmsg) that sent batched tunnel datagrams"),
   OVERLAY_REFUSED_DATAGRAMS(31, "batched tunnel datagrams the kernel refused (the peer's receiver asks for lost data again)"),
+  OVERLAY_SEGMENTED_SENDS(32, "batched messages of several equal tunnel datagrams the kernel cut apart (UDP GSO)"),
   TAP_RX_FRAMES(40, "frames read from TAP devices"),
   TAP_TX_FRAMES(41, "frames written to TAP devices"),
   TAP_TX_DROPS(42, "frames a TAP device refused (queue full or error)"),

@@ -2,6 +2,7 @@ package io.hvx.net.tunnel;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.hvx.net.linux.LibC;
 import io.hvx.net.metrics.Counter;
@@ -13,52 +14,83 @@ import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The datagrams a driver's send endpoints hand over while the driver runs, kept and sent with one
- * {@code sendmmsg} per socket when the run ends ({@link #flush}). Aeron sends each datagram with its own
- * system call, which costs microseconds on these hosts; a GSO frame over a 9000-byte cloud MTU is eight
- * datagrams. Every method runs under the driver's lock, so one thread at a time uses a batch.
+ * The datagrams a driver's send endpoints hand over while the driver runs, kept and sent when the run
+ * ends ({@link #flush}) with one {@code sendmmsg} per socket. Aeron sends each datagram with its own
+ * system call, which costs microseconds on these hosts, and a GSO frame over a 9000-byte cloud MTU is
+ * eight datagrams. Consecutive datagrams of one size to one socket travel as one message with
+ * {@code UDP_SEGMENT} (UDP GSO), so that the kernel passes them down its stack once and cuts them into
+ * datagrams at the end (or the NIC does); a kernel or route that refuses it turns it off for the batch.
+ * Every method runs under the driver's lock, so one thread at a time uses a batch.
  *
  * <p>A datagram the batch cannot keep (full while the kernel holds earlier ones back) is refused with 0
  * bytes sent: Aeron counts a short send and offers the same data again on its next run, as it does when
- * the socket itself is full. Datagrams the kernel holds back ({@code EAGAIN}, {@code ENOBUFS}) stay, in
+ * the socket itself is full. Messages the kernel holds back ({@code EAGAIN}, {@code ENOBUFS}) stay, in
  * order, for the next flush; one the kernel refuses (after reporting an earlier ICMP error, once more) is
  * counted and left out, and the peer's receiver asks for the lost data again.
  */
 final class DatagramBatch implements AutoCloseable {
-  /** Most datagrams kept at once: 64 of the smallest overlay MTU, 28 of a 9000-byte one. */
-  static final int MAX_DATAGRAMS = 64;
+  /** Most messages kept at once. */
+  static final int MAX_MESSAGES = 64;
+  /** Most datagrams in one segmented message (Linux's UDP_MAX_SEGMENTS). */
+  static final int MAX_SEGMENTS = 64;
   /** Bytes kept at once: below Linux's default socket send buffer, so that one flush does not overrun it. */
   static final int CAPACITY = 128 * 1024;
+  /** Largest segmented message: what one IPv4 or IPv6 UDP datagram can carry, with room to spare. */
+  static final int MAX_SEGMENTED_BYTES = 65_000;
   /** Returned by {@link #stage} when no run is open: the endpoint sends the datagram itself. */
   static final int NOT_BATCHING = -1;
   private static final long HEADER_SIZE = LibC.MMSGHDR.byteSize();
   private static final long IOVEC_SIZE = LibC.IOVEC.byteSize();
   private static final long MSG_IOV = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iov"));
   private static final long MSG_IOVLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iovlen"));
+  private static final long MSG_CONTROL = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_control"));
+  private static final long MSG_CONTROLLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_controllen"));
   private static final long IOV_BASE = LibC.IOVEC.byteOffset(PathElement.groupElement("iov_base"));
   private static final long IOV_LEN = LibC.IOVEC.byteOffset(PathElement.groupElement("iov_len"));
+  // One cmsghdr with a 16-bit segment size, padded to 8 bytes: CMSG_SPACE(2) and CMSG_LEN(2).
+  private static final long CONTROL_SPACE = 24;
+  private static final long CONTROL_LENGTH = LibC.CMSGHDR.byteSize() + 2;
   private static final int LEFT_OUT = -1;
+  // The slot after the last message: single datagrams sent when segmentation is refused.
+  private static final int SPARE = MAX_MESSAGES;
 
   private final Arena arena = Arena.ofShared();
   private final MemorySegment data = arena.allocate(CAPACITY, 64);
   private final UnsafeBuffer dataBuffer = new UnsafeBuffer(data.address(), CAPACITY);
-  private final MemorySegment headers = arena.allocate(LibC.MMSGHDR, MAX_DATAGRAMS);
-  private final MemorySegment iovecs = arena.allocate(LibC.IOVEC, MAX_DATAGRAMS);
+  private final MemorySegment headers = arena.allocate(LibC.MMSGHDR, MAX_MESSAGES + 1);
+  private final MemorySegment iovecs = arena.allocate(LibC.IOVEC, MAX_MESSAGES + 1);
+  private final MemorySegment controls = arena.allocate(CONTROL_SPACE * MAX_MESSAGES, 8);
   private final MemorySegment errnoState = LibC.captureState(arena);
-  private final int[] sockets = new int[MAX_DATAGRAMS];
-  // Kept datagrams are slots [head, count); their bytes fill data from 0 to used, freed when all have left.
+  private final int[] sockets = new int[MAX_MESSAGES];
+  private final int[] lengths = new int[MAX_MESSAGES];
+  private final int[] segmentSizes = new int[MAX_MESSAGES];
+  private final int[] segments = new int[MAX_MESSAGES];
+  // Kept messages are slots [head, count); their bytes fill data from 0 to used, freed when all have left.
   private int head;
   private int count;
   private int used;
   private boolean open;
+  private boolean segmentation;
   private Counters counters = new Counters();
 
-  DatagramBatch() {
-    for (int i = 0; i < MAX_DATAGRAMS; i++) {
+  /** A batch that sends runs of equal datagrams as segmented messages when {@code segmentation}. */
+  DatagramBatch(boolean segmentation) {
+    this.segmentation = segmentation;
+    for (int i = 0; i <= MAX_MESSAGES; i++) {
       long header = i * HEADER_SIZE;
       headers.set(JAVA_LONG, header + MSG_IOV, iovecs.address() + i * IOVEC_SIZE);
       headers.set(JAVA_LONG, header + MSG_IOVLEN, 1L);
     }
+    for (int i = 0; i < MAX_MESSAGES; i++) {
+      long control = i * CONTROL_SPACE;
+      controls.set(JAVA_LONG, control, CONTROL_LENGTH);
+      controls.set(JAVA_INT, control + 8, LibC.SOL_UDP);
+      controls.set(JAVA_INT, control + 12, LibC.UDP_SEGMENT);
+    }
+  }
+
+  DatagramBatch() {
+    this(true);
   }
 
   /** Counts batched sends and refused datagrams in {@code target} from now on. */
@@ -76,6 +108,11 @@ final class DatagramBatch implements AutoCloseable {
     return head < count;
   }
 
+  /** Whether runs of equal datagrams still go as segmented messages (no send refused it). */
+  boolean segments() {
+    return segmentation;
+  }
+
   /**
    * Keeps {@code datagram}'s remaining bytes for {@code socket} and consumes them; returns the bytes
    * taken, 0 when the batch is full (send again later), or {@link #NOT_BATCHING} outside a run.
@@ -85,7 +122,8 @@ final class DatagramBatch implements AutoCloseable {
       return NOT_BATCHING;
     }
     int length = datagram.remaining();
-    if (!fits(length)) {
+    boolean join = joins(socket, length);
+    if (!join && !fits(length)) {
       flush();
       if (!fits(length)) {
         return 0;
@@ -93,19 +131,48 @@ final class DatagramBatch implements AutoCloseable {
     }
     dataBuffer.putBytes(used, datagram, datagram.position(), length);
     datagram.position(datagram.limit());
-    long iovec = count * IOVEC_SIZE;
-    iovecs.set(JAVA_LONG, iovec + IOV_BASE, data.address() + used);
-    iovecs.set(JAVA_LONG, iovec + IOV_LEN, length);
-    sockets[count++] = socket;
+    if (join) {
+      int last = count - 1;
+      lengths[last] += length;
+      if (++segments[last] == 2) {
+        long control = controls.address() + last * CONTROL_SPACE;
+        controls.set(JAVA_SHORT, last * CONTROL_SPACE + LibC.CMSGHDR.byteSize(), (short) segmentSizes[last]);
+        headers.set(JAVA_LONG, last * HEADER_SIZE + MSG_CONTROL, control);
+        headers.set(JAVA_LONG, last * HEADER_SIZE + MSG_CONTROLLEN, CONTROL_SPACE);
+      }
+      iovecs.set(JAVA_LONG, last * IOVEC_SIZE + IOV_LEN, lengths[last]);
+    } else {
+      int slot = count++;
+      sockets[slot] = socket;
+      lengths[slot] = length;
+      segmentSizes[slot] = length;
+      segments[slot] = 1;
+      headers.set(JAVA_LONG, slot * HEADER_SIZE + MSG_CONTROL, 0L);
+      headers.set(JAVA_LONG, slot * HEADER_SIZE + MSG_CONTROLLEN, 0L);
+      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + IOV_BASE, data.address() + used);
+      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + IOV_LEN, length);
+    }
     used += length;
     return length;
   }
 
-  private boolean fits(int length) {
-    return count < MAX_DATAGRAMS && used + length <= CAPACITY;
+  /**
+   * Whether a datagram of {@code length} can end the last kept message: same socket, every datagram so
+   * far of the first one's size, this one no longer (the kernel cuts at that size; only the last may be
+   * shorter), and room left.
+   */
+  private boolean joins(int socket, int length) {
+    int last = count - 1;
+    return segmentation && last >= head && sockets[last] == socket && segments[last] < MAX_SEGMENTS
+        && lengths[last] == segmentSizes[last] * segments[last] && length <= segmentSizes[last]
+        && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY;
   }
 
-  /** Sends what is kept, one system call per run of datagrams to the same socket, until the kernel holds back. */
+  private boolean fits(int length) {
+    return count < MAX_MESSAGES && used + length <= CAPACITY;
+  }
+
+  /** Sends what is kept, one system call per run of messages to the same socket, until the kernel holds back. */
   void flush() {
     int i = head;
     while (i < count) {
@@ -120,7 +187,7 @@ final class DatagramBatch implements AutoCloseable {
       }
       int sent = send(socket, i, end);
       if (sent < end) {
-        // Held back: later datagrams to this socket must not overtake; the others wait with them.
+        // Held back: later messages to this socket must not overtake; the others wait with them.
         head = sent;
         return;
       }
@@ -135,16 +202,15 @@ final class DatagramBatch implements AutoCloseable {
   private int send(int socket, int from, int to) {
     boolean reported = false;
     while (from < to) {
-      int sent;
-      try {
-        sent = (int) LibC.SENDMMSG.invokeExact(errnoState, socket, headers.address() + from * HEADER_SIZE,
-            to - from, 0);
-      } catch (Throwable e) {
-        throw new IllegalStateException("sendmmsg could not be called", e);
-      }
+      int sent = sendmmsg(socket, from, to - from);
       if (sent > 0) {
         counters.increment(Counter.OVERLAY_SEND_BATCHES);
-        counters.add(Counter.OVERLAY_BATCHED_DATAGRAMS, sent);
+        for (int i = from; i < from + sent; i++) {
+          counters.add(Counter.OVERLAY_BATCHED_DATAGRAMS, segments[i]);
+          if (segments[i] > 1) {
+            counters.increment(Counter.OVERLAY_SEGMENTED_SENDS);
+          }
+        }
         from += sent;
         reported = false;
         continue;
@@ -155,16 +221,55 @@ final class DatagramBatch implements AutoCloseable {
       }
       if (errno == LibC.ECONNREFUSED && !reported) {
         // An ICMP error an earlier datagram drew (the peer's port was closed), reported and cleared by
-        // this call without sending anything: try each datagram once more before leaving it out.
+        // this call without sending anything: try each message once more before leaving it out.
         reported = true;
         continue;
       }
-      if (errno != LibC.EINTR) {
-        counters.increment(Counter.OVERLAY_REFUSED_DATAGRAMS);
-        from++;
+      if (errno == LibC.EINTR) {
+        continue;
       }
+      if (segments[from] > 1 && (errno == LibC.EIO || errno == LibC.EINVAL || errno == LibC.EMSGSIZE)) {
+        // No UDP GSO here (no checksum offload on the route's device, or a segment larger than its MTU):
+        // this message goes datagram by datagram, and later ones unsegmented.
+        segmentation = false;
+        sendEach(socket, from);
+      } else {
+        counters.add(Counter.OVERLAY_REFUSED_DATAGRAMS, segments[from]);
+      }
+      from++;
     }
     return to;
+  }
+
+  /** Sends the datagrams of the segmented message in {@code slot} one by one, through the spare slot. */
+  private void sendEach(int socket, int slot) {
+    long base = iovecs.get(JAVA_LONG, slot * IOVEC_SIZE + IOV_BASE);
+    int remaining = lengths[slot];
+    long spareIovec = SPARE * IOVEC_SIZE;
+    while (remaining > 0) {
+      int length = Math.min(segmentSizes[slot], remaining);
+      iovecs.set(JAVA_LONG, spareIovec + IOV_BASE, base);
+      iovecs.set(JAVA_LONG, spareIovec + IOV_LEN, length);
+      int sent = sendmmsg(socket, SPARE, 1);
+      if (sent == 1) {
+        counters.increment(Counter.OVERLAY_SEND_BATCHES);
+        counters.increment(Counter.OVERLAY_BATCHED_DATAGRAMS);
+      } else if (LibC.errno(errnoState) == LibC.EINTR) {
+        continue;
+      } else {
+        counters.increment(Counter.OVERLAY_REFUSED_DATAGRAMS);
+      }
+      base += length;
+      remaining -= length;
+    }
+  }
+
+  private int sendmmsg(int socket, int slot, int messages) {
+    try {
+      return (int) LibC.SENDMMSG.invokeExact(errnoState, socket, headers.address() + slot * HEADER_SIZE, messages, 0);
+    } catch (Throwable e) {
+      throw new IllegalStateException("sendmmsg could not be called", e);
+    }
   }
 
   /** Sends what {@code socket} has kept and drops the rest: its endpoint is about to close it. */
@@ -173,7 +278,7 @@ final class DatagramBatch implements AutoCloseable {
     for (int i = head; i < count; i++) {
       if (sockets[i] == socket) {
         sockets[i] = LEFT_OUT;
-        counters.increment(Counter.OVERLAY_REFUSED_DATAGRAMS);
+        counters.add(Counter.OVERLAY_REFUSED_DATAGRAMS, segments[i]);
       }
     }
   }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Switches whose threads run their node's driver ({@link EmbeddedAeron#launchInvoked}, as nodes do) send
  * a run's tunnel datagrams together: GSO frames over the smallest overlay MTU, fifteen datagrams each,
- * leave several datagrams per system call and arrive whole and in order.
+ * leave several datagrams per system call, runs of equal ones as one segmented message (UDP GSO), and
+ * arrive whole and in order.
  */
 class BatchedTunnelTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -94,8 +95,11 @@ class BatchedTunnelTest {
       }
       long batches = a.counters().get(Counter.OVERLAY_SEND_BATCHES) - batchesBefore;
       long datagrams = a.counters().get(Counter.OVERLAY_BATCHED_DATAGRAMS) - datagramsBefore;
-      System.out.printf("%d GSO frames of %d bytes over MTU %d: %d datagrams in %d sendmmsg calls (%.1f each)%n",
-          FRAMES, GSO_LENGTH, OverlaySettings.MIN_MTU, datagrams, batches, (double) datagrams / batches);
+      long segmented = a.counters().get(Counter.OVERLAY_SEGMENTED_SENDS);
+      System.out.printf("%d GSO frames of %d bytes over MTU %d: %d datagrams in %d sendmmsg calls (%.1f each),"
+          + " %d segmented messages%n", FRAMES, GSO_LENGTH, OverlaySettings.MIN_MTU, datagrams, batches,
+          (double) datagrams / batches, segmented);
+      assertTrue(segmented >= FRAMES / 2, "runs of equal fragments went as segmented messages: " + segmented);
       assertTrue(datagrams >= FRAMES * (GSO_LENGTH / OverlaySettings.MIN_MTU),
           "every fragment left through the batch: " + datagrams + " datagrams");
       assertTrue(datagrams >= 2 * batches, "several datagrams per system call: " + datagrams + " in " + batches);

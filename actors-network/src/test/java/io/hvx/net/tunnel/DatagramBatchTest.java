@@ -2,12 +2,18 @@ package io.hvx.net.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -17,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Datagrams kept during a driver run and sent with sendmmsg, between real UDP sockets on loopback. */
+/** Datagrams kept during a driver run and sent with sendmmsg and UDP GSO, between real UDP sockets on loopback. */
 class DatagramBatchTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -112,19 +118,83 @@ class DatagramBatchTest {
 
   @Test
   void a_full_batch_sends_what_it_holds_and_takes_the_next_datagram() throws IOException {
-    int count = DatagramBatch.MAX_DATAGRAMS + 3;
+    // Each datagram longer than the one before, so that none joins another as a segment.
+    int count = DatagramBatch.MAX_MESSAGES + 3;
     batch.begin();
     for (int i = 0; i < count; i++) {
-      assertEquals(100, batch.stage(senderSocket, datagram(i, 100)));
+      assertEquals(100 + i, batch.stage(senderSocket, datagram(i, 100 + i)));
     }
-    for (int i = 0; i < DatagramBatch.MAX_DATAGRAMS; i++) {
-      assertArrayEquals(bytes(datagram(i, 100)), receive(receiver), "datagram " + i + " left when the batch filled");
+    for (int i = 0; i < DatagramBatch.MAX_MESSAGES; i++) {
+      assertArrayEquals(bytes(datagram(i, 100 + i)), receive(receiver), "datagram " + i + " left when the batch filled");
     }
     batch.end();
-    for (int i = DatagramBatch.MAX_DATAGRAMS; i < count; i++) {
-      assertArrayEquals(bytes(datagram(i, 100)), receive(receiver), "datagram " + i + " left at the end");
+    for (int i = DatagramBatch.MAX_MESSAGES; i < count; i++) {
+      assertArrayEquals(bytes(datagram(i, 100 + i)), receive(receiver), "datagram " + i + " left at the end");
     }
     assertEquals(2, counters.get(Counter.OVERLAY_SEND_BATCHES));
+    assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
+  }
+
+  /** Stages a GSO frame's worth of fragments: {@code full} datagrams of 1400 bytes, then one of 700. */
+  private void stageFragments(int full) {
+    for (int i = 0; i < full; i++) {
+      assertEquals(1400, batch.stage(senderSocket, datagram(i, 1400)));
+    }
+    assertEquals(700, batch.stage(senderSocket, datagram(full, 700)));
+  }
+
+  @Test
+  void equal_datagrams_to_one_socket_leave_as_one_segmented_message_and_arrive_as_the_same_datagrams()
+      throws IOException {
+    batch.begin();
+    stageFragments(20);
+    batch.end();
+    for (int i = 0; i < 20; i++) {
+      assertArrayEquals(bytes(datagram(i, 1400)), receive(receiver), "datagram " + i + " arrives as sent");
+    }
+    assertArrayEquals(bytes(datagram(20, 700)), receive(receiver), "the shorter last one too");
+    assertNull(receiver.receive(ByteBuffer.allocate(2048)), "and nothing else");
+    assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "one message the kernel cut apart");
+    assertEquals(21, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
+    assertTrue(batch.segments());
+  }
+
+  @Test
+  void a_socket_that_refuses_segmentation_gets_the_datagrams_one_by_one_and_later_batches_unsegmented()
+      throws Throwable {
+    // SO_NO_CHECK (UDP without checksums) is a real setting under which Linux refuses UDP GSO (EINVAL).
+    setNoChecksum(senderSocket);
+    batch.begin();
+    stageFragments(5);
+    batch.end();
+    assertFalse(batch.segments(), "the refusal turned segmentation off");
+    batch.begin();
+    stageFragments(3);
+    batch.end();
+    for (int round = 0; round < 2; round++) {
+      int full = round == 0 ? 5 : 3;
+      for (int i = 0; i < full; i++) {
+        assertArrayEquals(bytes(datagram(i, 1400)), receive(receiver), "round " + round + " datagram " + i);
+      }
+      assertArrayEquals(bytes(datagram(full, 700)), receive(receiver), "round " + round + " last datagram");
+    }
+    assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
+    assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
+    assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+  }
+
+  private static void setNoChecksum(int socket) throws Throwable {
+    Linker linker = Linker.nativeLinker();
+    MethodHandle setsockopt = linker.downcallHandle(linker.defaultLookup().find("setsockopt").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    try (Arena arena = Arena.ofConfined()) {
+      int solSocket = 1;
+      int soNoCheck = 11;
+      int result = (int) setsockopt.invokeExact(socket, solSocket, soNoCheck, arena.allocateFrom(ValueLayout.JAVA_INT, 1),
+          4);
+      assertEquals(0, result, "setsockopt SO_NO_CHECK");
+    }
   }
 
   @Test
