@@ -55,6 +55,12 @@ public final class LibC {
   /** sendmmsg(2) with the message vector as an address: several datagrams on one socket in one call. */
   public static final MethodHandle SENDMMSG = bind("sendmmsg",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO_OPTION);
+  /** recvmsg(2) with the message header as an address. */
+  public static final MethodHandle RECVMSG = bind("recvmsg",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
+  /** setsockopt(2) with an int option value at an address. */
+  public static final MethodHandle SETSOCKOPT = bind("setsockopt",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
   public static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   /** struct pollfd { int fd; short events; short revents; }. */
@@ -83,6 +89,12 @@ public final class LibC {
   /** Socket level of UDP options and control messages, and UDP_SEGMENT: send one buffer as datagrams of a size. */
   public static final int SOL_UDP = 17;
   public static final int UDP_SEGMENT = 103;
+  /** UDP_GRO: let the kernel hand out consecutive datagrams of a flow as one buffer, their size in a control message. */
+  public static final int UDP_GRO = 104;
+  public static final int MSG_DONTWAIT = 0x40;
+  public static final int MSG_TRUNC = 0x20;
+  public static final short AF_INET = 2;
+  public static final short AF_INET6 = 10;
 
   /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } followed by its data. */
   public static final StructLayout CMSGHDR = java.lang.foreign.MemoryLayout.structLayout(

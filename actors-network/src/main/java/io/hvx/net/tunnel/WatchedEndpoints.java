@@ -20,7 +20,7 @@ import org.agrona.concurrent.status.AtomicCounter;
  * endpoints register their socket's descriptor when they open it and unregister it before they close,
  * and skip a receive when the thread's last poll found their socket empty. Send endpoints also hand their
  * datagrams to the driver's {@link DatagramBatch} while the driver runs, so that a run's datagrams leave
- * with one system call per socket.
+ * with one system call per socket, and receive endpoints read theirs coalesced ({@link CoalescedReader}).
  */
 final class WatchedEndpoints {
   private static final Method FD_VAL = fdValMethod();
@@ -155,6 +155,8 @@ final class WatchedEndpoints {
 
   private static final class Receive extends ReceiveChannelEndpoint {
     private final Registration registration;
+    // Reads the socket with UDP_GRO, many datagrams per system call; null where the descriptor is hidden.
+    private CoalescedReader reader;
 
     Receive(UdpChannel channel, DataPacketDispatcher dispatcher, AtomicCounter status, MediaDriver.Context context,
         WakeDescriptors watched) {
@@ -164,19 +166,31 @@ final class WatchedEndpoints {
 
     @Override
     public InetSocketAddress receive(ByteBuffer buffer) {
-      return registration.quiet() ? null : super.receive(buffer);
+      if (reader == null) {
+        return registration.quiet() ? null : super.receive(buffer);
+      }
+      // Datagrams already read are given out whatever the last poll found.
+      return !reader.holds() && registration.quiet() ? null : reader.receive(buffer);
     }
 
     @Override
     public void openChannel() {
       super.openChannel();
       registration.opened(this);
+      int socket = descriptor(this);
+      if (socket >= 0 && !udpChannel.isMulticast()) {
+        reader = new CoalescedReader(socket);
+      }
     }
 
     @Override
     public void close() {
       registration.closing();
       super.close();
+      if (reader != null) {
+        reader.close();
+        reader = null;
+      }
     }
   }
 }

@@ -1,0 +1,115 @@
+package io.hvx.net.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A receiving socket read with UDP_GRO, between real UDP sockets on loopback. */
+class CoalescedReaderTest {
+  private DatagramChannel receiver;
+  private CoalescedReader reader;
+  private final ByteBuffer into = ByteBuffer.allocateDirect(65536);
+
+  @BeforeEach
+  void openReceiver() throws IOException {
+    receiver = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    receiver.configureBlocking(false);
+    int socket = WatchedEndpoints.descriptor(receiver);
+    assertTrue(socket >= 0, "the test JVM must open sun.nio.ch (surefire's argLine does)");
+    reader = new CoalescedReader(socket);
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    reader.close();
+    receiver.close();
+  }
+
+  private DatagramChannel sender() throws IOException {
+    DatagramChannel sender = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    sender.connect(receiver.getLocalAddress());
+    return sender;
+  }
+
+  private static ByteBuffer datagram(int seed, int length) {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(length);
+    for (int i = 0; i < length; i++) {
+      buffer.put(i, (byte) (seed * 17 + i));
+    }
+    return buffer;
+  }
+
+  private static byte[] bytes(ByteBuffer buffer, int length) {
+    byte[] bytes = new byte[length];
+    buffer.get(0, bytes);
+    return bytes;
+  }
+
+  /** The next datagram the reader gives out, waiting up to 5 s for the socket; null when none came. */
+  private InetSocketAddress next() {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      InetSocketAddress source = reader.receive(into);
+      if (source != null) {
+        return source;
+      }
+      Thread.onSpinWait();
+    }
+    return null;
+  }
+
+  @Test
+  void a_segmented_message_is_read_at_once_and_given_out_as_its_datagrams_with_their_sender() throws IOException {
+    assertTrue(reader.coalescing(), "this kernel has UDP_GRO (Linux 5.0 and later)");
+    try (DatagramChannel sender = sender(); DatagramBatch batch = new DatagramBatch()) {
+      int socket = WatchedEndpoints.descriptor(sender);
+      batch.begin();
+      for (int i = 0; i < 10; i++) {
+        batch.stage(socket, datagram(i, 1400));
+      }
+      batch.stage(socket, datagram(10, 700));
+      batch.end();
+      for (int i = 0; i <= 10; i++) {
+        int length = i < 10 ? 1400 : 700;
+        assertEquals(sender.getLocalAddress(), next(), "datagram " + i + " has its sender");
+        assertEquals(length, into.position(), "datagram " + i + " length, as a channel's receive leaves it");
+        assertArrayEquals(bytes(datagram(i, length), length), bytes(into, length), "datagram " + i);
+        if (i == 0) {
+          assertTrue(reader.holds(), "the first read took more than one datagram");
+        }
+      }
+      assertFalse(reader.holds());
+      assertNull(reader.receive(into), "nothing more");
+    }
+  }
+
+  @Test
+  void datagrams_from_two_senders_each_come_with_their_own_sender() throws IOException {
+    try (DatagramChannel first = sender(); DatagramChannel second = sender()) {
+      for (int i = 0; i < 4; i++) {
+        DatagramChannel from = i % 2 == 0 ? first : second;
+        from.write(datagram(i, 100 + i));
+        assertEquals(from.getLocalAddress(), next(), "datagram " + i);
+        assertEquals(100 + i, into.position());
+        assertArrayEquals(bytes(datagram(i, 100 + i), 100 + i), bytes(into, 100 + i));
+      }
+    }
+  }
+
+  @Test
+  void an_empty_socket_gives_nothing() {
+    assertNull(reader.receive(into));
+    assertFalse(reader.holds());
+  }
+}
