@@ -4,7 +4,8 @@ package io.hvx.net.tunnel;
  * Aeron channel parameters of the overlay. The MTU is at least 2048 (raised from Aeron's 1408) so that a
  * 1514-byte Ethernet frame plus GRE, offload, the overlay header and the AEAD tag (1570 bytes) travels as
  * one Aeron frame; {@link #AUTO_MTU} sizes it per peer to the route ({@link PathMtu}). GSO frames (up to
- * 64 KiB) larger than the MTU are fragmented by Aeron and reassembled by the receiver.
+ * 64 KiB) larger than the MTU are fragmented by Aeron and reassembled by the receiver; the fragments leave
+ * as one segmented message ({@link DatagramBatch}) and are read as one ({@link CoalescedReader}).
  */
 public record OverlaySettings(int streamId, int mtu, int termLength, int receiverWindow) {
   /** The MTU value that means: per peer, from the interface the route to it leaves by. */
