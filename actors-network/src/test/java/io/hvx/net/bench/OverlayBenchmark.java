@@ -15,7 +15,9 @@ import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -193,6 +195,14 @@ public final class OverlayBenchmark {
         System.out.printf("hSwitch A: %d frames read from the TAP, %d of them GSO frames; %d sealed messages%n",
             switchA.counters().get(Counter.TAP_RX_FRAMES), switchA.counters().get(Counter.TAP_RX_OFFLOADED_FRAMES),
             switchA.counters().get(Counter.OVERLAY_TX_FRAMES));
+        // By name, so that the program also runs against builds without these counters (A/B runs).
+        Map<String, Long> sent = new HashMap<>();
+        switchA.counters().snapshot().forEach((counter, value) -> sent.put(counter.name(), value));
+        long datagrams = sent.getOrDefault("OVERLAY_BATCHED_DATAGRAMS", 0L);
+        long batches = sent.getOrDefault("OVERLAY_SEND_BATCHES", 0L);
+        System.out.printf(Locale.ROOT, "hSwitch A: %d datagrams sent in %d sendmmsg calls (%.1f each), %d segmented"
+            + " messages%n", datagrams, batches, batches == 0 ? 0.0 : (double) datagrams / batches,
+            sent.getOrDefault("OVERLAY_SEGMENTED_SENDS", 0L));
         return figures;
       } finally {
         switchA.close();
@@ -226,7 +236,7 @@ public final class OverlayBenchmark {
       String name = counter.name();
       boolean drop = name.contains("DROPS") || name.contains("FULL") || name.contains("BACK_PRESSURED")
           || name.contains("AUTH_FAILED") || name.contains("REPLAYED") || name.contains("MALFORMED")
-          || name.contains("OVERSIZED") || name.contains("RUNT");
+          || name.contains("OVERSIZED") || name.contains("RUNT") || name.contains("REFUSED");
       if (drop && value > 0) {
         text.append(counter).append('=').append(value).append(' ');
       }
