@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hvx.net.linux.LibC;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.net.InetAddress;
@@ -181,6 +183,64 @@ class DatagramBatchTest {
     assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
     assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
     assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+  }
+
+  @Test
+  void datagrams_the_kernel_holds_back_wait_in_order_for_the_next_flush_and_a_full_batch_takes_no_more()
+      throws Throwable {
+    // A Unix datagram pair whose reader does not read: the kernel answers EAGAIN once its queue is full,
+    // which loopback UDP never does (its transmit frees the send buffer at once). Unsegmented: a Unix
+    // socket ignores UDP_SEGMENT.
+    try (Arena arena = Arena.ofConfined(); DatagramBatch unsegmented = new DatagramBatch(false)) {
+      unsegmented.countIn(counters);
+      MemorySegment pair = arena.allocate(ValueLayout.JAVA_INT, 2);
+      int afUnix = 1;
+      int sockDgramNonBlocking = 2 | 0x800;
+      assertEquals(0, (int) socketpair().invokeExact(afUnix, sockDgramNonBlocking, 0, pair), "socketpair");
+      int writer = pair.getAtIndex(ValueLayout.JAVA_INT, 0);
+      int reader = pair.getAtIndex(ValueLayout.JAVA_INT, 1);
+      try {
+        unsegmented.begin();
+        int staged = 0;
+        while (staged < 100_000 && unsegmented.stage(writer, datagram(staged, 1000)) == 1000) {
+          staged++;
+        }
+        assertTrue(staged < 100_000, "the batch refused a datagram once the kernel held earlier ones back");
+        assertTrue(unsegmented.holdsBack());
+        unsegmented.end();
+        MemorySegment into = arena.allocate(2048);
+        MemorySegment state = LibC.captureState(arena);
+        int received = 0;
+        for (int round = 0; round < 1000 && received < staged; round++) {
+          long read;
+          while ((read = (long) LibC.READ.invokeExact(state, reader, into, into.byteSize())) > 0) {
+            assertEquals(1000, read);
+            assertArrayEquals(bytes(datagram(received, 1000)), into.asSlice(0, 1000).toArray(ValueLayout.JAVA_BYTE),
+                "datagram " + received + " arrives in order");
+            received++;
+          }
+          unsegmented.begin();
+          unsegmented.end();
+        }
+        assertEquals(staged, received, "every datagram the batch took arrived");
+        assertFalse(unsegmented.holdsBack());
+        assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+      } finally {
+        close(writer);
+        close(reader);
+      }
+    }
+  }
+
+  private static MethodHandle socketpair() {
+    Linker linker = Linker.nativeLinker();
+    return linker.downcallHandle(linker.defaultLookup().find("socketpair").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+  }
+
+  private static void close(int descriptor) throws Throwable {
+    int ignored = (int) LibC.CLOSE.invokeExact(descriptor);
   }
 
   private static void setNoChecksum(int socket) throws Throwable {
