@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -19,7 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * system call, which costs microseconds on these hosts, and a GSO frame over a 9000-byte cloud MTU is
  * eight datagrams. Consecutive datagrams of one size to one socket travel as one message with
  * {@code UDP_SEGMENT} (UDP GSO), so that the kernel passes them down its stack once and cuts them into
- * datagrams at the end (or the NIC does); a kernel or route that refuses it turns it off for the batch.
+ * datagrams at the end (or the NIC does); a socket whose route refuses it sends unsegmented from then on.
  * Every method runs under the driver's lock, so one thread at a time uses a batch.
  *
  * <p>A datagram the batch cannot keep (full while the kernel holds earlier ones back) is refused with 0
@@ -70,7 +71,10 @@ final class DatagramBatch implements AutoCloseable {
   private int count;
   private int used;
   private boolean open;
-  private boolean segmentation;
+  private final boolean segmentation;
+  // Bit d: socket d refused a segmented message (its route's MTU is below the segment size, or its device
+  // has no checksum offload); its datagrams go unsegmented until it closes.
+  private long[] unsegmented = new long[0];
   private Counters counters = new Counters();
 
   /** A batch that sends runs of equal datagrams as segmented messages when {@code segmentation}. */
@@ -108,9 +112,24 @@ final class DatagramBatch implements AutoCloseable {
     return head < count;
   }
 
-  /** Whether runs of equal datagrams still go as segmented messages (no send refused it). */
-  boolean segments() {
-    return segmentation;
+  /** Whether runs of equal datagrams to {@code socket} go as segmented messages (it never refused one). */
+  boolean segments(int socket) {
+    if (!segmentation) {
+      return false;
+    }
+    int word = socket >>> 6;
+    return word >= unsegmented.length || (unsegmented[word] & 1L << socket) == 0;
+  }
+
+  private void unsegmented(int socket, boolean refused) {
+    int word = socket >>> 6;
+    if (word >= unsegmented.length) {
+      if (!refused) {
+        return;
+      }
+      unsegmented = Arrays.copyOf(unsegmented, word + 1);
+    }
+    unsegmented[word] = refused ? unsegmented[word] | 1L << socket : unsegmented[word] & ~(1L << socket);
   }
 
   /**
@@ -163,9 +182,9 @@ final class DatagramBatch implements AutoCloseable {
    */
   private boolean joins(int socket, int length) {
     int last = count - 1;
-    return segmentation && last >= head && sockets[last] == socket && segments[last] < MAX_SEGMENTS
+    return last >= head && sockets[last] == socket && segments[last] < MAX_SEGMENTS
         && lengths[last] == segmentSizes[last] * segments[last] && length <= segmentSizes[last]
-        && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY;
+        && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY && segments(socket);
   }
 
   private boolean fits(int length) {
@@ -229,9 +248,9 @@ final class DatagramBatch implements AutoCloseable {
         continue;
       }
       if (segments[from] > 1 && (errno == LibC.EIO || errno == LibC.EINVAL || errno == LibC.EMSGSIZE)) {
-        // No UDP GSO here (no checksum offload on the route's device, or a segment larger than its MTU):
-        // this message goes datagram by datagram, and later ones unsegmented.
-        segmentation = false;
+        // No UDP GSO on this socket (no checksum offload on the route's device, or a segment larger than
+        // its MTU): this message goes datagram by datagram, and the socket's later ones unsegmented.
+        unsegmented(socket, true);
         sendEach(socket, from);
       } else {
         counters.add(Counter.OVERLAY_REFUSED_DATAGRAMS, segments[from]);
@@ -275,6 +294,8 @@ final class DatagramBatch implements AutoCloseable {
   /** Sends what {@code socket} has kept and drops the rest: its endpoint is about to close it. */
   void closing(int socket) {
     flush();
+    // A later socket with this descriptor may take another route.
+    unsegmented(socket, false);
     for (int i = head; i < count; i++) {
       if (sockets[i] == socket) {
         sockets[i] = LEFT_OUT;

@@ -158,7 +158,7 @@ class DatagramBatchTest {
     assertNull(receiver.receive(ByteBuffer.allocate(2048)), "and nothing else");
     assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "one message the kernel cut apart");
     assertEquals(21, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
-    assertTrue(batch.segments());
+    assertTrue(batch.segments(senderSocket));
   }
 
   @Test
@@ -169,7 +169,7 @@ class DatagramBatchTest {
     batch.begin();
     stageFragments(5);
     batch.end();
-    assertFalse(batch.segments(), "the refusal turned segmentation off");
+    assertFalse(batch.segments(senderSocket), "the refusal turned segmentation off for that socket");
     batch.begin();
     stageFragments(3);
     batch.end();
@@ -183,6 +183,19 @@ class DatagramBatchTest {
     assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
     assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
     assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+
+    try (DatagramChannel otherSender = connectedSender(receiver)) {
+      int otherSocket = WatchedEndpoints.descriptor(otherSender);
+      batch.begin();
+      batch.stage(otherSocket, datagram(0, 1400));
+      batch.stage(otherSocket, datagram(1, 1400));
+      batch.end();
+      assertArrayEquals(bytes(datagram(0, 1400)), receive(receiver));
+      assertArrayEquals(bytes(datagram(1, 1400)), receive(receiver));
+      assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "another socket still sends segmented");
+    }
+    batch.closing(senderSocket);
+    assertTrue(batch.segments(senderSocket), "a socket opened later under the same descriptor may segment");
   }
 
   @Test
