@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +106,32 @@ class CoalescedReaderTest {
         assertEquals(100 + i, into.position());
         assertArrayEquals(bytes(datagram(i, 100 + i), 100 + i), bytes(into, 100 + i));
       }
+    }
+  }
+
+  @Test
+  void a_datagram_over_ipv6_comes_with_its_ipv6_sender() throws IOException {
+    InetAddress loopback6 = InetAddress.getByName("::1");
+    DatagramChannel receiver6;
+    try {
+      receiver6 = DatagramChannel.open(StandardProtocolFamily.INET6).bind(new InetSocketAddress(loopback6, 0));
+    } catch (IOException | UnsupportedOperationException e) {
+      Assumptions.abort("this host has no IPv6 loopback: " + e);
+      return;
+    }
+    try (receiver6; DatagramChannel sender = DatagramChannel.open(StandardProtocolFamily.INET6)
+        .bind(new InetSocketAddress(loopback6, 0)); CoalescedReader reader6 =
+        new CoalescedReader(WatchedEndpoints.descriptor(receiver6))) {
+      receiver6.configureBlocking(false);
+      sender.send(datagram(3, 300), receiver6.getLocalAddress());
+      InetSocketAddress source = null;
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (source == null && System.nanoTime() < deadline) {
+        source = reader6.receive(into);
+      }
+      assertEquals(sender.getLocalAddress(), source);
+      assertEquals(300, into.position());
+      assertArrayEquals(bytes(datagram(3, 300), 300), bytes(into, 300));
     }
   }
 
