@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
@@ -30,7 +31,7 @@ public final class LibC {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
-      CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
   // open and ioctl are variadic in C: the third argument must be passed as a variadic one.
@@ -64,27 +65,27 @@ public final class LibC {
   public static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   /** struct pollfd { int fd; short events; short revents; }. */
-  public static final StructLayout POLLFD = java.lang.foreign.MemoryLayout.structLayout(
+  public static final StructLayout POLLFD = MemoryLayout.structLayout(
       JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
 
   /** struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux. */
-  public static final StructLayout TIMESPEC = java.lang.foreign.MemoryLayout.structLayout(
+  public static final StructLayout TIMESPEC = MemoryLayout.structLayout(
       JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
 
   /** struct iovec { void *iov_base; size_t iov_len; }. */
-  public static final StructLayout IOVEC = java.lang.foreign.MemoryLayout.structLayout(
+  public static final StructLayout IOVEC = MemoryLayout.structLayout(
       ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
 
   /**
    * struct mmsghdr { struct msghdr msg_hdr; unsigned msg_len; } on 64-bit Linux, msghdr being { msg_name,
    * msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags } with C's padding.
    */
-  public static final StructLayout MMSGHDR = java.lang.foreign.MemoryLayout.structLayout(
-      ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"), java.lang.foreign.MemoryLayout.paddingLayout(4),
+  public static final StructLayout MMSGHDR = MemoryLayout.structLayout(
+      ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"), MemoryLayout.paddingLayout(4),
       ADDRESS.withName("msg_iov"), JAVA_LONG.withName("msg_iovlen"),
       ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"),
-      JAVA_INT.withName("msg_flags"), java.lang.foreign.MemoryLayout.paddingLayout(4),
-      JAVA_INT.withName("msg_len"), java.lang.foreign.MemoryLayout.paddingLayout(4));
+      JAVA_INT.withName("msg_flags"), MemoryLayout.paddingLayout(4),
+      JAVA_INT.withName("msg_len"), MemoryLayout.paddingLayout(4));
 
   /** Socket level of UDP options and control messages, and UDP_SEGMENT: send one buffer as datagrams of a size. */
   public static final int SOL_UDP = 17;
@@ -97,7 +98,7 @@ public final class LibC {
   public static final short AF_INET6 = 10;
 
   /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } followed by its data. */
-  public static final StructLayout CMSGHDR = java.lang.foreign.MemoryLayout.structLayout(
+  public static final StructLayout CMSGHDR = MemoryLayout.structLayout(
       JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"), JAVA_INT.withName("cmsg_type"));
 
   private LibC() {}
