@@ -94,11 +94,14 @@ final class CoalescedReader implements AutoCloseable {
     if (offset >= end && !read()) {
       return null;
     }
-    int length = Math.min(segmentSize, end - offset);
+    int datagram = Math.min(segmentSize, end - offset);
+    // As a channel's receive does, a datagram longer than the buffer loses its tail (a UDP datagram can be
+    // 65 507 bytes; Aeron's buffer holds its largest MTU, 65 504).
+    int length = Math.min(datagram, buffer.capacity());
     buffer.clear();
     dataBuffer.getBytes(offset, buffer, 0, length);
     buffer.position(length);
-    offset += length;
+    offset += datagram;
     return cachedSource;
   }
 

@@ -136,6 +136,26 @@ class CoalescedReaderTest {
   }
 
   @Test
+  void a_datagram_longer_than_the_buffer_loses_its_tail_and_the_next_one_comes_whole() throws IOException {
+    ByteBuffer small = ByteBuffer.allocateDirect(1000);
+    try (DatagramChannel sender = sender()) {
+      sender.write(datagram(1, 1500));
+      sender.write(datagram(2, 600));
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      InetSocketAddress source = null;
+      while (source == null && System.nanoTime() < deadline) {
+        source = reader.receive(small);
+      }
+      assertEquals(sender.getLocalAddress(), source);
+      assertEquals(1000, small.position(), "the buffer's worth");
+      assertArrayEquals(bytes(datagram(1, 1500), 1000), bytes(small, 1000));
+      assertEquals(sender.getLocalAddress(), next());
+      assertEquals(600, into.position(), "the next datagram is whole");
+      assertArrayEquals(bytes(datagram(2, 600), 600), bytes(into, 600));
+    }
+  }
+
+  @Test
   void an_empty_socket_gives_nothing() {
     assertNull(reader.receive(into));
     assertFalse(reader.holds());
