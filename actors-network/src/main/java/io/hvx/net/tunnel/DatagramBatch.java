@@ -134,13 +134,16 @@ final class DatagramBatch implements AutoCloseable {
 
   /**
    * Keeps {@code datagram}'s remaining bytes for {@code socket} and consumes them; returns the bytes
-   * taken, 0 when the batch is full (send again later), or {@link #NOT_BATCHING} outside a run.
+   * taken, 0 when the batch is full (send again later), or {@link #NOT_BATCHING} outside a run (or for a
+   * datagram larger than any overlay MTU).
    */
   int stage(int socket, ByteBuffer datagram) {
-    if (!open) {
+    int length = datagram.remaining();
+    if (!open || length > CAPACITY) {
+      // Larger than the batch (and than any overlay MTU): were one ever handed over, it goes its own way
+      // rather than stall its publication.
       return NOT_BATCHING;
     }
-    int length = datagram.remaining();
     boolean join = joins(socket, length);
     if (!join && !fits(length)) {
       flush();

@@ -14,9 +14,13 @@ import io.hvx.net.switching.IngressRing;
 import io.hvx.net.switching.L2Switch;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.RecordingSink;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -104,6 +108,43 @@ class BatchedTunnelTest {
           "every fragment left through the batch: " + datagrams + " datagrams");
       assertTrue(datagrams >= 2 * batches, "several datagrams per system call: " + datagrams + " in " + batches);
       assertEquals(0, a.counters().get(Counter.OVERLAY_REFUSED_DATAGRAMS));
+    }
+  }
+
+  @Test
+  void stray_datagrams_of_any_size_at_the_overlay_port_leave_the_tunnel_working() throws Exception {
+    byte[] secret = new byte[32];
+    RecordingSink atB = new RecordingSink();
+    try (EmbeddedAeron aeronA = EmbeddedAeron.launchInvoked(); EmbeddedAeron aeronB = EmbeddedAeron.launchInvoked();
+        HSwitch a = HSwitch.start(1, aeronA, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+            OverlaySettings.defaults(), Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE,
+            HSwitch.frugalIdleStrategy());
+        HSwitch b = HSwitch.start(2, aeronB, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(secret),
+            OverlaySettings.defaults(), Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE,
+            HSwitch.frugalIdleStrategy());
+        DatagramChannel stray = DatagramChannel.open()) {
+      IngressRing ringA = a.attachLocal(1, NET, new RecordingSink());
+      b.attachLocal(1, NET, atB);
+      a.addPeer(2, b.endpoint());
+      b.addPeer(1, a.endpoint());
+      Await.until("tunnels connected", WAIT, () -> a.isPeerConnected(2) && b.isPeerConnected(1));
+
+      // Empty, one byte, Aeron's largest MTU plus one, the largest UDP datagram, and a run of equal ones
+      // (which the reader may get coalesced): none is an Aeron frame of a known session.
+      String[] endpoint = b.endpoint().split(":");
+      InetSocketAddress toB = new InetSocketAddress(endpoint[0], Integer.parseInt(endpoint[1]));
+      Random random = new Random(8);
+      for (int length : new int[] {0, 1, 65_505, 65_507, 1400, 1400, 1400, 1400}) {
+        byte[] garbage = new byte[length];
+        random.nextBytes(garbage);
+        stray.send(ByteBuffer.wrap(garbage), toB);
+      }
+      UnsafeBuffer broadcast = frame("ff:ff:ff:ff:ff:ff", A_MAC, 7);
+      Await.until("a frame from A crosses after the stray datagrams", WAIT, () -> {
+        ringA.offer(broadcast, 0, broadcast.capacity());
+        return atB.sent().stream().anyMatch(sent -> sent.marker() == 7);
+      });
+      assertTrue(b.isPeerConnected(1), "B's tunnel to A is still up");
     }
   }
 

@@ -119,6 +119,16 @@ class DatagramBatchTest {
   }
 
   @Test
+  void the_largest_overlay_datagram_is_batched() throws IOException {
+    int largest = PathMtu.MAX_MTU;
+    batch.begin();
+    assertEquals(largest, batch.stage(senderSocket, datagram(4, largest)));
+    batch.end();
+    assertArrayEquals(bytes(datagram(4, largest)), receive(receiver));
+    assertEquals(1, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
+  }
+
+  @Test
   void a_full_batch_sends_what_it_holds_and_takes_the_next_datagram() throws IOException {
     // Each datagram longer than the one before, so that none joins another as a segment.
     int count = DatagramBatch.MAX_MESSAGES + 3;
