@@ -113,7 +113,7 @@ final class DatagramBatch implements AutoCloseable {
   }
 
   /** Whether runs of equal datagrams to {@code socket} go as segmented messages (it never refused one). */
-  boolean segments(int socket) {
+  boolean segmenting(int socket) {
     if (!segmentation) {
       return false;
     }
@@ -187,7 +187,7 @@ final class DatagramBatch implements AutoCloseable {
     int last = count - 1;
     return last >= head && sockets[last] == socket && segments[last] < MAX_SEGMENTS
         && lengths[last] == segmentSizes[last] * segments[last] && length <= segmentSizes[last]
-        && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY && segments(socket);
+        && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY && segmenting(socket);
   }
 
   private boolean fits(int length) {

@@ -168,7 +168,7 @@ class DatagramBatchTest {
     assertNull(receiver.receive(ByteBuffer.allocate(2048)), "and nothing else");
     assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "one message the kernel cut apart");
     assertEquals(21, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
-    assertTrue(batch.segments(senderSocket));
+    assertTrue(batch.segmenting(senderSocket));
   }
 
   @Test
@@ -179,7 +179,7 @@ class DatagramBatchTest {
     batch.begin();
     stageFragments(5);
     batch.end();
-    assertFalse(batch.segments(senderSocket), "the refusal turned segmentation off for that socket");
+    assertFalse(batch.segmenting(senderSocket), "the refusal turned segmentation off for that socket");
     batch.begin();
     stageFragments(3);
     batch.end();
@@ -205,7 +205,7 @@ class DatagramBatchTest {
       assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "another socket still sends segmented");
     }
     batch.closing(senderSocket);
-    assertTrue(batch.segments(senderSocket), "a socket opened later under the same descriptor may segment");
+    assertTrue(batch.segmenting(senderSocket), "a socket opened later under the same descriptor may segment");
   }
 
   @Test
