@@ -87,6 +87,18 @@ public final class LibC {
       JAVA_INT.withName("msg_flags"), MemoryLayout.paddingLayout(4),
       JAVA_INT.withName("msg_len"), MemoryLayout.paddingLayout(4));
 
+  /** Byte offsets of msghdr's fields within an {@link #MMSGHDR}. */
+  public static final long MSGHDR_NAME = offset(MMSGHDR, "msg_name");
+  public static final long MSGHDR_NAMELEN = offset(MMSGHDR, "msg_namelen");
+  public static final long MSGHDR_IOV = offset(MMSGHDR, "msg_iov");
+  public static final long MSGHDR_IOVLEN = offset(MMSGHDR, "msg_iovlen");
+  public static final long MSGHDR_CONTROL = offset(MMSGHDR, "msg_control");
+  public static final long MSGHDR_CONTROLLEN = offset(MMSGHDR, "msg_controllen");
+  public static final long MSGHDR_FLAGS = offset(MMSGHDR, "msg_flags");
+  /** Byte offsets of iovec's fields. */
+  public static final long IOVEC_BASE = offset(IOVEC, "iov_base");
+  public static final long IOVEC_LEN = offset(IOVEC, "iov_len");
+
   /** Socket level of UDP options and control messages, and UDP_SEGMENT: send one buffer as datagrams of a size. */
   public static final int SOL_UDP = 17;
   public static final int UDP_SEGMENT = 103;
@@ -100,8 +112,16 @@ public final class LibC {
   /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } followed by its data. */
   public static final StructLayout CMSGHDR = MemoryLayout.structLayout(
       JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"), JAVA_INT.withName("cmsg_type"));
+  /** Byte offsets of cmsghdr's level and type, and of the data after the header. */
+  public static final long CMSGHDR_LEVEL = offset(CMSGHDR, "cmsg_level");
+  public static final long CMSGHDR_TYPE = offset(CMSGHDR, "cmsg_type");
+  public static final long CMSGHDR_DATA = CMSGHDR.byteSize();
 
   private LibC() {}
+
+  private static long offset(StructLayout layout, String field) {
+    return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));
+  }
 
   private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
     MemorySegment symbol = LINKER.defaultLookup().find(name)

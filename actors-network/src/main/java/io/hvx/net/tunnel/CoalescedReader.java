@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.hvx.net.linux.LibC;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -27,16 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class CoalescedReader implements AutoCloseable {
   /** Twice the most the kernel coalesces (64 KiB), so that nothing it hands out is cut short. */
   static final int CAPACITY = 128 * 1024;
-  private static final long MSG_NAME = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_name"));
-  private static final long MSG_NAMELEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_namelen"));
-  private static final long MSG_IOV = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iov"));
-  private static final long MSG_IOVLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iovlen"));
-  private static final long MSG_CONTROL = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_control"));
-  private static final long MSG_CONTROLLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_controllen"));
-  private static final long MSG_FLAGS = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_flags"));
   private static final int NAME_SPACE = 32;
   private static final int CONTROL_SPACE = 64;
-  private static final long CMSG_DATA = LibC.CMSGHDR.byteSize();
 
   private final int socket;
   private final Arena arena = Arena.ofShared();
@@ -59,12 +50,12 @@ final class CoalescedReader implements AutoCloseable {
   /** A reader of {@code socket} (non-blocking, bound); turns {@code UDP_GRO} on where the kernel has it. */
   CoalescedReader(int socket) {
     this.socket = socket;
-    iovec.set(JAVA_LONG, 0, data.address());
-    iovec.set(JAVA_LONG, 8, CAPACITY);
-    header.set(JAVA_LONG, MSG_NAME, name.address());
-    header.set(JAVA_LONG, MSG_IOV, iovec.address());
-    header.set(JAVA_LONG, MSG_IOVLEN, 1L);
-    header.set(JAVA_LONG, MSG_CONTROL, control.address());
+    iovec.set(JAVA_LONG, LibC.IOVEC_BASE, data.address());
+    iovec.set(JAVA_LONG, LibC.IOVEC_LEN, CAPACITY);
+    header.set(JAVA_LONG, LibC.MSGHDR_NAME, name.address());
+    header.set(JAVA_LONG, LibC.MSGHDR_IOV, iovec.address());
+    header.set(JAVA_LONG, LibC.MSGHDR_IOVLEN, 1L);
+    header.set(JAVA_LONG, LibC.MSGHDR_CONTROL, control.address());
     MemorySegment on = arena.allocate(JAVA_INT);
     on.set(JAVA_INT, 0, 1);
     int result;
@@ -106,8 +97,8 @@ final class CoalescedReader implements AutoCloseable {
   }
 
   private boolean read() {
-    header.set(JAVA_INT, MSG_NAMELEN, NAME_SPACE);
-    header.set(JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
+    header.set(JAVA_INT, LibC.MSGHDR_NAMELEN, NAME_SPACE);
+    header.set(JAVA_LONG, LibC.MSGHDR_CONTROLLEN, CONTROL_SPACE);
     long read;
     try {
       read = (long) LibC.RECVMSG.invokeExact(errnoState, socket, header.address(), LibC.MSG_DONTWAIT);
@@ -119,7 +110,7 @@ final class CoalescedReader implements AutoCloseable {
       return false;
     }
     int length = (int) read;
-    if ((header.get(JAVA_INT, MSG_FLAGS) & LibC.MSG_TRUNC) != 0) {
+    if ((header.get(JAVA_INT, LibC.MSGHDR_FLAGS) & LibC.MSG_TRUNC) != 0) {
       // Cannot happen with a buffer twice GRO's limit; were it cut, the tail is lost and Aeron asks again.
       length = Math.min(length, CAPACITY);
     }
@@ -131,10 +122,10 @@ final class CoalescedReader implements AutoCloseable {
 
   /** The size of the datagrams in the buffer just read: the UDP_GRO control message's, or all of it. */
   private int segmentSize(int length) {
-    long used = header.get(JAVA_LONG, MSG_CONTROLLEN);
-    if (used >= CMSG_DATA + Integer.BYTES && control.get(JAVA_INT, 8) == LibC.SOL_UDP
-        && control.get(JAVA_INT, 12) == LibC.UDP_GRO) {
-      int size = control.get(JAVA_INT, CMSG_DATA);
+    long used = header.get(JAVA_LONG, LibC.MSGHDR_CONTROLLEN);
+    if (used >= LibC.CMSGHDR_DATA + Integer.BYTES && control.get(JAVA_INT, LibC.CMSGHDR_LEVEL) == LibC.SOL_UDP
+        && control.get(JAVA_INT, LibC.CMSGHDR_TYPE) == LibC.UDP_GRO) {
+      int size = control.get(JAVA_INT, LibC.CMSGHDR_DATA);
       if (size > 0 && size < length) {
         return size;
       }

@@ -8,7 +8,6 @@ import io.hvx.net.linux.LibC;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -42,15 +41,9 @@ final class DatagramBatch implements AutoCloseable {
   static final int NOT_BATCHING = -1;
   private static final long HEADER_SIZE = LibC.MMSGHDR.byteSize();
   private static final long IOVEC_SIZE = LibC.IOVEC.byteSize();
-  private static final long MSG_IOV = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iov"));
-  private static final long MSG_IOVLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_iovlen"));
-  private static final long MSG_CONTROL = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_control"));
-  private static final long MSG_CONTROLLEN = LibC.MMSGHDR.byteOffset(PathElement.groupElement("msg_controllen"));
-  private static final long IOV_BASE = LibC.IOVEC.byteOffset(PathElement.groupElement("iov_base"));
-  private static final long IOV_LEN = LibC.IOVEC.byteOffset(PathElement.groupElement("iov_len"));
   // One cmsghdr with a 16-bit segment size, padded to 8 bytes: CMSG_SPACE(2) and CMSG_LEN(2).
   private static final long CONTROL_SPACE = 24;
-  private static final long CONTROL_LENGTH = LibC.CMSGHDR.byteSize() + 2;
+  private static final long CONTROL_LENGTH = LibC.CMSGHDR_DATA + 2;
   private static final int LEFT_OUT = -1;
   // The slot after the last message: single datagrams sent when segmentation is refused.
   private static final int SPARE = MAX_MESSAGES;
@@ -82,14 +75,14 @@ final class DatagramBatch implements AutoCloseable {
     this.segmentation = segmentation;
     for (int i = 0; i <= MAX_MESSAGES; i++) {
       long header = i * HEADER_SIZE;
-      headers.set(JAVA_LONG, header + MSG_IOV, iovecs.address() + i * IOVEC_SIZE);
-      headers.set(JAVA_LONG, header + MSG_IOVLEN, 1L);
+      headers.set(JAVA_LONG, header + LibC.MSGHDR_IOV, iovecs.address() + i * IOVEC_SIZE);
+      headers.set(JAVA_LONG, header + LibC.MSGHDR_IOVLEN, 1L);
     }
     for (int i = 0; i < MAX_MESSAGES; i++) {
       long control = i * CONTROL_SPACE;
       controls.set(JAVA_LONG, control, CONTROL_LENGTH);
-      controls.set(JAVA_INT, control + 8, LibC.SOL_UDP);
-      controls.set(JAVA_INT, control + 12, LibC.UDP_SEGMENT);
+      controls.set(JAVA_INT, control + LibC.CMSGHDR_LEVEL, LibC.SOL_UDP);
+      controls.set(JAVA_INT, control + LibC.CMSGHDR_TYPE, LibC.UDP_SEGMENT);
     }
   }
 
@@ -158,21 +151,21 @@ final class DatagramBatch implements AutoCloseable {
       lengths[last] += length;
       if (++segments[last] == 2) {
         long control = controls.address() + last * CONTROL_SPACE;
-        controls.set(JAVA_SHORT, last * CONTROL_SPACE + LibC.CMSGHDR.byteSize(), (short) segmentSizes[last]);
-        headers.set(JAVA_LONG, last * HEADER_SIZE + MSG_CONTROL, control);
-        headers.set(JAVA_LONG, last * HEADER_SIZE + MSG_CONTROLLEN, CONTROL_SPACE);
+        controls.set(JAVA_SHORT, last * CONTROL_SPACE + LibC.CMSGHDR_DATA, (short) segmentSizes[last]);
+        headers.set(JAVA_LONG, last * HEADER_SIZE + LibC.MSGHDR_CONTROL, control);
+        headers.set(JAVA_LONG, last * HEADER_SIZE + LibC.MSGHDR_CONTROLLEN, CONTROL_SPACE);
       }
-      iovecs.set(JAVA_LONG, last * IOVEC_SIZE + IOV_LEN, lengths[last]);
+      iovecs.set(JAVA_LONG, last * IOVEC_SIZE + LibC.IOVEC_LEN, lengths[last]);
     } else {
       int slot = count++;
       sockets[slot] = socket;
       lengths[slot] = length;
       segmentSizes[slot] = length;
       segments[slot] = 1;
-      headers.set(JAVA_LONG, slot * HEADER_SIZE + MSG_CONTROL, 0L);
-      headers.set(JAVA_LONG, slot * HEADER_SIZE + MSG_CONTROLLEN, 0L);
-      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + IOV_BASE, data.address() + used);
-      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + IOV_LEN, length);
+      headers.set(JAVA_LONG, slot * HEADER_SIZE + LibC.MSGHDR_CONTROL, 0L);
+      headers.set(JAVA_LONG, slot * HEADER_SIZE + LibC.MSGHDR_CONTROLLEN, 0L);
+      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_BASE, data.address() + used);
+      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_LEN, length);
     }
     used += length;
     return length;
@@ -265,13 +258,13 @@ final class DatagramBatch implements AutoCloseable {
 
   /** Sends the datagrams of the segmented message in {@code slot} one by one, through the spare slot. */
   private void sendEach(int socket, int slot) {
-    long base = iovecs.get(JAVA_LONG, slot * IOVEC_SIZE + IOV_BASE);
+    long base = iovecs.get(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_BASE);
     int remaining = lengths[slot];
     long spareIovec = SPARE * IOVEC_SIZE;
     while (remaining > 0) {
       int length = Math.min(segmentSizes[slot], remaining);
-      iovecs.set(JAVA_LONG, spareIovec + IOV_BASE, base);
-      iovecs.set(JAVA_LONG, spareIovec + IOV_LEN, length);
+      iovecs.set(JAVA_LONG, spareIovec + LibC.IOVEC_BASE, base);
+      iovecs.set(JAVA_LONG, spareIovec + LibC.IOVEC_LEN, length);
       int sent = sendmmsg(socket, SPARE, 1);
       if (sent == 1) {
         counters.increment(Counter.OVERLAY_SEND_BATCHES);

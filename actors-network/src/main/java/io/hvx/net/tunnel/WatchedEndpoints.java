@@ -82,11 +82,13 @@ final class WatchedEndpoints {
       this.watched = watched;
     }
 
-    void opened(UdpChannelTransport transport) {
+    /** Watches {@code transport}'s socket; returns its descriptor, or -1 when the JDK hides it. */
+    int opened(UdpChannelTransport transport) {
       descriptor = descriptor(transport);
       if (descriptor >= 0) {
         watched.add(descriptor);
       }
+      return descriptor;
     }
 
     /** Whether the polling thread's last poll found the socket empty: its receive can be skipped. */
@@ -176,8 +178,7 @@ final class WatchedEndpoints {
     @Override
     public void openChannel() {
       super.openChannel();
-      registration.opened(this);
-      int socket = descriptor(this);
+      int socket = registration.opened(this);
       if (socket >= 0 && !udpChannel.isMulticast()) {
         reader = new CoalescedReader(socket);
       }
