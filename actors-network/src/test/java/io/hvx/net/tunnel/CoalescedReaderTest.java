@@ -1,5 +1,11 @@
 package io.hvx.net.tunnel;
 
+import static io.hvx.net.tunnel.LoopbackDatagrams.bound;
+import static io.hvx.net.tunnel.LoopbackDatagrams.bytes;
+import static io.hvx.net.tunnel.LoopbackDatagrams.connectedTo;
+import static io.hvx.net.tunnel.LoopbackDatagrams.datagram;
+import static io.hvx.net.tunnel.LoopbackDatagrams.expected;
+import static io.hvx.net.tunnel.LoopbackDatagrams.socketOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,11 +31,8 @@ class CoalescedReaderTest {
 
   @BeforeEach
   void openReceiver() throws IOException {
-    receiver = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    receiver.configureBlocking(false);
-    int socket = WatchedEndpoints.descriptor(receiver);
-    assertTrue(socket >= 0, "the test JVM must open sun.nio.ch (surefire's argLine does)");
-    reader = new CoalescedReader(socket);
+    receiver = bound();
+    reader = new CoalescedReader(socketOf(receiver));
   }
 
   @AfterEach
@@ -39,30 +42,19 @@ class CoalescedReaderTest {
   }
 
   private DatagramChannel sender() throws IOException {
-    DatagramChannel sender = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    sender.connect(receiver.getLocalAddress());
-    return sender;
+    return connectedTo(receiver);
   }
 
-  private static ByteBuffer datagram(int seed, int length) {
-    ByteBuffer buffer = ByteBuffer.allocateDirect(length);
-    for (int i = 0; i < length; i++) {
-      buffer.put(i, (byte) (seed * 17 + i));
-    }
-    return buffer;
-  }
-
-  private static byte[] bytes(ByteBuffer buffer, int length) {
-    byte[] bytes = new byte[length];
-    buffer.get(0, bytes);
-    return bytes;
-  }
-
-  /** The next datagram the reader gives out, waiting up to 5 s for the socket; null when none came. */
+  /** The next datagram the reader gives out, into {@link #into}. */
   private InetSocketAddress next() {
+    return next(reader, into);
+  }
+
+  /** The next datagram {@code from} gives out into {@code buffer}, waiting up to 5 s; null when none came. */
+  private static InetSocketAddress next(CoalescedReader from, ByteBuffer buffer) {
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (System.nanoTime() < deadline) {
-      InetSocketAddress source = reader.receive(into);
+      InetSocketAddress source = from.receive(buffer);
       if (source != null) {
         return source;
       }
@@ -75,7 +67,7 @@ class CoalescedReaderTest {
   void a_segmented_message_is_read_at_once_and_given_out_as_its_datagrams_with_their_sender() throws IOException {
     assertTrue(reader.coalescing(), "this kernel has UDP_GRO (Linux 5.0 and later)");
     try (DatagramChannel sender = sender(); DatagramBatch batch = new DatagramBatch()) {
-      int socket = WatchedEndpoints.descriptor(sender);
+      int socket = socketOf(sender);
       batch.begin();
       for (int i = 0; i < 10; i++) {
         batch.stage(socket, datagram(i, 1400));
@@ -86,7 +78,7 @@ class CoalescedReaderTest {
         int length = i < 10 ? 1400 : 700;
         assertEquals(sender.getLocalAddress(), next(), "datagram " + i + " has its sender");
         assertEquals(length, into.position(), "datagram " + i + " length, as a channel's receive leaves it");
-        assertArrayEquals(bytes(datagram(i, length), length), bytes(into, length), "datagram " + i);
+        assertArrayEquals(expected(i, length), bytes(into, length), "datagram " + i);
         if (i == 0) {
           assertTrue(reader.holds(), "the first read took more than one datagram");
         }
@@ -104,7 +96,7 @@ class CoalescedReaderTest {
         from.write(datagram(i, 100 + i));
         assertEquals(from.getLocalAddress(), next(), "datagram " + i);
         assertEquals(100 + i, into.position());
-        assertArrayEquals(bytes(datagram(i, 100 + i), 100 + i), bytes(into, 100 + i));
+        assertArrayEquals(expected(i, 100 + i), bytes(into, 100 + i));
       }
     }
   }
@@ -121,17 +113,12 @@ class CoalescedReaderTest {
     }
     try (receiver6; DatagramChannel sender = DatagramChannel.open(StandardProtocolFamily.INET6)
         .bind(new InetSocketAddress(loopback6, 0)); CoalescedReader reader6 =
-        new CoalescedReader(WatchedEndpoints.descriptor(receiver6))) {
+        new CoalescedReader(socketOf(receiver6))) {
       receiver6.configureBlocking(false);
       sender.send(datagram(3, 300), receiver6.getLocalAddress());
-      InetSocketAddress source = null;
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (source == null && System.nanoTime() < deadline) {
-        source = reader6.receive(into);
-      }
-      assertEquals(sender.getLocalAddress(), source);
+      assertEquals(sender.getLocalAddress(), next(reader6, into));
       assertEquals(300, into.position());
-      assertArrayEquals(bytes(datagram(3, 300), 300), bytes(into, 300));
+      assertArrayEquals(expected(3, 300), bytes(into, 300));
     }
   }
 
@@ -141,17 +128,12 @@ class CoalescedReaderTest {
     try (DatagramChannel sender = sender()) {
       sender.write(datagram(1, 1500));
       sender.write(datagram(2, 600));
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      InetSocketAddress source = null;
-      while (source == null && System.nanoTime() < deadline) {
-        source = reader.receive(small);
-      }
-      assertEquals(sender.getLocalAddress(), source);
+      assertEquals(sender.getLocalAddress(), next(reader, small));
       assertEquals(1000, small.position(), "the buffer's worth");
       assertArrayEquals(bytes(datagram(1, 1500), 1000), bytes(small, 1000));
       assertEquals(sender.getLocalAddress(), next());
       assertEquals(600, into.position(), "the next datagram is whole");
-      assertArrayEquals(bytes(datagram(2, 600), 600), bytes(into, 600));
+      assertArrayEquals(expected(2, 600), bytes(into, 600));
     }
   }
 

@@ -1,5 +1,10 @@
 package io.hvx.net.tunnel;
 
+import static io.hvx.net.tunnel.LoopbackDatagrams.bound;
+import static io.hvx.net.tunnel.LoopbackDatagrams.connectedTo;
+import static io.hvx.net.tunnel.LoopbackDatagrams.datagram;
+import static io.hvx.net.tunnel.LoopbackDatagrams.expected;
+import static io.hvx.net.tunnel.LoopbackDatagrams.socketOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,8 +21,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -38,11 +41,9 @@ class DatagramBatchTest {
   @BeforeEach
   void openSockets() throws IOException {
     batch.countIn(counters);
-    receiver = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    receiver.configureBlocking(false);
-    sender = connectedSender(receiver);
-    senderSocket = WatchedEndpoints.descriptor(sender);
-    assertTrue(senderSocket >= 0, "the test JVM must open sun.nio.ch (surefire's argLine does)");
+    receiver = bound();
+    sender = connectedTo(receiver);
+    senderSocket = socketOf(sender);
   }
 
   @AfterEach
@@ -50,27 +51,6 @@ class DatagramBatchTest {
     sender.close();
     receiver.close();
     batch.close();
-  }
-
-  private static DatagramChannel connectedSender(DatagramChannel to) throws IOException {
-    DatagramChannel channel = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    channel.connect(to.getLocalAddress());
-    channel.configureBlocking(false);
-    return channel;
-  }
-
-  private static ByteBuffer datagram(int seed, int length) {
-    ByteBuffer buffer = ByteBuffer.allocateDirect(length);
-    for (int i = 0; i < length; i++) {
-      buffer.put(i, (byte) (seed * 31 + i));
-    }
-    return buffer;
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    byte[] bytes = new byte[buffer.limit()];
-    buffer.get(0, bytes);
-    return bytes;
   }
 
   /** The next datagram on {@code channel}, waiting up to {@link #WAIT}; null when none came. */
@@ -101,7 +81,7 @@ class DatagramBatchTest {
     assertNull(receiver.receive(probe), "nothing leaves before the run ends");
     batch.end();
     for (int i = 0; i < 10; i++) {
-      assertArrayEquals(bytes(datagram(i, 1000 + i)), receive(receiver), "datagram " + i + " arrives in order");
+      assertArrayEquals(expected(i, 1000 + i), receive(receiver), "datagram " + i + " arrives in order");
     }
     assertEquals(1, counters.get(Counter.OVERLAY_SEND_BATCHES));
     assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
@@ -124,7 +104,7 @@ class DatagramBatchTest {
     batch.begin();
     assertEquals(largest, batch.stage(senderSocket, datagram(4, largest)));
     batch.end();
-    assertArrayEquals(bytes(datagram(4, largest)), receive(receiver));
+    assertArrayEquals(expected(4, largest), receive(receiver));
     assertEquals(1, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
   }
 
@@ -137,11 +117,11 @@ class DatagramBatchTest {
       assertEquals(100 + i, batch.stage(senderSocket, datagram(i, 100 + i)));
     }
     for (int i = 0; i < DatagramBatch.MAX_MESSAGES; i++) {
-      assertArrayEquals(bytes(datagram(i, 100 + i)), receive(receiver), "datagram " + i + " left when the batch filled");
+      assertArrayEquals(expected(i, 100 + i), receive(receiver), "datagram " + i + " left when the batch filled");
     }
     batch.end();
     for (int i = DatagramBatch.MAX_MESSAGES; i < count; i++) {
-      assertArrayEquals(bytes(datagram(i, 100 + i)), receive(receiver), "datagram " + i + " left at the end");
+      assertArrayEquals(expected(i, 100 + i), receive(receiver), "datagram " + i + " left at the end");
     }
     assertEquals(2, counters.get(Counter.OVERLAY_SEND_BATCHES));
     assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
@@ -162,9 +142,9 @@ class DatagramBatchTest {
     stageFragments(20);
     batch.end();
     for (int i = 0; i < 20; i++) {
-      assertArrayEquals(bytes(datagram(i, 1400)), receive(receiver), "datagram " + i + " arrives as sent");
+      assertArrayEquals(expected(i, 1400), receive(receiver), "datagram " + i + " arrives as sent");
     }
-    assertArrayEquals(bytes(datagram(20, 700)), receive(receiver), "the shorter last one too");
+    assertArrayEquals(expected(20, 700), receive(receiver), "the shorter last one too");
     assertNull(receiver.receive(ByteBuffer.allocate(2048)), "and nothing else");
     assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "one message the kernel cut apart");
     assertEquals(21, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
@@ -186,22 +166,22 @@ class DatagramBatchTest {
     for (int round = 0; round < 2; round++) {
       int full = round == 0 ? 5 : 3;
       for (int i = 0; i < full; i++) {
-        assertArrayEquals(bytes(datagram(i, 1400)), receive(receiver), "round " + round + " datagram " + i);
+        assertArrayEquals(expected(i, 1400), receive(receiver), "round " + round + " datagram " + i);
       }
-      assertArrayEquals(bytes(datagram(full, 700)), receive(receiver), "round " + round + " last datagram");
+      assertArrayEquals(expected(full, 700), receive(receiver), "round " + round + " last datagram");
     }
     assertEquals(10, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS));
     assertEquals(0, counters.get(Counter.OVERLAY_SEGMENTED_SENDS));
     assertEquals(0, counters.get(Counter.OVERLAY_REFUSED_DATAGRAMS));
 
-    try (DatagramChannel otherSender = connectedSender(receiver)) {
-      int otherSocket = WatchedEndpoints.descriptor(otherSender);
+    try (DatagramChannel otherSender = connectedTo(receiver)) {
+      int otherSocket = socketOf(otherSender);
       batch.begin();
       batch.stage(otherSocket, datagram(0, 1400));
       batch.stage(otherSocket, datagram(1, 1400));
       batch.end();
-      assertArrayEquals(bytes(datagram(0, 1400)), receive(receiver));
-      assertArrayEquals(bytes(datagram(1, 1400)), receive(receiver));
+      assertArrayEquals(expected(0, 1400), receive(receiver));
+      assertArrayEquals(expected(1, 1400), receive(receiver));
       assertEquals(1, counters.get(Counter.OVERLAY_SEGMENTED_SENDS), "another socket still sends segmented");
     }
     batch.closing(senderSocket);
@@ -238,7 +218,7 @@ class DatagramBatchTest {
           long read;
           while ((read = (long) LibC.READ.invokeExact(state, reader, into, into.byteSize())) > 0) {
             assertEquals(1000, read);
-            assertArrayEquals(bytes(datagram(received, 1000)), into.asSlice(0, 1000).toArray(ValueLayout.JAVA_BYTE),
+            assertArrayEquals(expected(received, 1000), into.asSlice(0, 1000).toArray(ValueLayout.JAVA_BYTE),
                 "datagram " + received + " arrives in order");
             received++;
           }
@@ -282,11 +262,8 @@ class DatagramBatchTest {
 
   @Test
   void datagrams_for_two_sockets_each_leave_on_their_own_socket_in_order() throws IOException {
-    try (DatagramChannel otherReceiver = DatagramChannel.open()
-        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        DatagramChannel otherSender = connectedSender(otherReceiver)) {
-      otherReceiver.configureBlocking(false);
-      int otherSocket = WatchedEndpoints.descriptor(otherSender);
+    try (DatagramChannel otherReceiver = bound(); DatagramChannel otherSender = connectedTo(otherReceiver)) {
+      int otherSocket = socketOf(otherSender);
       batch.begin();
       for (int i = 0; i < 6; i++) {
         batch.stage(i % 3 == 0 ? otherSocket : senderSocket, datagram(i, 200));
@@ -294,7 +271,7 @@ class DatagramBatchTest {
       batch.end();
       for (int i = 0; i < 6; i++) {
         DatagramChannel expectedAt = i % 3 == 0 ? otherReceiver : receiver;
-        assertArrayEquals(bytes(datagram(i, 200)), receive(expectedAt), "datagram " + i);
+        assertArrayEquals(expected(i, 200), receive(expectedAt), "datagram " + i);
       }
       assertNull(receiver.receive(ByteBuffer.allocate(256)), "no datagram went to the wrong socket");
       assertNull(otherReceiver.receive(ByteBuffer.allocate(256)), "no datagram went to the wrong socket");
@@ -306,7 +283,7 @@ class DatagramBatchTest {
     batch.begin();
     batch.stage(senderSocket, datagram(7, 300));
     batch.closing(senderSocket);
-    assertArrayEquals(bytes(datagram(7, 300)), receive(receiver), "the kept datagram left before the close");
+    assertArrayEquals(expected(7, 300), receive(receiver), "the kept datagram left before the close");
     batch.end();
     assertEquals(1, counters.get(Counter.OVERLAY_BATCHED_DATAGRAMS), "and only once");
   }
