@@ -24,13 +24,17 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Control of one node's hSwitch: attaches and detaches vPorts (one child actor per TAP vPort) and
  * keeps one tunnel per other node's switch, learned from the cluster: every switch registers with the
  * receptionist, greets each reachable switch it sees with its node id and overlay endpoint, and drops the
  * tunnel when that switch leaves the listing (its node left or was removed; unreachable is not enough) or,
- * for a switch that greeted this one before this node's listing showed it, when it terminates.
+ * for a switch that greeted this one before this node's listing showed it, when it terminates and its node
+ * incarnation is no longer a member.
  */
 public final class HSwitchActor {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "hvx-hswitch");
@@ -94,8 +98,16 @@ public final class HSwitchActor {
   /** This node's attachments and the overlay ids of the peers it has tunnels to. */
   public record Ports(int nodeId, String endpoint, List<PortInfo> ports, List<Integer> peers) {}
 
-  /** Tells another node's switch where this node's overlay listens. */
-  public record Hello(int nodeId, String endpoint, ActorRef<Command> from) implements Command, ClusterMessage {}
+  /**
+   * Tells another node's switch where this node's overlay listens; {@code incarnation} is the sender node's
+   * cluster uid (0 outside a cluster), and {@code answer} asks for a Hello back even from a switch that has
+   * greeted the sender already (the sender has no tunnel from it).
+   */
+  public record Hello(int nodeId, String endpoint, long incarnation, boolean answer, ActorRef<Command> from)
+      implements Command, ClusterMessage {}
+
+  /** One greeting switch: its node's overlay id and the cluster uid of that node's incarnation. */
+  private record Peer(int nodeId, long incarnation) {}
 
   /** The outcome of {@link AttachTap} or {@link AttachDevice}. */
   public sealed interface AttachResult {}
@@ -122,7 +134,9 @@ public final class HSwitchActor {
   private final Set<ActorRef<Command>> greeted = new HashSet<>();
   private final Set<Integer> devicePorts = new HashSet<>();
   private final Map<Integer, Nic> nicPorts = new HashMap<>();
-  private final Map<ActorRef<Command>, Integer> peerNodes = new HashMap<>();
+  private final Map<ActorRef<Command>, Peer> peerNodes = new HashMap<>();
+  // Null outside a cluster (tests on a local actor system).
+  private final Cluster cluster;
   // The switches of the last listing. This node's copy of the registry lags the others': a switch may greet
   // this one before it is listed here, and a listing without it is no sign that it left, only one that no
   // longer shows a switch it did show.
@@ -137,6 +151,8 @@ public final class HSwitchActor {
     this.hswitch = hswitch;
     this.store = store;
     this.reports = context.messageAdapter(AttachResult.class, PortReport::new);
+    this.cluster = context.getSystem().settings().classicSettings().ProviderClass().endsWith("ClusterActorRefProvider")
+        ? Cluster.get(context.getSystem()) : null;
   }
 
   public static Behavior<Command> create(HSwitch hswitch) {
@@ -387,13 +403,13 @@ public final class HSwitchActor {
     if (hello.from().equals(context.getSelf()) || hello.nodeId() == hswitch.nodeId()) {
       return Behaviors.same();
     }
-    if (peerNodes.put(hello.from(), hello.nodeId()) == null) {
+    if (peerNodes.put(hello.from(), new Peer(hello.nodeId(), hello.incarnation())) == null) {
       context.watch(hello.from());
     }
     // Answer a switch we have not greeted yet: a Hello of ours lost while a restarted peer's association
     // was being set up would otherwise leave the tunnel open in one direction only.
-    if (greeted.add(hello.from())) {
-      hello.from().tell(new Hello(hswitch.nodeId(), hswitch.endpoint(), context.getSelf()));
+    if (greeted.add(hello.from()) || hello.answer()) {
+      hello.from().tell(hello(false));
     }
     updateDhcpSlice();
     try {
@@ -413,7 +429,7 @@ public final class HSwitchActor {
     Set<ActorRef<Command>> present = changed.listing().getAllServiceInstances(KEY);
     for (ActorRef<Command> other : reachable) {
       if (!other.equals(context.getSelf()) && greeted.add(other)) {
-        other.tell(new Hello(hswitch.nodeId(), hswitch.endpoint(), context.getSelf()));
+        other.tell(hello(!peerNodes.containsKey(other)));
       }
     }
     greeted.retainAll(reachable);
@@ -427,23 +443,51 @@ public final class HSwitchActor {
     return Behaviors.same();
   }
 
+  private Hello hello(boolean answer) {
+    long incarnation = cluster == null ? 0 : cluster.selfMember().uniqueAddress().longUid();
+    return new Hello(hswitch.nodeId(), hswitch.endpoint(), incarnation, answer, context.getSelf());
+  }
+
   private Behavior<Command> onPeerTerminated(Terminated terminated) {
     @SuppressWarnings("unchecked")
     ActorRef<Command> peer = (ActorRef<Command>) (ActorRef<?>) terminated.getRef();
+    Peer known = peerNodes.get(peer);
+    if (known != null && isLiveMember(known.incarnation())) {
+      // A node restarted on the same host and port: Pekko reports its new switch terminated at once (and again
+      // on every new watch) while the earlier incarnation is being removed. Its node is a member, so its
+      // switch will be listed, and leaving the listing closes the tunnel; watching it again would only spin.
+      context.getLog().info("tunnel to node {} kept: its switch was reported terminated, but its node is a member",
+          known.nodeId());
+      return Behaviors.same();
+    }
     greeted.remove(peer);
     forget(peer, "its switch stopped");
     updateDhcpSlice();
     return Behaviors.same();
   }
 
+  private boolean isLiveMember(long incarnation) {
+    if (cluster == null || incarnation == 0) {
+      return false;
+    }
+    for (Member member : cluster.state().getMembers()) {
+      if (member.uniqueAddress().longUid() == incarnation) {
+        MemberStatus status = member.status();
+        return status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.joining();
+      }
+    }
+    return false;
+  }
+
   private void forget(ActorRef<Command> peer, String why) {
-    Integer nodeId = peerNodes.remove(peer);
-    if (nodeId == null) {
+    Peer gone = peerNodes.remove(peer);
+    if (gone == null) {
       return;
     }
     context.unwatch(peer);
+    int nodeId = gone.nodeId();
     // A restarted node may already be back under a new reference with the same node id.
-    if (!peerNodes.containsValue(nodeId)) {
+    if (peerNodes.values().stream().noneMatch(other -> other.nodeId() == nodeId)) {
       try {
         hswitch.removePeer(nodeId);
         context.getLog().info("tunnel to node {} closed: {}", nodeId, why);
@@ -458,7 +502,8 @@ public final class HSwitchActor {
    * two nodes never grant one address in the moment before their leases have replicated.
    */
   private void updateDhcpSlice() {
-    Set<Integer> nodes = new java.util.TreeSet<>(peerNodes.values());
+    Set<Integer> nodes = new java.util.TreeSet<>();
+    peerNodes.values().forEach(peer -> nodes.add(peer.nodeId()));
     nodes.add(hswitch.nodeId());
     int index = new ArrayList<>(nodes).indexOf(hswitch.nodeId());
     try {
