@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +24,19 @@ public final class TestNodes {
   public static final int REMOVAL_SECONDS = 30;
 
   private TestNodes() {}
+
+  /**
+   * The start of a command line that runs a class of the test class path in a new JVM with {@code maxHeap}
+   * and the flags the {@code hvx} launcher gives nodes (without the overlay's, a node falls back to slower
+   * socket paths, which tests would then check instead of the real ones).
+   */
+  public static List<String> javaCommand(String maxHeap) {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    return new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx" + maxHeap, "-cp",
+        System.getProperty("java.class.path")));
+  }
 
   public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {

@@ -116,12 +116,11 @@ public final class ClusterBenchmark {
   }
 
   private static Process startProcess(Path dir, String name, int clusterPort, int seed) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), HvxCommand.class.getName(), "node", "start", "--name", name,
+    List<String> command = TestNodes.javaCommand("256m");
+    command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", name,
         "--data-dir", dir.resolve(name).toString(), "--http-port", "" + TestNodes.freePort(),
-        "--cluster-port", "" + clusterPort, "--seed", "127.0.0.1:" + seed)
+        "--cluster-port", "" + clusterPort, "--seed", "127.0.0.1:" + seed));
+    return new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
   }
 

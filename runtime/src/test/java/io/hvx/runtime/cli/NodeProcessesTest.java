@@ -29,11 +29,8 @@ class NodeProcessesTest {
   }
 
   private Process startNode(String name, int httpPort, int clusterPort, int seedPort) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path")));
+    List<String> command = TestNodes.javaCommand("256m");
+    command.add("-XX:TieredStopAtLevel=1");
     TestNodes.FAST_DOWNING.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.addAll(List.of(HvxCommand.class.getName(), "node", "start", "--name", name,
         "--data-dir", dir.resolve(name).toString(), "--http-port", "" + httpPort, "--cluster-port", "" + clusterPort,

@@ -101,10 +101,7 @@ class VmProcessesTest {
   }
 
   static List<String> java() {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m", "-cp",
-        System.getProperty("java.class.path")));
+    return TestNodes.javaCommand("512m");
   }
 
   /** Runs {@code hvx} in-process against the test's node. */

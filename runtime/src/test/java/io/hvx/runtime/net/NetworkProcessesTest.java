@@ -52,10 +52,8 @@ class NetworkProcessesTest {
 
   private Process startNode(String name, int httpPort, int clusterPort, int seedPort, String... properties)
       throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+    List<String> command = TestNodes.javaCommand("256m");
+    command.add("-XX:TieredStopAtLevel=1");
     TestNodes.FAST_DOWNING.forEach((key, value) -> command.add("-D" + key + "=" + value));
     // Frugal idling by default (shared CI cores); -Dhvx.test.network.idle=yield measures the low-latency mode.
     command.add("-Dhvx.network.idle=" + System.getProperty("hvx.test.network.idle", "frugal"));
