@@ -9,6 +9,7 @@ import io.hvx.net.services.LeaseListener;
 import io.hvx.net.services.NetworkServices;
 import io.hvx.net.services.Nic;
 import io.hvx.net.services.NetworkTable;
+import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.FrameSink;
 import io.hvx.net.switching.IngressSource;
@@ -90,6 +91,7 @@ public final class HSwitch implements AutoCloseable {
     agent.addSource(overlay);
     if (idle instanceof WaitingBackoffIdleStrategy waiting) {
       waiting.waitWith(taps);
+      waiting.quietWithout(() -> counters.get(Counter.SWITCH_RX_FRAMES));
     }
     this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
   }
@@ -108,7 +110,7 @@ public final class HSwitch implements AutoCloseable {
   }
 
   /**
-   * Backs off to waits of up to 100 us, and to 10 ms after 50 ms without work: little CPU when idle on
+   * Backs off to waits of up to 100 us, and to 10 ms after 50 ms without frames: little CPU when idle on
    * shared machines. A frame from a local TAP ends a wait at once, and so do a frame a VM NIC queued, a
    * control change (both ring the doorbell) and tunnel traffic when the switch thread runs the node's
    * driver ({@link EmbeddedAeron#launchInvoked}, as nodes do; with a driver thread of its own, waits last

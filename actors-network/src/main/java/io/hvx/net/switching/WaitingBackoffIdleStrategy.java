@@ -10,7 +10,9 @@ import org.agrona.concurrent.IdleStrategy;
  * is set (the TAP devices' poll), so a frame from a local port ends it at once instead of at the end of
  * the timeout. And after a longer quiet spell the waits deepen to a second, longer maximum: on this kind
  * of host a short park lasts about 100 us whatever is asked and costs a wake-up each time, so an idle
- * node with only the shallow stage burnt about a quarter of a core (IdleCostBenchmark).
+ * node with only the shallow stage burnt about a quarter of a core (IdleCostBenchmark). With a traffic
+ * count set ({@link #quietWithout}), only traffic ends a quiet spell: a switch's driver does some work
+ * every few milliseconds for each peer (heartbeats, status messages), which kept idle meshes shallow.
  */
 public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   /** Blocks the calling thread until input may be ready or {@code maxNanos} passed. */
@@ -36,6 +38,8 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   private final long deepWaitNanos;
   private final LongSupplier clock;
   private Waiter waiter = PARK;
+  private LongSupplier traffic;
+  private long trafficSeen;
   private int spins;
   private int yields;
   private long waitNanos;
@@ -78,10 +82,21 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
     this.waiter = newWaiter == null ? PARK : newWaiter;
   }
 
+  /**
+   * Measures quiet spells from the last change of {@code trafficCount} (frames switched) instead of from
+   * the last work of any kind; call before the thread starts.
+   */
+  public void quietWithout(LongSupplier trafficCount) {
+    this.traffic = trafficCount;
+  }
+
   @Override
   public void idle(int workCount) {
     if (workCount > 0) {
-      reset();
+      restartBackoff();
+      if (traffic == null) {
+        idleSince = 0;
+      }
     } else {
       idle();
     }
@@ -97,6 +112,13 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
       Thread.yield();
     } else {
       long now = clock.getAsLong();
+      if (traffic != null) {
+        long seen = traffic.getAsLong();
+        if (seen != trafficSeen) {
+          trafficSeen = seen;
+          idleSince = 0;
+        }
+      }
       if (idleSince == 0) {
         idleSince = now;
       }
@@ -107,10 +129,14 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
 
   @Override
   public void reset() {
+    restartBackoff();
+    idleSince = 0;
+  }
+
+  private void restartBackoff() {
     spins = 0;
     yields = 0;
     waitNanos = minWaitNanos;
-    idleSince = 0;
   }
 
   @Override

@@ -59,6 +59,36 @@ class WaitingBackoffIdleStrategyTest {
   }
 
   @Test
+  void with_a_traffic_count_only_traffic_ends_a_quiet_spell_and_other_work_only_restarts_the_short_waits() {
+    List<Long> waits = new ArrayList<>();
+    long[] now = {1_000};
+    long[] frames = {0};
+    WaitingBackoffIdleStrategy idle = new WaitingBackoffIdleStrategy(0, 0, 1_000, 4_000, 10_000, 100_000,
+        () -> now[0]);
+    idle.quietWithout(() -> frames[0]);
+    idle.waitWith(nanos -> {
+      waits.add(nanos);
+      now[0] += nanos;
+    });
+    for (int i = 0; i < 5; i++) {
+      idle.idle(0);
+    }
+    assertEquals(List.of(1_000L, 2_000L, 4_000L, 4_000L, 100_000L), waits, "11 us quiet: deep");
+    waits.clear();
+    idle.idle(1);
+    idle.idle(0);
+    idle.idle(0);
+    assertEquals(List.of(100_000L, 100_000L), waits, "work without frames (a heartbeat) keeps the spell deep");
+
+    waits.clear();
+    frames[0]++;
+    idle.idle(1);
+    idle.idle(0);
+    idle.idle(0);
+    assertEquals(List.of(1_000L, 2_000L), waits, "a frame ends the quiet spell");
+  }
+
+  @Test
   void waits_must_be_positive_and_ordered() {
     assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 0, 10, 100, 10));
     assertThrows(IllegalArgumentException.class, () -> new WaitingBackoffIdleStrategy(1, 1, 20, 10, 100, 20));
