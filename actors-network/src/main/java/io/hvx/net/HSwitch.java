@@ -47,6 +47,11 @@ import org.agrona.concurrent.IdleStrategy;
 public final class HSwitch implements AutoCloseable {
   /** Local vPorts take ids below this, tunnel ports (one per peer node) ids from it up. */
   public static final int FIRST_TUNNEL_PORT = L2Switch.MAX_PORTS / 2;
+  /**
+   * The frugal switch thread's busy window: it yields until it has been without frames this long, so that
+   * in a stream the next frame finds it awake instead of costing a wake-up.
+   */
+  static final long BUSY_NANOS = 300_000;
   private static final long CONTROL_TIMEOUT_SECONDS = 10;
   private static final int CLOSE_RETRY_MS = 5;
 
@@ -117,8 +122,8 @@ public final class HSwitch implements AutoCloseable {
    * 1 ms at most).
    */
   public static IdleStrategy frugalIdleStrategy() {
-    return new WaitingBackoffIdleStrategy(100, 50, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
-        WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
+    return new WaitingBackoffIdleStrategy(100, 50, BUSY_NANOS, 1_000, 100_000,
+        WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS, WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
   }
 
   /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */

@@ -26,7 +26,7 @@ class SwitchWakeTest {
 
   private static HSwitch start(EmbeddedAeron aeron) {
     // Every wait lasts 30 s unless something ends it: only the doorbell can end it here.
-    var idle = new WaitingBackoffIdleStrategy(0, 0, HALF_MINUTE, HALF_MINUTE, 1, HALF_MINUTE);
+    var idle = new WaitingBackoffIdleStrategy(0, 0, 0, HALF_MINUTE, HALF_MINUTE, 1, HALF_MINUTE);
     return HSwitch.start(1, aeron, "127.0.0.1:" + Await.freeUdpPort(), new PeerKeys(new byte[32]),
         OverlaySettings.defaults(), Duration.ofMinutes(5), L2Switch.DEFAULT_FLOOD_RATE, idle);
   }

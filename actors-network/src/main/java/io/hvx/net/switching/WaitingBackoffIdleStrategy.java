@@ -6,9 +6,10 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Frugal idling for the data-plane threads: spin, then yield, then wait with a timeout that doubles up to
- * a maximum, like Agrona's backoff strategy, with two differences. The wait is a {@link Waiter} when one
+ * a maximum, like Agrona's backoff strategy, with three differences. The wait is a {@link Waiter} when one
  * is set (the TAP devices' poll), so a frame from a local port ends it at once instead of at the end of
- * the timeout. And after a longer quiet spell the waits deepen to a second, longer maximum: on this kind
+ * the timeout. The yields go on until the quiet spell is a busy window long: in a stream of frames the
+ * next one usually comes within it and then costs no wake-up. And after a longer quiet spell the waits deepen to a second, longer maximum: on this kind
  * of host a short park lasts about 100 us whatever is asked and costs a wake-up each time, so an idle
  * node with only the shallow stage burnt about a quarter of a core (IdleCostBenchmark). With a traffic
  * count set ({@link #quietWithout}), only traffic ends a quiet spell: a switch's driver does some work
@@ -32,6 +33,7 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
 
   private final int maxSpins;
   private final int maxYields;
+  private final long busyNanos;
   private final long minWaitNanos;
   private final long maxWaitNanos;
   private final long deepAfterNanos;
@@ -46,22 +48,26 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   private long idleSince;
 
   /**
-   * Spins {@code maxSpins} times, yields {@code maxYields} times, then waits from {@code minWaitNanos}
-   * doubling to {@code maxWaitNanos}; once idle for {@code deepAfterNanos} it waits {@code deepWaitNanos}.
+   * Spins {@code maxSpins} times, yields {@code maxYields} times and until the quiet spell is
+   * {@code busyNanos} long, then waits from {@code minWaitNanos} doubling to {@code maxWaitNanos}; once
+   * quiet for {@code deepAfterNanos} it waits {@code deepWaitNanos}.
    */
-  public WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long minWaitNanos, long maxWaitNanos,
-      long deepAfterNanos, long deepWaitNanos) {
-    this(maxSpins, maxYields, minWaitNanos, maxWaitNanos, deepAfterNanos, deepWaitNanos, System::nanoTime);
+  public WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long busyNanos, long minWaitNanos,
+      long maxWaitNanos, long deepAfterNanos, long deepWaitNanos) {
+    this(maxSpins, maxYields, busyNanos, minWaitNanos, maxWaitNanos, deepAfterNanos, deepWaitNanos,
+        System::nanoTime);
   }
 
-  WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long minWaitNanos, long maxWaitNanos,
+  WaitingBackoffIdleStrategy(int maxSpins, int maxYields, long busyNanos, long minWaitNanos, long maxWaitNanos,
       long deepAfterNanos, long deepWaitNanos, LongSupplier clock) {
-    if (minWaitNanos <= 0 || maxWaitNanos < minWaitNanos || deepWaitNanos < maxWaitNanos || deepAfterNanos <= 0) {
-      throw new IllegalArgumentException("waits must satisfy 0 < min <= max <= deep and deep-after > 0: "
-          + minWaitNanos + ", " + maxWaitNanos + ", " + deepWaitNanos + ", " + deepAfterNanos);
+    if (minWaitNanos <= 0 || maxWaitNanos < minWaitNanos || deepWaitNanos < maxWaitNanos || deepAfterNanos <= 0
+        || busyNanos < 0) {
+      throw new IllegalArgumentException("waits must satisfy 0 < min <= max <= deep, deep-after > 0 and busy >= 0: "
+          + minWaitNanos + ", " + maxWaitNanos + ", " + deepWaitNanos + ", " + deepAfterNanos + ", " + busyNanos);
     }
     this.maxSpins = maxSpins;
     this.maxYields = maxYields;
+    this.busyNanos = busyNanos;
     this.minWaitNanos = minWaitNanos;
     this.maxWaitNanos = maxWaitNanos;
     this.deepAfterNanos = deepAfterNanos;
@@ -122,7 +128,12 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
       if (idleSince == 0) {
         idleSince = now;
       }
-      waiter.await(now - idleSince >= deepAfterNanos ? deepWaitNanos : waitNanos);
+      long quietFor = now - idleSince;
+      if (quietFor < busyNanos) {
+        Thread.yield();
+        return;
+      }
+      waiter.await(quietFor >= deepAfterNanos ? deepWaitNanos : waitNanos);
       waitNanos = Math.min(waitNanos << 1, maxWaitNanos);
     }
   }

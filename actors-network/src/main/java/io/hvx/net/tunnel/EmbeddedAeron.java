@@ -51,7 +51,7 @@ public final class EmbeddedAeron implements AutoCloseable {
 
   /** Launches with a driver thread that backs off to 1 ms parks (nothing ends a park early: keep them short). */
   public static EmbeddedAeron launch() {
-    return launch(new WaitingBackoffIdleStrategy(10, 20, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
+    return launch(new WaitingBackoffIdleStrategy(10, 20, 0, 1_000, 100_000, WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS,
         THREADED_DRIVER_DEEP_WAIT_NANOS));
   }
 

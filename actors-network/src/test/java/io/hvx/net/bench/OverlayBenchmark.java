@@ -11,6 +11,7 @@ import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.OverlaySettings;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -141,11 +142,12 @@ public final class OverlayBenchmark {
     // One each: a frugal strategy waits on its own switch's descriptors.
     Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy : YieldingIdleStrategy::new;
     if (frugal && System.getProperty("hvx.bench.spins") != null) {
-      // Another backoff than the nodes' (100 spins, 50 yields), to see what spinning buys on this host.
+      // Another backoff than the nodes' (100 spins, 50 yields, 300 us busy), to see what spinning buys here.
       int spins = Integer.getInteger("hvx.bench.spins");
       int yields = Integer.getInteger("hvx.bench.yields", 0);
       long minWait = Long.getLong("hvx.bench.minWait", 1_000);
-      idle = () -> new WaitingBackoffIdleStrategy(spins, yields, minWait, 100_000,
+      long busy = Long.getLong("hvx.bench.busy", 0);
+      idle = () -> new WaitingBackoffIdleStrategy(spins, yields, busy, minWait, 100_000,
           WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS, WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
     }
     byte[] secret = new byte[32];
@@ -281,9 +283,15 @@ public final class OverlayBenchmark {
   /** Pings {@code address} {@code count} times {@code interval} seconds apart from namespace {@code ns}. */
   private static Rtt ping(Netns netns, String label, String ns, String address, int count, String interval)
       throws Exception {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpuBefore = os.getProcessCpuTime();
+    long wallBefore = System.nanoTime();
     Netns.Result ping = netns.run(60 + count / 4, "ip", "netns", "exec", ns, "ping", "-q", "-c",
         Integer.toString(count), "-i", interval, address);
-    System.out.println(label + ": " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?"));
+    // This JVM runs hSwitch's two nodes: what their threads cost while the pings trickle through.
+    double cpu = (os.getProcessCpuTime() - cpuBefore) / (double) (System.nanoTime() - wallBefore);
+    System.out.println(label + ": " + ping.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("?")
+        + String.format(Locale.ROOT, " (this JVM: %.1f %% of one core)", cpu * 100));
     Matcher rtt = RTT.matcher(ping.output());
     return rtt.find() ? new Rtt(Double.parseDouble(rtt.group(1)), Double.parseDouble(rtt.group(2)))
         : new Rtt(Double.NaN, Double.NaN);
