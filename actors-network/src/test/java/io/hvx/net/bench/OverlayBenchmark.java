@@ -39,10 +39,12 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
  * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's: auto) and {@code hvx.bench.window}
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
- * sets how many sparse pings (default 10); {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
+ * sets how many sparse pings (default 10), {@code hvx.bench.dense} how many dense ones (default 50);
+ * {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own; {@code hvx.bench.driver=shared} gives
  * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do);
- * {@code hvx.bench.spins} and {@code hvx.bench.yields} give frugal switches another backoff than the nodes'.
+ * {@code hvx.bench.spins}, {@code hvx.bench.yields} and {@code hvx.bench.busy} (ns) give frugal switches
+ * another backoff than the nodes'.
  */
 public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
@@ -51,6 +53,7 @@ public final class OverlayBenchmark {
       Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()), OverlaySettings.defaults().termLength(),
       Integer.getInteger("hvx.bench.window", 0));
 
+  private static final int DENSE_PINGS = Integer.getInteger("hvx.bench.dense", 50);
   private static final int SPARSE_PINGS = Integer.getInteger("hvx.bench.sparse", 10);
   private static final boolean PIN = Boolean.getBoolean("hvx.bench.pin");
   /**
@@ -271,7 +274,7 @@ public final class OverlayBenchmark {
       server.waitFor(5, TimeUnit.SECONDS);
     }
     // Ping after iperf3, so that hSwitch's data path is JIT-compiled when its latency is measured.
-    Rtt dense = ping(netns, path + " ping", a, addressB, 50, "0.02");
+    Rtt dense = ping(netns, path + " ping", a, addressB, DENSE_PINGS, "0.02");
     // Pings 200 ms apart: each finds frugal threads past their 50 ms quiet spell, in their deep waits.
     Rtt sparse = ping(netns, path + " sparse ping", a, addressB, SPARSE_PINGS, "0.2");
     return new Figures(path, gbits, dense.minMs(), dense.avgMs(), sparse.avgMs());
