@@ -122,8 +122,13 @@ public final class HSwitch implements AutoCloseable {
    * 1 ms at most).
    */
   public static IdleStrategy frugalIdleStrategy() {
-    return new WaitingBackoffIdleStrategy(100, 50, BUSY_NANOS, 1_000, 100_000,
-        WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS, WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
+    return frugalIdleStrategy(Duration.ofNanos(WaitingBackoffIdleStrategy.DEEP_AFTER_NANOS));
+  }
+
+  /** {@link #frugalIdleStrategy()} with waits that deepen after {@code quietAfter} without frames. */
+  public static IdleStrategy frugalIdleStrategy(Duration quietAfter) {
+    return new WaitingBackoffIdleStrategy(100, 50, BUSY_NANOS, 1_000, 100_000, quietAfter.toNanos(),
+        WaitingBackoffIdleStrategy.DEEP_WAIT_NANOS);
   }
 
   /** Starts a switch whose data-plane thread idles with {@code idle} (a spinning one for lowest latency). */

@@ -35,7 +35,7 @@ public final class NetworkNode implements AutoCloseable {
     try {
       HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron, endpoint, new PeerKeys(settings.secret()),
           OverlaySettings.defaults().withMtu(settings.overlayMtu()), settings.macAge(), settings.floodRate(),
-          yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy());
+          yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy(settings.quietAfter()));
       hswitch.leaseTime(settings.leaseTime());
       return new NetworkNode(aeron, hswitch, settings);
     } catch (RuntimeException e) {

@@ -13,7 +13,8 @@ import java.util.Base64;
 
 /** The settings of a node's hSwitch ({@code hvx.network}), validated. */
 public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
-    boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration leaseTime, int overlayMtu) {
+    boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration quietAfter, Duration leaseTime,
+    int overlayMtu) {
   /** How the data-plane threads wait for work. */
   public enum Idle {
     FRUGAL,
@@ -21,6 +22,7 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
   }
 
   private static final int MIN_SECRET = 32;
+  private static final Duration MAX_QUIET_AFTER = Duration.ofMinutes(1);
   /** Used only when nothing else is configured; every node logs that the overlay is not private. */
   private static final byte[] DEVELOPMENT_SECRET =
       "hvx development overlay secret: not private!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -67,7 +69,16 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
     int overlayMtu = overlayMtu(network);
     return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
         network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate,
-        network.enumValue("idle", Idle.class), network.positiveDuration("lease-time"), overlayMtu);
+        network.enumValue("idle", Idle.class), quietAfter(network), network.positiveDuration("lease-time"),
+        overlayMtu);
+  }
+
+  private static Duration quietAfter(SettingsReader network) {
+    Duration quietAfter = network.positiveDuration("quiet-after");
+    if (quietAfter.compareTo(MAX_QUIET_AFTER) > 0) {
+      throw new SettingsException(network.key("quiet-after"), "a duration up to 1m", network.string("quiet-after"));
+    }
+    return quietAfter;
   }
 
   private static int overlayMtu(SettingsReader network) {

@@ -8,12 +8,27 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.hvx.config.SettingsException;
 import io.hvx.net.tunnel.OverlaySettings;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class NetworkSettingsTest {
   private static NetworkSettings read(String overrides) {
     Config config = ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference());
     return NetworkSettings.from(config, "127.0.0.1", null);
+  }
+
+  @Test
+  void frugal_waits_deepen_after_50_ms_without_frames_unless_set() {
+    assertEquals(Duration.ofMillis(50), read("").quietAfter());
+    assertEquals(Duration.ofMillis(5), read("hvx.network.quiet-after = 5ms").quietAfter());
+  }
+
+  @Test
+  void a_quiet_spell_that_is_not_a_duration_from_just_above_zero_to_a_minute_names_the_setting() {
+    for (String bad : new String[] {"0s", "-1ms", "2m", "soon"}) {
+      SettingsException e = assertThrows(SettingsException.class, () -> read("hvx.network.quiet-after = " + bad));
+      assertTrue(e.getMessage().contains("hvx.network.quiet-after"), e.getMessage());
+    }
   }
 
   @Test

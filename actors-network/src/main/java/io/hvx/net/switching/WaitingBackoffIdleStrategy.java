@@ -23,7 +23,10 @@ public final class WaitingBackoffIdleStrategy implements IdleStrategy {
   }
 
   private static final Waiter PARK = LockSupport::parkNanos;
-  /** The nodes' quiet spell before waits deepen: longer than the gaps inside any conversation worth the name. */
+  /**
+   * The nodes' default quiet spell before waits deepen ({@code hvx.network.quiet-after}): longer than the
+   * gaps inside any conversation worth the name.
+   */
   public static final long DEEP_AFTER_NANOS = 50_000_000;
   /**
    * The nodes' deep wait. Every input ends it (TAPs, the driver's sockets, the doorbell of rings and control
