@@ -3,11 +3,13 @@ package io.hvx.net;
 import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.OverlaySettings;
+import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
@@ -63,6 +65,11 @@ public final class NetworkNode implements AutoCloseable {
 
   public HSwitch hswitch() {
     return hswitch;
+  }
+
+  /** The Aeron directories of crashed node processes that starting this node removed. */
+  public List<File> staleDirectoriesRemoved() {
+    return aeron.staleDirectoriesRemoved();
   }
 
   public NetworkSettings settings() {

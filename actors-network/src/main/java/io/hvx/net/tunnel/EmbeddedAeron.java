@@ -8,7 +8,7 @@ import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.switching.WakeDescriptors;
 import java.io.File;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
@@ -31,6 +31,8 @@ public final class EmbeddedAeron implements AutoCloseable {
    * run, and a run's datagrams leave together ({@link DatagramBatch}).
    */
   static final int RUNS_PER_DUTY = 16;
+  /** Where the driver's directory goes; those of crashed nodes are removed there when one launches. */
+  private static final File TEMP = new File(System.getProperty("java.io.tmpdir"));
 
   private final MediaDriver driver;
   private final Aeron aeron;
@@ -38,15 +40,17 @@ public final class EmbeddedAeron implements AutoCloseable {
   private final WakeDescriptors sockets;
   private final DatagramBatch batch;
   private final ReentrantLock lock;
+  private final List<File> staleDirectoriesRemoved;
 
   private EmbeddedAeron(MediaDriver driver, Aeron aeron, IngressSource duty, WakeDescriptors sockets,
-      DatagramBatch batch, ReentrantLock lock) {
+      DatagramBatch batch, ReentrantLock lock, List<File> staleDirectoriesRemoved) {
     this.driver = driver;
     this.aeron = aeron;
     this.duty = duty;
     this.sockets = sockets;
     this.batch = batch;
     this.lock = lock;
+    this.staleDirectoriesRemoved = staleDirectoriesRemoved;
   }
 
   /** Launches with a driver thread that backs off to 1 ms parks (nothing ends a park early: keep them short). */
@@ -57,6 +61,7 @@ public final class EmbeddedAeron implements AutoCloseable {
 
   /** Launches with {@code driverIdle} for the shared driver thread (a spinning one for benchmarks). */
   public static EmbeddedAeron launch(org.agrona.concurrent.IdleStrategy driverIdle) {
+    List<File> stale = AeronDirectories.removeStale(TEMP);
     MediaDriver driver = MediaDriver.launchEmbedded(driverContext()
         .threadingMode(ThreadingMode.SHARED)
         .sharedIdleStrategy(driverIdle));
@@ -64,7 +69,7 @@ public final class EmbeddedAeron implements AutoCloseable {
       Aeron aeron = Aeron.connect(new Aeron.Context()
           .aeronDirectoryName(driver.aeronDirectoryName())
           .idleStrategy(new SleepingMillisIdleStrategy(1)));
-      return new EmbeddedAeron(driver, aeron, null, null, null, null);
+      return new EmbeddedAeron(driver, aeron, null, null, null, null, stale);
     } catch (RuntimeException e) {
       driver.close();
       throw e;
@@ -79,6 +84,7 @@ public final class EmbeddedAeron implements AutoCloseable {
    * datagrams of each locked stretch of runs leave together ({@link DatagramBatch}).
    */
   public static EmbeddedAeron launchInvoked() {
+    List<File> stale = AeronDirectories.removeStale(TEMP);
     WakeDescriptors sockets = new WakeDescriptors();
     DatagramBatch batch = new DatagramBatch();
     MediaDriver driver;
@@ -135,7 +141,7 @@ public final class EmbeddedAeron implements AutoCloseable {
         // it would restart the switch thread's backoff every millisecond, so that it never waits long.
         return (work > 1 ? work : 0) + (clientWork > 1 ? clientWork : 0);
       };
-      return new EmbeddedAeron(driver, aeron, duty, sockets, batch, lock);
+      return new EmbeddedAeron(driver, aeron, duty, sockets, batch, lock, stale);
     } catch (RuntimeException e) {
       driver.close();
       batch.close();
@@ -158,7 +164,7 @@ public final class EmbeddedAeron implements AutoCloseable {
   }
 
   private static MediaDriver.Context driverContext() {
-    String directory = new File(System.getProperty("java.io.tmpdir"), "hvx-aeron-" + UUID.randomUUID()).getPath();
+    String directory = AeronDirectories.newDirectory(TEMP).getPath();
     return new MediaDriver.Context()
         // Its thread only resolves names when channels are added; Aeron's 1 ms sleep cost an idle node
         // about 1.3 % of a core on these hosts.
@@ -167,6 +173,11 @@ public final class EmbeddedAeron implements AutoCloseable {
         .termBufferSparseFile(true)
         .dirDeleteOnStart(true)
         .dirDeleteOnShutdown(true);
+  }
+
+  /** The Aeron directories of processes that were gone, removed when this one launched. */
+  public List<File> staleDirectoriesRemoved() {
+    return staleDirectoriesRemoved;
   }
 
   public Aeron aeron() {

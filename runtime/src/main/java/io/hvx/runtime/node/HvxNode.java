@@ -118,6 +118,10 @@ public final class HvxNode implements AutoCloseable {
           settings.node().name(), settings.http().requestTimeout(), imageRoutes.routes())
           .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch())
           .withVms(actors.vms());
+      if (network != null && !network.staleDirectoriesRemoved().isEmpty()) {
+        system.log().info("removed {} Aeron directories left by node processes that are gone: {}",
+            network.staleDirectoriesRemoved().size(), network.staleDirectoriesRemoved());
+      }
       if (network != null && networkSettings.developmentSecret()) {
         system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
             + " secret. Set hvx.network.secret or secret-file (the same on every node) outside a trusted network.");

@@ -1,0 +1,66 @@
+package io.hvx.net.tunnel;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.agrona.IoUtil;
+
+/**
+ * Names each node's Aeron directory after its process, and removes the directories of processes that are
+ * gone: a node that crashed or was killed cannot delete its own, and each holds tens of MiB of term files.
+ */
+final class AeronDirectories {
+  static final String PREFIX = "hvx-aeron-";
+
+  private AeronDirectories() {
+  }
+
+  /** A fresh directory name under {@code parent} for this process. */
+  static File newDirectory(File parent) {
+    return new File(parent, PREFIX + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
+  }
+
+  /**
+   * Deletes the directories under {@code parent} named for a process that no longer runs; returns them.
+   * A directory whose process id is alive stays, even if the id was reused by another program.
+   */
+  static List<File> removeStale(File parent) {
+    List<File> removed = new ArrayList<>();
+    File[] entries = parent.listFiles((dir, name) -> name.startsWith(PREFIX));
+    if (entries == null) {
+      return removed;
+    }
+    for (File entry : entries) {
+      long pid = ownerPid(entry.getName());
+      if (pid > 0 && entry.isDirectory() && !isRunning(pid)) {
+        // Another node starting at the same time may be deleting it too: failures are ignored.
+        IoUtil.delete(entry, true);
+        if (!entry.exists()) {
+          removed.add(entry);
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** The process id in {@code name} ({@value #PREFIX}PID-UUID), or -1 when it has none. */
+  static long ownerPid(String name) {
+    int start = PREFIX.length();
+    int end = name.indexOf('-', start);
+    if (!name.startsWith(PREFIX) || end <= start || end - start > 18) {
+      return -1;
+    }
+    for (int i = start; i < end; i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(name, start, end, 10);
+  }
+
+  private static boolean isRunning(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+}
