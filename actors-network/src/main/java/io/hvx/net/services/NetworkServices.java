@@ -322,32 +322,17 @@ public final class NetworkServices {
       counters.increment(Counter.ROUTER_DROPPED_TO_GATEWAY);
       return;
     }
-    int subnet = state.table.subnetOf(target);
-    if (subnet < 0) {
-      counters.increment(Counter.ROUTER_NO_ROUTE);
-      return;
-    }
-    if (ip.ttl() <= 1) {
-      counters.increment(Counter.ROUTER_TTL_EXPIRED);
-      return;
-    }
-    long mac = state.resolve(target);
+    long mac = nextHop(state, networkId, now);
     if (mac == NetworkState.UNKNOWN) {
-      counters.increment(Counter.ROUTER_UNRESOLVED);
-      requestAddress(state, networkId, subnet, target, now);
       return;
     }
     boolean refresh = state.isStale(target, now, ARP_REFRESH_AGE);
-    frame.destination(mac).source(ROUTER_MAC);
-    int ipOffset = frame.payloadOffset();
-    buffer.putByte(ipOffset + Ipv4Packet.TTL_OFFSET, (byte) (ip.ttl() - 1));
-    buffer.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
-    buffer.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) ip.computeChecksum(), ByteOrder.BIG_ENDIAN);
+    readdress(buffer, offset, length, mac);
     counters.increment(Counter.ROUTER_ROUTED_FRAMES);
     // Addresses and ports are unchanged, so the offload's pseudo-header checksum stays right.
     ports.emitOffloaded(networkId, buffer, offset, length, offload);
     if (refresh) {
-      requestAddress(state, networkId, subnet, target, now);
+      requestAddress(state, networkId, state.table.subnetOf(target), target, now);
     }
   }
 
@@ -386,35 +371,53 @@ public final class NetworkServices {
 
   private void route(NetworkState state, int networkId, DirectBuffer buffer, int offset, int length, long now) {
     int target = ip.destination();
+    long mac = nextHop(state, networkId, now);
+    if (mac == NetworkState.UNKNOWN) {
+      return;
+    }
+    boolean refresh = state.isStale(target, now, ARP_REFRESH_AGE);
+    out.putBytes(0, buffer, offset, length);
+    readdress(out, 0, length, mac);
+    counters.increment(Counter.ROUTER_ROUTED_FRAMES);
+    ports.emit(networkId, out, 0, length);
+    if (refresh) {
+      // The reply re-learns the address (or its host's new MAC) and resets the age; `out` is free again.
+      requestAddress(state, networkId, state.table.subnetOf(target), target, now);
+    }
+  }
+
+  /**
+   * The MAC of the host the packet in {@link #ip} is routed to, or {@link NetworkState#UNKNOWN} after
+   * counting why it is dropped (no subnet of the network holds it, its TTL ran out, or its MAC is not known
+   * yet: then it is asked for by ARP, and the sender's retransmission finds it).
+   */
+  private long nextHop(NetworkState state, int networkId, long now) {
+    int target = ip.destination();
     int subnet = state.table.subnetOf(target);
     if (subnet < 0) {
       counters.increment(Counter.ROUTER_NO_ROUTE);
-      return;
+      return NetworkState.UNKNOWN;
     }
     if (ip.ttl() <= 1) {
       counters.increment(Counter.ROUTER_TTL_EXPIRED);
-      return;
+      return NetworkState.UNKNOWN;
     }
     long mac = state.resolve(target);
     if (mac == NetworkState.UNKNOWN) {
       counters.increment(Counter.ROUTER_UNRESOLVED);
       requestAddress(state, networkId, subnet, target, now);
-      return;
     }
-    out.putBytes(0, buffer, offset, length);
-    boolean refresh = state.isStale(target, now, ARP_REFRESH_AGE);
-    frame.wrap(out, 0, length).destination(mac).source(ROUTER_MAC);
-    int ipOffset = EthernetFrame.PAYLOAD_OFFSET;
-    out.putByte(ipOffset + Ipv4Packet.TTL_OFFSET, (byte) (ip.ttl() - 1));
-    out.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
-    outIp.wrap(out, ipOffset, length - ipOffset);
-    out.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) outIp.computeChecksum(), ByteOrder.BIG_ENDIAN);
-    counters.increment(Counter.ROUTER_ROUTED_FRAMES);
-    ports.emit(networkId, out, 0, length);
-    if (refresh) {
-      // The reply re-learns the address (or its host's new MAC) and resets the age; `out` is free again.
-      requestAddress(state, networkId, subnet, target, now);
-    }
+    return mac;
+  }
+
+  /** Rewrites the IPv4 frame at {@code buffer[offset, offset + length)} as the router forwards it to {@code mac}. */
+  private void readdress(MutableDirectBuffer buffer, int offset, int length, long mac) {
+    frame.wrap(buffer, offset, length).destination(mac).source(ROUTER_MAC);
+    int ipOffset = frame.payloadOffset();
+    outIp.wrap(buffer, ipOffset, length - EthernetFrame.PAYLOAD_OFFSET);
+    buffer.putByte(ipOffset + Ipv4Packet.TTL_OFFSET, (byte) (outIp.ttl() - 1));
+    buffer.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) 0);
+    buffer.putShort(ipOffset + Ipv4Packet.CHECKSUM_OFFSET, (short) outIp.computeChecksum(), ByteOrder.BIG_ENDIAN);
   }
 
   private void requestAddress(NetworkState state, int networkId, int subnet, int target, long now) {
