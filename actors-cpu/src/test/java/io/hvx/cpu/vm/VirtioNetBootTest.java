@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots the guest kit with a virtio-net NIC on a local port of an hSwitch whose other port is a TAP device in
@@ -42,7 +43,7 @@ class VirtioNetBootTest {
 
     @Test
     @Timeout(value = 25, unit = TimeUnit.MINUTES)
-    void guestAndNamespacePingEachOtherThroughTheSwitch() throws Exception {
+    void guestAndNamespacePingEachOtherThroughTheSwitch(@TempDir Path www) throws Exception {
         String reason = Netns.unavailableReason("ip", "ping");
         Assumptions.assumeTrue(reason == null, () -> "skipping the virtio-net VM test: " + reason);
         GuestKit.Kit kit = GuestKits.buildOrSkip();
@@ -71,7 +72,7 @@ class VirtioNetBootTest {
                     console.await(Pattern.compile(Pattern.quote(GuestKit.PROMPT)), 0, Duration.ofMinutes(15));
                     GuestShell shell = new GuestShell(vm, console);
                     try {
-                        exercise(shell, netns, namespace, subnet, counters);
+                        exercise(shell, netns, namespace, subnet, counters, www);
                     } finally {
                         System.out.println("virtio-net counters: " + counters.snapshot());
                         System.out.println("hSwitch counters: " + hswitch.counters().snapshot());
@@ -87,7 +88,7 @@ class VirtioNetBootTest {
     }
 
     private static void exercise(GuestShell shell, Netns netns, String namespace, String subnet,
-            VirtioCounters counters) throws Exception {
+            VirtioCounters counters, Path www) throws Exception {
         assertEquals(MAC, shell.run("cat /sys/class/net/eth0/address").strip(), "eth0's MAC");
         shell.run("ip link set eth0 up && ip addr add " + subnet + ".2/24 dev eth0");
         String ping = shell.run("ping -c 3 -W 5 " + subnet + ".1", Duration.ofMinutes(2));
@@ -99,7 +100,6 @@ class VirtioNetBootTest {
             + back.output());
 
         // TCP both ways: 64 KiB segmentation-offloaded frames cross the switch whole, in both directions
-        Path www = Files.createTempDirectory("hvx-www");
         Files.write(www.resolve("f"), new byte[TRANSFER]);
         Process server = netns.start("ip", "netns", "exec", namespace, "busybox", "httpd", "-f", "-p",
             "8080", "-h", www.toString());

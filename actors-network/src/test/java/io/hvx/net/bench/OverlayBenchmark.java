@@ -16,7 +16,9 @@ import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +43,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10), {@code hvx.bench.dense} how many dense ones (default 50);
  * {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
- * and node B's on CPU 1, as if each node had a machine of its own; {@code hvx.bench.driver=shared} gives
+ * and node B's on CPU 1, as if each node had a machine of its own, and {@code hvx.bench.pinApps=true} does
+ * the same for iperf3's client (CPU 0) and server (CPU 1) on every path; {@code hvx.bench.driver=shared} gives
  * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do);
  * {@code hvx.bench.spins}, {@code hvx.bench.yields} and {@code hvx.bench.busy} (ns) give frugal switches
  * another backoff than the nodes'.
@@ -56,6 +59,7 @@ public final class OverlayBenchmark {
   private static final int DENSE_PINGS = Integer.getInteger("hvx.bench.dense", 50);
   private static final int SPARSE_PINGS = Integer.getInteger("hvx.bench.sparse", 10);
   private static final boolean PIN = Boolean.getBoolean("hvx.bench.pin");
+  private static final boolean PIN_APPS = Boolean.getBoolean("hvx.bench.pinApps");
   /**
    * Seconds of each iperf3 run left out of its figure: hSwitch's data path is JIT-compiled during the
    * first seconds of traffic (0.5 Gbit/s in the first, 3.5 in the fifth on 2026-11-24), and a node runs
@@ -256,11 +260,17 @@ public final class OverlayBenchmark {
       throw new IllegalStateException(path + ": no connectivity: " + warm.output());
     }
     double gbits;
-    Process server = netns.start("ip", "netns", "exec", b, "iperf3", "-s", "-1", "-B", addressB);
+    Process server = PIN_APPS
+        ? netns.start("ip", "netns", "exec", b, "iperf3", "-s", "-1", "-B", addressB, "-A", "1")
+        : netns.start("ip", "netns", "exec", b, "iperf3", "-s", "-1", "-B", addressB);
     try {
       Thread.sleep(500);
-      Netns.Result client = netns.run(seconds + 30L, "ip", "netns", "exec", a, "iperf3", "-c", addressB,
-          "-t", Integer.toString(seconds), "-O", Integer.toString(OMIT_SECONDS), "-f", "g");
+      List<String> clientCommand = new ArrayList<>(List.of("ip", "netns", "exec", a, "iperf3", "-c", addressB,
+          "-t", Integer.toString(seconds), "-O", Integer.toString(OMIT_SECONDS), "-f", "g"));
+      if (PIN_APPS) {
+        clientCommand.addAll(List.of("-A", "0"));
+      }
+      Netns.Result client = netns.run(seconds + 30L, clientCommand.toArray(String[]::new));
       if (VERBOSE) {
         System.out.println(client.output());
       }
