@@ -130,7 +130,7 @@ public final class NetworkRegistry {
       change.replyTo().tell(new Refused(true, e.getMessage()));
       return Behaviors.same();
     } catch (DefinitionException e) {
-      change.replyTo().tell(new Refused(false, e.getMessage()));
+      change.replyTo().tell(new Refused(e.isNotFound(), e.getMessage()));
       return Behaviors.same();
     }
     if (updated != null) {

@@ -79,6 +79,10 @@ public final class TestNodes {
         .header("Content-Type", "application/json"), token);
   }
 
+  public static HttpResponse<String> delete(String url, String token) {
+    return send(HttpRequest.newBuilder(URI.create(url)).DELETE(), token);
+  }
+
   private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);

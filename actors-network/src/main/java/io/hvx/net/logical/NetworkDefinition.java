@@ -135,6 +135,64 @@ public record NetworkDefinition(String name, int id, String domain, List<SubnetD
     return new NetworkDefinition(name, id, domain, subnets, reservations, more);
   }
 
+  /**
+   * Removes the subnet {@code cidrText}. Refused while reservations lie in it; leases in it end at their
+   * next renewal (the client is told no and asks afresh), and its gateway stops answering.
+   */
+  public NetworkDefinition withoutSubnet(String cidrText) {
+    Cidr cidr = Cidr.parse(cidrText);
+    List<SubnetDefinition> rest = new ArrayList<>();
+    for (SubnetDefinition subnet : subnets) {
+      if (!subnet.cidr().equals(cidr.toString())) {
+        rest.add(subnet);
+      }
+    }
+    if (rest.size() == subnets.size()) {
+      throw DefinitionException.notFound("network '" + name + "' has no subnet " + cidr + " (its subnets: "
+          + listed(subnets.stream().map(SubnetDefinition::cidr).toList()) + ")");
+    }
+    List<String> held = reservations.stream()
+        .filter(r -> cidr.contains(Ipv4.parse(r.address(), "reservation")))
+        .map(r -> r.mac() + " (" + r.address() + ")")
+        .toList();
+    if (!held.isEmpty()) {
+      throw new DefinitionException("subnet " + cidr + " still holds the reservations of " + String.join(", ", held)
+          + ": remove them first");
+    }
+    return new NetworkDefinition(name, id, domain, rest, reservations, records);
+  }
+
+  /** Removes the reservation of {@code macText}; the host keeps its address until its lease lapses. */
+  public NetworkDefinition withoutReservation(String macText) {
+    String canonicalMac;
+    try {
+      canonicalMac = MacAddress.format(MacAddress.parse(macText == null ? "" : macText.trim()));
+    } catch (IllegalArgumentException e) {
+      throw new DefinitionException("bad MAC address '" + macText + "': expected six hex octets like 02:00:00:00:00:01");
+    }
+    List<Reservation> rest = reservations.stream().filter(r -> !r.mac().equals(canonicalMac)).toList();
+    if (rest.size() == reservations.size()) {
+      throw DefinitionException.notFound("network '" + name + "' has no reservation for " + canonicalMac
+          + " (reserved: " + listed(reservations.stream().map(Reservation::mac).toList()) + ")");
+    }
+    return new NetworkDefinition(name, id, domain, subnets, rest, records);
+  }
+
+  /** Removes the A record {@code recordName}. */
+  public NetworkDefinition withoutRecord(String recordName) {
+    String host = checkHost(recordName);
+    List<DnsRecord> rest = records.stream().filter(r -> !r.name().equals(host)).toList();
+    if (rest.size() == records.size()) {
+      throw DefinitionException.notFound("network '" + name + "' has no DNS record '" + host + "' (its records: "
+          + listed(records.stream().map(DnsRecord::name).toList()) + ")");
+    }
+    return new NetworkDefinition(name, id, domain, subnets, reservations, rest);
+  }
+
+  private static String listed(List<String> names) {
+    return names.isEmpty() ? "none" : String.join(", ", names);
+  }
+
   private void requireInSubnet(int address, String what) {
     for (SubnetDefinition subnet : subnets) {
       Cidr cidr = Cidr.parse(subnet.cidr());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NetworkDefinitionTest {
@@ -61,5 +62,49 @@ class NetworkDefinitionTest {
     NetworkDefinition twice = blue.withRecord("db", "10.0.1.5").withRecord("db", "10.0.1.6");
     assertEquals(1, twice.records().size());
     assertEquals("10.0.1.6", twice.records().get(0).address());
+  }
+
+  @Test
+  void shouldRemoveASubnetOnlyOnceNoReservationLiesInIt() {
+    NetworkDefinition two = blue.withSubnet("10.0.2.0/24", "", "", "")
+        .withReservation("02:00:00:00:00:01", "10.0.2.10", "db");
+    String held = refusal(() -> two.withoutSubnet("10.0.2.0/24"));
+    assertTrue(held.contains("still holds the reservations of 02:00:00:00:00:01 (10.0.2.10)"), held);
+
+    NetworkDefinition one = two.withoutReservation("02:00:00:00:00:01").withoutSubnet("10.0.2.0/24");
+    assertEquals(List.of("10.0.1.0/24"), one.subnets().stream().map(SubnetDefinition::cidr).toList());
+    assertEquals(List.of(), one.reservations());
+    // Removed, its range is free for a new subnet that overlaps it.
+    assertEquals(2, one.withSubnet("10.0.2.0/23", "", "", "").subnets().size());
+  }
+
+  @Test
+  void shouldNameWhatIsMissingWhenARemovalFindsNothing() {
+    DefinitionException subnet = assertThrows(DefinitionException.class, () -> blue.withoutSubnet("10.0.9.0/24"));
+    assertTrue(subnet.isNotFound());
+    assertTrue(subnet.getMessage().contains("no subnet 10.0.9.0/24 (its subnets: 10.0.1.0/24)"), subnet.getMessage());
+    DefinitionException reservation = assertThrows(DefinitionException.class,
+        () -> blue.withoutReservation("02:00:00:00:00:07"));
+    assertTrue(reservation.isNotFound());
+    assertTrue(reservation.getMessage().contains("no reservation for 02:00:00:00:00:07 (reserved: none)"),
+        reservation.getMessage());
+    DefinitionException record = assertThrows(DefinitionException.class, () -> blue.withoutRecord("web"));
+    assertTrue(record.isNotFound());
+    assertTrue(record.getMessage().contains("no DNS record 'web' (its records: none)"), record.getMessage());
+    // Malformed names are refusals of their own, not "not found".
+    DefinitionException badCidr = assertThrows(DefinitionException.class, () -> blue.withoutSubnet("10.0.1.5/24"));
+    assertTrue(!badCidr.isNotFound() && badCidr.getMessage().contains("did you mean 10.0.1.0/24"), badCidr.getMessage());
+    assertTrue(refusal(() -> blue.withoutReservation("zz")).contains("bad MAC"));
+  }
+
+  @Test
+  void shouldRemoveOneReservationOrRecordAndKeepTheOthers() {
+    NetworkDefinition full = blue.withReservation("02:ab:00:00:00:01", "10.0.1.10", "a")
+        .withReservation("02:00:00:00:00:02", "10.0.1.11", "b")
+        .withRecord("web", "10.0.1.20").withRecord("db", "10.0.1.21");
+    // Names typed in upper case still find what was stored in lower case.
+    NetworkDefinition less = full.withoutReservation("02:AB:00:00:00:01").withoutRecord("WEB");
+    assertEquals(List.of("02:00:00:00:00:02"), less.reservations().stream().map(Reservation::mac).toList());
+    assertEquals(List.of("db"), less.records().stream().map(DnsRecord::name).toList());
   }
 }

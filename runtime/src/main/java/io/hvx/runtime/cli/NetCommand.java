@@ -26,7 +26,26 @@ import picocli.CommandLine.Spec;
         "4:the token was refused"})
 final class NetCommand {
   static String path(String network) {
-    return "/hvx/networks/" + URLEncoder.encode(network, StandardCharsets.UTF_8);
+    return "/hvx/networks/" + segment(network);
+  }
+
+  private static String segment(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  /** Refuses the flags or arguments given ({@code name, value} pairs) that {@code flag} cannot go with. */
+  private static void requireNone(String flag, String... namesAndValues) {
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      if (namesAndValues[i + 1] != null) {
+        throw new CliException(ExitCodes.USAGE, flag + " takes no " + namesAndValues[i]);
+      }
+    }
+  }
+
+  private static void requireAddress(String address, String usage) {
+    if (address == null) {
+      throw new CliException(ExitCodes.USAGE, "ADDRESS is missing: " + usage + " (or --delete to remove)");
+    }
   }
 
   /** Base of every subcommand: the connection flags and printing of the node's JSON answer. */
@@ -36,8 +55,13 @@ final class NetCommand {
 
     abstract JsonNode run(NodeClient client);
 
+    /** Refuses flag combinations the subcommand cannot take, before any node is asked. */
+    void checkFlags() {
+    }
+
     @Override
     public Integer call() throws Exception {
+      checkFlags();
       JsonNode answer = run(connection.client());
       print(answer, spec.commandLine().getOut());
       return ExitCodes.OK;
@@ -128,16 +152,37 @@ final class NetCommand {
     }
   }
 
-  @Command(name = "subnet", mixinStandardHelpOptions = true, description = "Add a subnet to a network.")
+  @Command(name = "subnet", mixinStandardHelpOptions = true,
+      description = "Add a subnet to a network, or remove one with --delete.")
   static final class Subnet extends NetSubcommand {
     @Parameters(index = "0", paramLabel = "NETWORK") String network;
     @Parameters(index = "1", paramLabel = "CIDR", description = "e.g. 10.0.1.0/24") String cidr;
     @Option(names = "--gateway", description = "Router address (default: the first host).") String gateway;
     @Option(names = "--dhcp", paramLabel = "FIRST-LAST", description = "DHCP range, e.g. 10.0.1.100-10.0.1.199.")
     String dhcp;
+    @Option(names = "--delete", description = "Remove the subnet (refused while reservations lie in it; leases in it"
+        + " end at their next renewal).")
+    boolean delete;
+
+    @Override
+    void checkFlags() {
+      if (delete) {
+        requireNone("--delete", "--gateway", gateway, "--dhcp", dhcp);
+      }
+      if (dhcp != null && dhcp.split("-", 2).length != 2) {
+        throw new CliException(ExitCodes.USAGE, "--dhcp takes FIRST-LAST, e.g. 10.0.1.100-10.0.1.199");
+      }
+    }
 
     @Override
     JsonNode run(NodeClient client) {
+      if (delete) {
+        // Two segments (address, prefix length): a slash in one segment would need encoding the node must undo.
+        int slash = cidr.indexOf('/');
+        String segments = slash < 0 ? segment(cidr)
+            : segment(cidr.substring(0, slash)) + "/" + segment(cidr.substring(slash + 1));
+        return client.delete(path(network) + "/subnets/" + segments);
+      }
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("cidr", cidr);
       if (gateway != null) {
@@ -145,9 +190,6 @@ final class NetCommand {
       }
       if (dhcp != null) {
         String[] ends = dhcp.split("-", 2);
-        if (ends.length != 2) {
-          throw new CliException(ExitCodes.USAGE, "--dhcp takes FIRST-LAST, e.g. 10.0.1.100-10.0.1.199");
-        }
         body.put("dhcpFirst", ends[0].trim());
         body.put("dhcpLast", ends[1].trim());
       }
@@ -155,15 +197,31 @@ final class NetCommand {
     }
   }
 
-  @Command(name = "reserve", mixinStandardHelpOptions = true, description = "Reserve a DHCP address for a MAC.")
+  @Command(name = "reserve", mixinStandardHelpOptions = true,
+      description = "Reserve a DHCP address for a MAC, or remove the reservation with --delete.")
   static final class Reserve extends NetSubcommand {
     @Parameters(index = "0", paramLabel = "NETWORK") String network;
     @Parameters(index = "1", paramLabel = "MAC") String mac;
-    @Parameters(index = "2", paramLabel = "ADDRESS") String address;
+    @Parameters(index = "2", paramLabel = "ADDRESS", arity = "0..1", description = "Not with --delete.") String address;
     @Option(names = "--hostname", description = "DNS name of the host.") String hostname;
+    @Option(names = "--delete", description = "Remove the MAC's reservation (the host keeps its address until its"
+        + " lease lapses).")
+    boolean delete;
+
+    @Override
+    void checkFlags() {
+      if (delete) {
+        requireNone("--delete", "ADDRESS", address, "--hostname", hostname);
+      } else {
+        requireAddress(address, "hvx net reserve NETWORK MAC ADDRESS");
+      }
+    }
 
     @Override
     JsonNode run(NodeClient client) {
+      if (delete) {
+        return client.delete(path(network) + "/reservations/" + segment(mac));
+      }
       Map<String, Object> body = new LinkedHashMap<>(Map.of("mac", mac, "address", address));
       if (hostname != null) {
         body.put("hostname", hostname);
@@ -172,14 +230,28 @@ final class NetCommand {
     }
   }
 
-  @Command(name = "record", mixinStandardHelpOptions = true, description = "Add or replace a DNS A record.")
+  @Command(name = "record", mixinStandardHelpOptions = true,
+      description = "Add or replace a DNS A record, or remove one with --delete.")
   static final class Record extends NetSubcommand {
     @Parameters(index = "0", paramLabel = "NETWORK") String network;
     @Parameters(index = "1", paramLabel = "NAME") String name;
-    @Parameters(index = "2", paramLabel = "ADDRESS") String address;
+    @Parameters(index = "2", paramLabel = "ADDRESS", arity = "0..1", description = "Not with --delete.") String address;
+    @Option(names = "--delete", description = "Remove the record.") boolean delete;
+
+    @Override
+    void checkFlags() {
+      if (delete) {
+        requireNone("--delete", "ADDRESS", address);
+      } else {
+        requireAddress(address, "hvx net record NETWORK NAME ADDRESS");
+      }
+    }
 
     @Override
     JsonNode run(NodeClient client) {
+      if (delete) {
+        return client.delete(path(network) + "/records/" + segment(name));
+      }
       return client.post(path(network) + "/records", Map.of("name", name, "address", address));
     }
   }
@@ -221,7 +293,7 @@ final class NetCommand {
 
     @Override
     JsonNode run(NodeClient client) {
-      return client.delete(path(network) + "/attachments/" + URLEncoder.encode(tap, StandardCharsets.UTF_8));
+      return client.delete(path(network) + "/attachments/" + segment(tap));
     }
   }
 

@@ -171,4 +171,42 @@ class HttpApiTest {
     JsonNode counters = json(TestNodes.get(node.url() + "/hvx/network/counters", token));
     assertTrue(counters.path("counters").has("SWITCH_RUNT_FRAMES"), counters.toString());
   }
+
+  @Test
+  void subnets_reservations_and_records_are_removed_one_by_one_with_json_errors_for_what_is_not_there()
+      throws Exception {
+    String green = node.url() + "/hvx/networks/green";
+    assertEquals(201, TestNodes.post(node.url() + "/hvx/networks", token, "{\"name\": \"green\"}").statusCode());
+    assertEquals(200, TestNodes.post(green + "/subnets", token, "{\"cidr\": \"10.5.1.0/24\"}").statusCode());
+    assertEquals(200, TestNodes.post(green + "/subnets", token, "{\"cidr\": \"10.5.2.0/24\"}").statusCode());
+    assertEquals(200, TestNodes.post(green + "/reservations", token,
+        "{\"mac\": \"02:00:00:00:05:01\", \"address\": \"10.5.2.10\"}").statusCode());
+    assertEquals(200, TestNodes.post(green + "/records", token,
+        "{\"name\": \"web\", \"address\": \"10.5.1.20\"}").statusCode());
+
+    HttpResponse<String> held = TestNodes.delete(green + "/subnets/10.5.2.0/24", token);
+    assertEquals(400, held.statusCode(), held.body());
+    assertTrue(json(held).path("message").asText().contains("still holds the reservations of 02:00:00:00:05:01"),
+        held.body());
+    assertEquals(200, TestNodes.delete(green + "/reservations/02:00:00:00:05:01", token).statusCode());
+    assertEquals(200, TestNodes.delete(green + "/subnets/10.5.2.0/24", token).statusCode());
+    // The slash may also come encoded, as one path segment.
+    assertEquals(200, TestNodes.delete(green + "/subnets/10.5.1.0%2F24", token).statusCode());
+    HttpResponse<String> removed = TestNodes.delete(green + "/records/web", token);
+    assertEquals(200, removed.statusCode(), removed.body());
+    JsonNode network = json(removed);
+    assertEquals(0, network.path("subnets").size(), removed.body());
+    assertEquals(0, network.path("reservations").size(), removed.body());
+    assertEquals(0, network.path("records").size(), removed.body());
+
+    HttpResponse<String> noSubnet = TestNodes.delete(green + "/subnets/10.5.9.0/24", token);
+    assertEquals(404, noSubnet.statusCode(), noSubnet.body());
+    assertEquals("not_found", json(noSubnet).path("error").asText(), noSubnet.body());
+    assertTrue(json(noSubnet).path("message").asText().contains("no subnet 10.5.9.0/24"), noSubnet.body());
+    assertEquals(404, TestNodes.delete(green + "/records/web", token).statusCode());
+    assertEquals(404, TestNodes.delete(node.url() + "/hvx/networks/none/records/web", token).statusCode());
+    HttpResponse<String> badMac = TestNodes.delete(green + "/reservations/zz", token);
+    assertEquals(400, badMac.statusCode(), badMac.body());
+    assertTrue(json(badMac).path("message").asText().contains("bad MAC"), badMac.body());
+  }
 }
