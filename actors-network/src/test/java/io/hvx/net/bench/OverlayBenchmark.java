@@ -270,6 +270,10 @@ public final class OverlayBenchmark {
       if (PIN_APPS) {
         clientCommand.addAll(List.of("-A", "0"));
       }
+      String congestion = System.getProperty("hvx.bench.cc");
+      if (congestion != null) {
+        clientCommand.addAll(List.of("-C", congestion));
+      }
       Netns.Result client = netns.run(seconds + 30L, clientCommand.toArray(String[]::new));
       if (VERBOSE) {
         System.out.println(client.output());

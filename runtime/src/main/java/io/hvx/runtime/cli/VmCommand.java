@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (run/console: the guest powered off, or you detached)", "1:refused by the node",
         "2:bad flags", "3:no node answered", "4:the token was refused",
-        "5:the VM failed (triple fault, unsupported instruction, host error)", "6:the VM was stopped from the host"})
+        "5:the VM failed (could not boot, triple fault, unsupported instruction, host error)", "6:the VM was stopped from the host"})
 final class VmCommand {
   /** Creating may build the guest kit first (a download), so it waits longer than other requests. */
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(30);
@@ -48,6 +48,20 @@ final class VmCommand {
 
     PrintWriter out() {
       return spec.commandLine().getOut();
+    }
+
+    /**
+     * Prints the VM the node answered with; a VM that failed to boot (its start is answered with the failure)
+     * also gets the reason on stderr and exit code {@link ExitCodes#VM_FAILED}.
+     */
+    int printOutcome(JsonNode vm) throws IOException {
+      print(vm);
+      if (!vm.path("state").asText().equals("failed")) {
+        return ExitCodes.OK;
+      }
+      spec.commandLine().getErr().println("hvx: VM " + vm.path("name").asText() + " failed: "
+          + vm.path("reason").asText("(no reason given)"));
+      return ExitCodes.VM_FAILED;
     }
 
     void print(JsonNode vm) throws IOException {
@@ -132,8 +146,7 @@ final class VmCommand {
 
     @Override
     public Integer call() throws Exception {
-      print(connection.client().post("/hvx/vms", definition.body(start), CREATE_TIMEOUT));
-      return ExitCodes.OK;
+      return printOutcome(connection.client().post("/hvx/vms", definition.body(start), CREATE_TIMEOUT));
     }
   }
 
@@ -175,8 +188,7 @@ final class VmCommand {
   abstract static class VmAction extends OneVm {
     @Override
     public Integer call() throws Exception {
-      print(connection.client().post(path(vm) + "/" + spec.name(), Map.of()));
-      return ExitCodes.OK;
+      return printOutcome(connection.client().post(path(vm) + "/" + spec.name(), Map.of()));
     }
   }
 

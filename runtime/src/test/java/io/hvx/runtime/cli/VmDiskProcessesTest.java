@@ -13,6 +13,7 @@ import io.hvx.runtime.http.Json;
 import io.hvx.net.frame.MacAddress;
 import io.hvx.runtime.vm.GuestKitFiles;
 import io.hvx.runtime.vm.NicSpec;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -150,7 +152,8 @@ class VmDiskProcessesTest {
     Path snapshot = dataDir.resolve("snapshots").resolve("vm-" + id);
     assertTrue(Files.isDirectory(snapshot), "the VM's root snapshot");
     try (HttpClient http = HttpClient.newHttpClient()) {
-      assertEquals(0, cli("vm", "start", "disk-vm").exitCode());
+      CliRun start = cli("vm", "start", "disk-vm");
+      assertEquals(0, start.exitCode(), () -> start.err() + diagnosis("disk-vm"));
       VmProcessesTest.Viewer first = new VmProcessesTest.Viewer();
       WebSocket socket = connect(http, id, first);
       first.await(Pattern.compile(Pattern.quote(GuestKit.DISK_BANNER + ": disk-vm, Linux ") + ".*root /dev/vda"), 0,
@@ -174,7 +177,8 @@ class VmDiskProcessesTest {
       assertEquals("stopped", Json.MAPPER.readTree(stop.out()).path("state").asText());
       socket.abort();
 
-      assertEquals(0, cli("vm", "start", "disk-vm").exitCode());
+      CliRun restart = cli("vm", "start", "disk-vm");
+      assertEquals(0, restart.exitCode(), () -> restart.err() + diagnosis("disk-vm"));
       VmProcessesTest.Viewer second = new VmProcessesTest.Viewer();
       WebSocket again = connect(http, id, second);
       // the console replays the first boot's output too: wait for an answer only this boot's shell can give
@@ -244,11 +248,28 @@ class VmDiskProcessesTest {
     long end = System.nanoTime() + BOOT_LIMIT.toNanos();
     while (!viewer.contains("\n" + marker + "-42")) {
       if (System.nanoTime() > end) {
-        fail("the second boot's shell did not answer within " + BOOT_LIMIT);
+        fail("the second boot's shell did not answer within " + BOOT_LIMIT + diagnosis("disk-vm"));
       }
-      socket.sendText("echo " + marker + "-$((40+2))\n", true).join();
+      try {
+        socket.sendText("echo " + marker + "-$((40+2))\n", true).join();
+      } catch (CompletionException e) {
+        throw new AssertionError("the console closed while waiting for the shell (" + e.getCause() + ")"
+            + diagnosis("disk-vm"), e);
+      }
       Thread.sleep(15_000);
     }
+  }
+
+  /** The VM as the node shows it and the end of the node's log, for a failure message. */
+  private static String diagnosis(String vm) {
+    String log;
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve("node.log"));
+      log = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      log = "(no node log: " + e + ")";
+    }
+    return "\n--- hvx vm show " + vm + "\n" + cli("vm", "show", vm, "-o", "json").out() + "\n--- node log\n" + log;
   }
 
   private static void awaitState(String vm, String state, Duration limit) throws Exception {

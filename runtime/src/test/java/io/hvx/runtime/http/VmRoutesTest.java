@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.node.HvxNode;
 import java.net.URI;
@@ -101,6 +102,10 @@ class VmRoutesTest {
     JsonNode started = expect(200, null, post("/hvx/vms/" + id + "/start", "{}"));
     assertEquals("failed", started.path("state").asText(), started.toString());
     assertEquals("bad-kernel", started.path("outcome").asText());
+    // The CLI says so and exits 5, rather than printing a failed VM and exiting 0.
+    CliRun cliStart = CliRun.on(dataDir, "vm", "start", "unbootable");
+    assertEquals(5, cliStart.exitCode(), cliStart.out() + cliStart.err());
+    assertTrue(cliStart.err().contains("hvx: VM unbootable failed: the kernel cannot be booted"), cliStart.err());
 
     JsonNode listed = expect(200, null, TestNodes.get(node.url() + "/hvx/vms", token));
     assertEquals("failed", listed.path("vms").get(0).path("state").asText());
