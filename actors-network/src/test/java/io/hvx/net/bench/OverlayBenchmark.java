@@ -44,7 +44,9 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * sets how many sparse pings (default 10), {@code hvx.bench.dense} how many dense ones (default 50);
  * {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own, and {@code hvx.bench.pinApps=true} does
- * the same for iperf3's client (CPU 0) and server (CPU 1) on every path; {@code hvx.bench.driver=shared} gives
+ * the same for iperf3's client (CPU 0) and server (CPU 1) on every path; {@code hvx.bench.streams=N} runs N
+ * parallel TCP streams (their sum is the figure) and {@code hvx.bench.cc=NAME} another TCP congestion control
+ * (iperf3's {@code -P} and {@code -C}); {@code hvx.bench.driver=shared} gives
  * both switches one threaded Aeron driver instead of each switch thread running its node's (as nodes do);
  * {@code hvx.bench.spins}, {@code hvx.bench.yields} and {@code hvx.bench.busy} (ns) give frugal switches
  * another backoff than the nodes'.
@@ -270,6 +272,10 @@ public final class OverlayBenchmark {
       if (PIN_APPS) {
         clientCommand.addAll(List.of("-A", "0"));
       }
+      String streams = System.getProperty("hvx.bench.streams");
+      if (streams != null) {
+        clientCommand.addAll(List.of("-P", streams));
+      }
       String congestion = System.getProperty("hvx.bench.cc");
       if (congestion != null) {
         clientCommand.addAll(List.of("-C", congestion));
@@ -278,11 +284,16 @@ public final class OverlayBenchmark {
       if (VERBOSE) {
         System.out.println(client.output());
       }
+      // With several streams the last receiver line is their sum.
       Matcher receiver = Pattern.compile("([0-9.]+) Gbits/sec\\s+receiver").matcher(client.output());
-      if (!receiver.find()) {
+      String figure = null;
+      while (receiver.find()) {
+        figure = receiver.group(1);
+      }
+      if (figure == null) {
         throw new IllegalStateException(path + ": iperf3 gave no figure: " + client.output());
       }
-      gbits = Double.parseDouble(receiver.group(1));
+      gbits = Double.parseDouble(figure);
     } finally {
       server.destroy();
       server.waitFor(5, TimeUnit.SECONDS);
