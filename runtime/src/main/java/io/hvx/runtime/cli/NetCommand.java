@@ -42,8 +42,12 @@ final class NetCommand {
     }
   }
 
-  private static void requireAddress(String address, String usage) {
-    if (address == null) {
+  /** An addition needs its ADDRESS; a removal (--delete) takes neither it nor the options given as name, value pairs. */
+  private static void addressUnlessDelete(boolean delete, String address, String usage, String... namesAndValues) {
+    if (delete) {
+      requireNone("--delete", "ADDRESS", address);
+      requireNone("--delete", namesAndValues);
+    } else if (address == null) {
       throw new CliException(ExitCodes.USAGE, "ADDRESS is missing: " + usage + " (or --delete to remove)");
     }
   }
@@ -210,11 +214,7 @@ final class NetCommand {
 
     @Override
     void checkFlags() {
-      if (delete) {
-        requireNone("--delete", "ADDRESS", address, "--hostname", hostname);
-      } else {
-        requireAddress(address, "hvx net reserve NETWORK MAC ADDRESS");
-      }
+      addressUnlessDelete(delete, address, "hvx net reserve NETWORK MAC ADDRESS", "--hostname", hostname);
     }
 
     @Override
@@ -240,11 +240,7 @@ final class NetCommand {
 
     @Override
     void checkFlags() {
-      if (delete) {
-        requireNone("--delete", "ADDRESS", address);
-      } else {
-        requireAddress(address, "hvx net record NETWORK NAME ADDRESS");
-      }
+      addressUnlessDelete(delete, address, "hvx net record NETWORK NAME ADDRESS");
     }
 
     @Override
