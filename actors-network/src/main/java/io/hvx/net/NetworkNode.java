@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
@@ -18,6 +19,7 @@ public final class NetworkNode implements AutoCloseable {
   private final EmbeddedAeron aeron;
   private final HSwitch hswitch;
   private final NetworkSettings settings;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private NetworkNode(EmbeddedAeron aeron, HSwitch hswitch, NetworkSettings settings) {
     this.aeron = aeron;
@@ -76,9 +78,12 @@ public final class NetworkNode implements AutoCloseable {
     return settings;
   }
 
+  /** Stops the switch and the driver (whose directory goes with it); later calls do nothing. */
   @Override
   public void close() {
-    hswitch.close();
-    aeron.close();
+    if (closed.compareAndSet(false, true)) {
+      hswitch.close();
+      aeron.close();
+    }
   }
 }

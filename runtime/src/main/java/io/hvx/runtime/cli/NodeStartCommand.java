@@ -8,15 +8,18 @@ import io.hvx.runtime.node.NodeStartException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /** {@code hvx node start}: runs a node in the foreground until it is stopped. */
 @Command(name = "start", mixinStandardHelpOptions = true,
@@ -27,6 +30,9 @@ import picocli.CommandLine.Spec;
     exitCodeList = {"0:the node left the cluster after Ctrl-C / SIGTERM", "1:the node was removed from the cluster",
         "2:bad flags or settings", "3:the node could not start or join (port in use, seed unreachable)"})
 final class NodeStartCommand implements Callable<Integer> {
+  /** How long a signalled node may take to leave the cluster before its switch and storage close anyway. */
+  private static final Duration SHUTDOWN_LIMIT = Duration.ofSeconds(60);
+
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:HVX_CONFIG}",
@@ -91,8 +97,21 @@ final class NodeStartCommand implements Callable<Integer> {
     } catch (NodeStartException e) {
       throw new CliException(ExitCodes.UNREACHABLE, e.getMessage());
     }
-    boolean[] stopping = {false};
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping[0] = true));
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
+      // Pekko's hook leaves the cluster meanwhile; the switch and storage close after it, before the JVM halts.
+      node.awaitStopped(SHUTDOWN_LIMIT);
+    }, "hvx-node-shutdown"));
+    // Ctrl-C and SIGTERM stop the node the normal way, so that the process exits 0: a signal left to the JVM
+    // makes it exit 130 or 143 whatever its shutdown does (service managers count that as a failure).
+    for (String name : List.of("INT", "TERM")) {
+      Signal.handle(new Signal(name), received -> {
+        if (stopping.compareAndSet(false, true)) {
+          Thread.ofPlatform().name("hvx-node-stop").start(node::close);
+        }
+      });
+    }
     out.printf("hvx node %s is up (cluster address %s:%d, cloud %s, region %s, zone %s)%n",
         node.settings().node().name(), node.settings().cluster().host(), node.settings().cluster().port(),
         node.settings().node().cloud(), node.settings().node().region(), node.settings().node().zone());
@@ -103,7 +122,7 @@ final class NodeStartCommand implements Callable<Integer> {
     out.println("Press Ctrl-C to leave the cluster and stop.");
     out.flush();
     node.whenTerminated().join();
-    if (stopping[0]) {
+    if (stopping.get()) {
       return ExitCodes.OK;
     }
     spec.commandLine().getErr().println("hvx: the node was removed from the cluster (downed by the split-brain"

@@ -40,6 +40,7 @@ public final class HvxNode implements AutoCloseable {
   private final String url;
   private final NetworkNode network;
   private final NodeStorage storage;
+  private boolean released;
 
   private HvxNode(ActorSystem<Void> system, ServerBinding binding, HvxSettings settings, String url,
       NetworkNode network, NodeStorage storage) {
@@ -119,7 +120,8 @@ public final class HvxNode implements AutoCloseable {
           .withNetwork(actors.networks(), actors.hswitch(), network == null ? null : network.hswitch())
           .withVms(actors.vms());
       if (network != null && !network.staleDirectoriesRemoved().isEmpty()) {
-        system.log().info("removed {} Aeron directories left by node processes that are gone: {}",
+        // A node on this machine did not stop cleanly before: worth seeing at the default log level.
+        system.log().warn("removed {} Aeron directories left by node processes that are gone: {}",
             network.staleDirectoriesRemoved().size(), network.staleDirectoriesRemoved());
       }
       if (network != null && networkSettings.developmentSecret()) {
@@ -234,7 +236,37 @@ public final class HvxNode implements AutoCloseable {
   public void close() {
     binding.unbind();
     terminate(system);
-    closeQuietly(storage);
+    release();
+  }
+
+  /**
+   * Waits up to {@code limit} for the actor system to stop (a signal stops it through Pekko's own shutdown
+   * hook), then closes the switch and the storage. A JVM shutdown hook calls it: the JVM halts once its hooks
+   * return, which would otherwise cut the closing short and leave the overlay's Aeron files behind.
+   */
+  public void awaitStopped(Duration limit) {
+    try {
+      whenTerminated().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Stopping is best effort; release what can be released.
+    }
+    release();
+  }
+
+  /**
+   * Closes the switch (after its vPort actors stopped) and the storage, once; a second caller waits until the
+   * first is done, so that a shutdown hook never returns (and lets the JVM halt) while the closing runs.
+   */
+  private synchronized void release() {
+    if (!released) {
+      released = true;
+      if (network != null) {
+        network.close();
+      }
+      closeQuietly(storage);
+    }
   }
 
   /** The node's storage: image store, cache, snapshots, NBD server. */

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
+import java.io.File;
+import java.io.FilenameFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +98,22 @@ class NodeProcessesTest {
     CliRun gone = CliRun.of("node", "show", "p3", "--data-dir", dir.resolve("p1").toString());
     assertEquals(ExitCodes.FAILED, gone.exitCode());
     assertTrue(gone.err().contains("no node 'p3'"), gone.err());
+  }
+
+  @Test
+  void a_node_process_stopped_by_sigterm_exits_0_and_removes_its_overlay_files() throws Exception {
+    int seed = TestNodes.freePort();
+    Process node = startNode("t1", TestNodes.freePort(), seed, seed);
+    awaitNodes("t1", Set.of("t1"), Duration.ofSeconds(90));
+    File temp = new File(System.getProperty("java.io.tmpdir"));
+    FilenameFilter ofNode = (parent, name) -> name.startsWith("hvx-aeron-" + node.pid() + "-");
+    assertEquals(1, temp.list(ofNode).length, "t1's Aeron directory in " + temp + " names its process");
+
+    node.destroy();
+    assertTrue(node.waitFor(90, TimeUnit.SECONDS), "t1 did not stop within 90 s of SIGTERM");
+    String log = Files.readString(dir.resolve("t1.log"));
+    assertEquals(0, node.exitValue(), log);
+    // The JVM halts once its shutdown hooks return: the switch's closing must be one of them.
+    assertEquals(0, temp.list(ofNode).length, "t1 left its Aeron directory behind; its log:\n" + log);
   }
 }
