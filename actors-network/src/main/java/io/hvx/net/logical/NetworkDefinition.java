@@ -157,7 +157,7 @@ public record NetworkDefinition(String name, int id, String domain, List<SubnetD
         .toList();
     if (!held.isEmpty()) {
       throw new DefinitionException("subnet " + cidr + " still holds the reservations of " + String.join(", ", held)
-          + ": remove them first");
+          + ": remove them first (hvx net reserve " + name + " MAC --delete)");
     }
     return new NetworkDefinition(name, id, domain, rest, reservations, records);
   }
