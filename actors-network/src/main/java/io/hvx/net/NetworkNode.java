@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
@@ -19,7 +18,7 @@ public final class NetworkNode implements AutoCloseable {
   private final EmbeddedAeron aeron;
   private final HSwitch hswitch;
   private final NetworkSettings settings;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private boolean closed;
 
   private NetworkNode(EmbeddedAeron aeron, HSwitch hswitch, NetworkSettings settings) {
     this.aeron = aeron;
@@ -78,10 +77,14 @@ public final class NetworkNode implements AutoCloseable {
     return settings;
   }
 
-  /** Stops the switch and the driver (whose directory goes with it); later calls do nothing. */
+  /**
+   * Stops the switch and the driver (whose directory goes with it), once; a caller that comes while another
+   * closes waits until it is done (a JVM shutdown hook must not return before the directory is gone).
+   */
   @Override
-  public void close() {
-    if (closed.compareAndSet(false, true)) {
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
       hswitch.close();
       aeron.close();
     }
