@@ -2,6 +2,7 @@ package io.hvx.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -36,6 +37,16 @@ public final class TestNodes {
         "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
         "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx" + maxHeap, "-cp",
         System.getProperty("java.class.path")));
+  }
+
+  /**
+   * The overlay (Aeron) directories of node process {@code node} in the temporary directory node processes
+   * share with this JVM: they are named after the process ({@code hvx-aeron-PID-...}).
+   */
+  public static List<String> aeronDirectoriesOf(Process node) {
+    String[] names = new File(System.getProperty("java.io.tmpdir"))
+        .list((parent, name) -> name.startsWith("hvx-aeron-" + node.pid() + "-"));
+    return names == null ? List.of() : List.of(names);
   }
 
   public static int freePort() {

@@ -95,12 +95,7 @@ public record NetworkDefinition(String name, int id, String domain, List<SubnetD
 
   /** Gives {@code macText} the fixed address {@code addressText} (and DNS name {@code hostname}, optional). */
   public NetworkDefinition withReservation(String macText, String addressText, String hostname) {
-    long mac;
-    try {
-      mac = MacAddress.parse(macText == null ? "" : macText.trim());
-    } catch (IllegalArgumentException e) {
-      throw new DefinitionException("bad MAC address '" + macText + "': expected six hex octets like 02:00:00:00:00:01");
-    }
+    long mac = parseMac(macText);
     if (MacAddress.isGroup(mac)) {
       throw new DefinitionException("MAC address " + macText + " is a group (multicast) address");
     }
@@ -164,12 +159,7 @@ public record NetworkDefinition(String name, int id, String domain, List<SubnetD
 
   /** Removes the reservation of {@code macText}; the host keeps its address until its lease lapses. */
   public NetworkDefinition withoutReservation(String macText) {
-    String canonicalMac;
-    try {
-      canonicalMac = MacAddress.format(MacAddress.parse(macText == null ? "" : macText.trim()));
-    } catch (IllegalArgumentException e) {
-      throw new DefinitionException("bad MAC address '" + macText + "': expected six hex octets like 02:00:00:00:00:01");
-    }
+    String canonicalMac = MacAddress.format(parseMac(macText));
     List<Reservation> rest = reservations.stream().filter(r -> !r.mac().equals(canonicalMac)).toList();
     if (rest.size() == reservations.size()) {
       throw DefinitionException.notFound("network '" + name + "' has no reservation for " + canonicalMac
@@ -187,6 +177,14 @@ public record NetworkDefinition(String name, int id, String domain, List<SubnetD
           + listed(records.stream().map(DnsRecord::name).toList()) + ")");
     }
     return new NetworkDefinition(name, id, domain, subnets, reservations, rest);
+  }
+
+  private static long parseMac(String macText) {
+    try {
+      return MacAddress.parse(macText == null ? "" : macText.trim());
+    } catch (IllegalArgumentException e) {
+      throw new DefinitionException("bad MAC address '" + macText + "': expected six hex octets like 02:00:00:00:00:01");
+    }
   }
 
   private static String listed(List<String> names) {

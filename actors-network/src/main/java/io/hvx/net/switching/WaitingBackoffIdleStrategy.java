@@ -9,9 +9,10 @@ import org.agrona.concurrent.IdleStrategy;
  * a maximum, like Agrona's backoff strategy, with three differences. The wait is a {@link Waiter} when one
  * is set (the TAP devices' poll), so a frame from a local port ends it at once instead of at the end of
  * the timeout. The yields go on until the quiet spell is a busy window long: in a stream of frames the
- * next one usually comes within it and then costs no wake-up. And after a longer quiet spell the waits deepen to a second, longer maximum: on this kind
- * of host a short park lasts about 100 us whatever is asked and costs a wake-up each time, so an idle
- * node with only the shallow stage burnt about a quarter of a core (IdleCostBenchmark). With a traffic
+ * next one usually comes within it and then costs no wake-up. And after a longer quiet spell the waits
+ * deepen to a second, longer maximum: on this kind of host a short park lasts about 100 us whatever is
+ * asked and costs a wake-up each time, so an idle node with only the shallow stage burnt about a quarter
+ * of a core (IdleCostBenchmark). With a traffic
  * count set ({@link #quietWithout}), only traffic ends a quiet spell: a switch's driver does some work
  * every few milliseconds for each peer (heartbeats, status messages), which kept idle meshes shallow.
  */

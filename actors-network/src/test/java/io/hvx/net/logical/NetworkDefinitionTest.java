@@ -93,7 +93,8 @@ class NetworkDefinitionTest {
     assertTrue(record.getMessage().contains("no DNS record 'web' (its records: none)"), record.getMessage());
     // Malformed names are refusals of their own, not "not found".
     DefinitionException badCidr = assertThrows(DefinitionException.class, () -> blue.withoutSubnet("10.0.1.5/24"));
-    assertTrue(!badCidr.isNotFound() && badCidr.getMessage().contains("did you mean 10.0.1.0/24"), badCidr.getMessage());
+    assertTrue(!badCidr.isNotFound() && badCidr.getMessage().contains("did you mean 10.0.1.0/24"),
+        badCidr.getMessage());
     assertTrue(refusal(() -> blue.withoutReservation("zz")).contains("bad MAC"));
   }
 

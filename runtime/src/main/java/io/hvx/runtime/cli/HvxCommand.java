@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit codes (all commands):%n",
     exitCodeList = {"0:success", "1:the node answered with an error", "2:bad flags or settings",
         "3:no node answered, or a node could not start or join", "4:the token was refused",
-        "5:a VM failed (vm start/run/console, vm create --start)", "6:a VM was stopped from the host (vm run, vm console)"})
+        "5:a VM failed (vm start/run/console, vm create --start)",
+        "6:a VM was stopped from the host (vm run, vm console)"})
 public final class HvxCommand {
 
   public static void main(String[] args) {

@@ -42,7 +42,7 @@ final class NetCommand {
     }
   }
 
-  /** An addition needs its ADDRESS; a removal (--delete) takes neither it nor the options given as name, value pairs. */
+  /** An addition needs its ADDRESS; a removal (--delete) takes neither it nor the options (name, value pairs). */
   private static void addressUnlessDelete(boolean delete, String address, String usage, String... namesAndValues) {
     if (delete) {
       requireNone("--delete", "ADDRESS", address);

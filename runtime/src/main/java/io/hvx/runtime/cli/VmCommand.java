@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (run/console: the guest powered off, or you detached)", "1:refused by the node",
         "2:bad flags", "3:no node answered", "4:the token was refused",
-        "5:the VM failed (could not boot, triple fault, unsupported instruction, host error)", "6:the VM was stopped from the host"})
+        "5:the VM failed (could not boot, triple fault, unsupported instruction, host error)",
+        "6:the VM was stopped from the host"})
 final class VmCommand {
   /** Creating may build the guest kit first (a download), so it waits longer than other requests. */
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(30);

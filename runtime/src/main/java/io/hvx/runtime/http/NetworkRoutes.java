@@ -66,21 +66,21 @@ final class NetworkRoutes extends AllDirectives {
                         .withSubnet(text(json, "cidr", true), text(json, "gateway", false),
                             text(json, "dhcpFirst", false), text(json, "dhcpLast", false)))))),
                     // DELETE .../subnets/10.0.1.0/24, or with the slash encoded as one segment.
-                    path(PathMatchers.segment().slash(PathMatchers.segment()), (base, prefix) ->
-                        delete(() -> change(name, false, current -> existing(name, current).withoutSubnet(base + "/" + prefix)))),
-                    path(PathMatchers.segment(), cidr ->
-                        delete(() -> change(name, false, current -> existing(name, current).withoutSubnet(cidr)))))),
+                    path(PathMatchers.segment().slash(PathMatchers.segment()), (base, prefix) -> delete(() ->
+                        change(name, false, current -> existing(name, current).withoutSubnet(base + "/" + prefix)))),
+                    path(PathMatchers.segment(), cidr -> delete(() ->
+                        change(name, false, current -> existing(name, current).withoutSubnet(cidr)))))),
                 pathPrefix("reservations", () -> concat(
                     pathEnd(() -> post(() -> body(json -> change(name, false, current -> existing(name, current)
                         .withReservation(text(json, "mac", true), text(json, "address", true),
                             text(json, "hostname", false)))))),
-                    path(PathMatchers.segment(), mac ->
-                        delete(() -> change(name, false, current -> existing(name, current).withoutReservation(mac)))))),
+                    path(PathMatchers.segment(), mac -> delete(() ->
+                        change(name, false, current -> existing(name, current).withoutReservation(mac)))))),
                 pathPrefix("records", () -> concat(
                     pathEnd(() -> post(() -> body(json -> change(name, false, current -> existing(name, current)
                         .withRecord(text(json, "name", true), text(json, "address", true)))))),
-                    path(PathMatchers.segment(), host ->
-                        delete(() -> change(name, false, current -> existing(name, current).withoutRecord(host)))))),
+                    path(PathMatchers.segment(), host -> delete(() ->
+                        change(name, false, current -> existing(name, current).withoutRecord(host)))))),
                 pathPrefix("attachments", () -> concat(
                     pathEnd(() -> post(() -> body(json -> attach(name, json)))),
                     path(PathMatchers.segment(), tap -> delete(() -> detach(tap))))))))),

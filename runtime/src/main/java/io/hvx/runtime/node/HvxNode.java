@@ -240,18 +240,12 @@ public final class HvxNode implements AutoCloseable {
   }
 
   /**
-   * Waits up to {@code limit} for the actor system to stop (a signal stops it through Pekko's own shutdown
-   * hook), then closes the switch and the storage. A JVM shutdown hook calls it: the JVM halts once its hooks
-   * return, which would otherwise cut the closing short and leave the overlay's Aeron files behind.
+   * Waits up to {@code limit} for the actor system to stop (by {@link #close()}, Pekko's own shutdown hook, or
+   * downing), then closes the switch and the storage. A JVM shutdown hook calls it: the JVM halts once its
+   * hooks return, which would otherwise cut the closing short and leave the overlay's Aeron files behind.
    */
   public void awaitStopped(Duration limit) {
-    try {
-      whenTerminated().get(limit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // Stopping is best effort; release what can be released.
-    }
+    awaitTermination(system, limit);
     release();
   }
 
@@ -286,8 +280,12 @@ public final class HvxNode implements AutoCloseable {
 
   private static void terminate(ActorSystem<Void> system) {
     system.terminate();
+    awaitTermination(system, Duration.ofSeconds(60));
+  }
+
+  private static void awaitTermination(ActorSystem<Void> system, Duration limit) {
     try {
-      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.http.Json;
-import java.io.File;
-import java.io.FilenameFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,15 +103,13 @@ class NodeProcessesTest {
     int seed = TestNodes.freePort();
     Process node = startNode("t1", TestNodes.freePort(), seed, seed);
     awaitNodes("t1", Set.of("t1"), Duration.ofSeconds(90));
-    File temp = new File(System.getProperty("java.io.tmpdir"));
-    FilenameFilter ofNode = (parent, name) -> name.startsWith("hvx-aeron-" + node.pid() + "-");
-    assertEquals(1, temp.list(ofNode).length, "t1's Aeron directory in " + temp + " names its process");
+    assertEquals(1, TestNodes.aeronDirectoriesOf(node).size(), "t1's Aeron directory names its process");
 
     node.destroy();
     assertTrue(node.waitFor(90, TimeUnit.SECONDS), "t1 did not stop within 90 s of SIGTERM");
     String log = Files.readString(dir.resolve("t1.log"));
     assertEquals(0, node.exitValue(), log);
     // The JVM halts once its shutdown hooks return: the switch's closing must be one of them.
-    assertEquals(0, temp.list(ofNode).length, "t1 left its Aeron directory behind; its log:\n" + log);
+    assertEquals(List.of(), TestNodes.aeronDirectoriesOf(node), "t1 left its Aeron directory behind; its log:\n" + log);
   }
 }

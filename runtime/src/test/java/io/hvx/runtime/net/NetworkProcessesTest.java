@@ -9,8 +9,6 @@ import io.hvx.runtime.CliRun;
 import io.hvx.runtime.TestNodes;
 import io.hvx.runtime.cli.HvxCommand;
 import io.hvx.runtime.http.Json;
-import java.io.File;
-import java.io.FilenameFilter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -260,9 +258,7 @@ class NetworkProcessesTest {
 
     // Kill n2 and start it again: the tunnels and n2's attachments come back by themselves.
     Process n2 = processes.get(1);
-    File temp = new File(System.getProperty("java.io.tmpdir"));
-    FilenameFilter aeronOfKilledN2 = (parent, name) -> name.startsWith("hvx-aeron-" + n2.pid() + "-");
-    assertEquals(1, temp.list(aeronOfKilledN2).length, "n2's Aeron directory in " + temp + " names its process");
+    assertEquals(1, TestNodes.aeronDirectoriesOf(n2).size(), "n2's Aeron directory names its process");
     n2.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     processes.remove(n2);
     startNode("n2", http2, cluster2, seed);
@@ -274,7 +270,8 @@ class NetworkProcessesTest {
           + seesPeer("n1") + ", n2 shows blue: " + hvx("n2", "net", "show", "blue").err()
           + "\n--- n1 log\n" + log("n1") + "\n--- n2 log\n" + log("n2"));
     }
-    assertEquals(0, temp.list(aeronOfKilledN2).length, "the restarted n2 removed the killed one's Aeron directory");
+    assertEquals(List.of(), TestNodes.aeronDirectoriesOf(n2),
+        "the restarted n2 removed the killed one's Aeron directory");
     eventually("n2 re-attached the routed namespace's TAP", 20,
         () -> in(nsR, 5, "ip", "addr", "show", "dev", "tr" + suffix).output().contains(net + "2.10/24"));
     eventually("routing to n2's namespace works again", 30,
