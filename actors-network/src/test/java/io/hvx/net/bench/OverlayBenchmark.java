@@ -55,8 +55,9 @@ public final class OverlayBenchmark {
   private static final Pattern RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/");
 
   private static final OverlaySettings SETTINGS = new OverlaySettings(OverlaySettings.defaults().streamId(),
-      Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()), OverlaySettings.defaults().termLength(),
-      Integer.getInteger("hvx.bench.window", 0));
+      Integer.getInteger("hvx.bench.mtu", OverlaySettings.defaults().mtu()),
+      Integer.getInteger("hvx.bench.term", OverlaySettings.defaults().termLength()),
+      Integer.getInteger("hvx.bench.window", OverlaySettings.defaults().receiverWindow()));
 
   private static final int DENSE_PINGS = Integer.getInteger("hvx.bench.dense", 50);
   private static final int SPARSE_PINGS = Integer.getInteger("hvx.bench.sparse", 10);
