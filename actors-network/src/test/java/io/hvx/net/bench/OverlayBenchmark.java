@@ -39,8 +39,9 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  *
  * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
- * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's: auto) and {@code hvx.bench.window}
- * (receiver window and socket buffer, default Aeron's) try other channel settings; {@code hvx.bench.sparse}
+ * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's: auto), {@code hvx.bench.window}
+ * (receiver window and socket buffer, default the node's 1 MiB) and {@code hvx.bench.term} (term length,
+ * default the node's 4 MiB) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10), {@code hvx.bench.dense} how many dense ones (default 50);
  * {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own, and {@code hvx.bench.pinApps=true} does
