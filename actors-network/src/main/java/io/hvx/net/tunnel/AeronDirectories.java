@@ -1,6 +1,9 @@
 package io.hvx.net.tunnel;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -60,7 +63,27 @@ final class AeronDirectories {
     return Long.parseLong(name, start, end, 10);
   }
 
+  /**
+   * Whether {@code pid} runs: a zombie (killed, not yet reaped by its parent) counts as gone, or a node
+   * started just after another's kill would keep the dead node's directory until its next start.
+   */
   private static boolean isRunning(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      return false;
+    }
+    char state = processState(pid);
+    return state != 'Z' && state != 'X';
+  }
+
+  /** The state letter in /proc/PID/stat, or '?' when it cannot be read (then the process counts as running). */
+  private static char processState(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // The command name in parentheses may itself hold spaces and parentheses: the state follows the last.
+      int end = stat.lastIndexOf(')');
+      return end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : '?';
+    } catch (IOException | RuntimeException e) {
+      return '?';
+    }
   }
 }

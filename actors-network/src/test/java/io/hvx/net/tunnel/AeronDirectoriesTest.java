@@ -53,6 +53,28 @@ class AeronDirectoriesTest {
   }
 
   @Test
+  void the_directory_of_a_killed_process_not_yet_reaped_is_removed() throws Exception {
+    // The shell starts a child, prints its pid and becomes `sleep`, which never reaps it: a zombie, as a
+    // node killed a moment ago is until its parent waits for it.
+    Process parentOfZombie = new ProcessBuilder("sh", "-c", "true & echo $!; exec sleep 30").start();
+    try {
+      long zombie = Long.parseLong(parentOfZombie.inputReader().readLine().trim());
+      Path stat = Path.of("/proc", Long.toString(zombie), "stat");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!Files.readString(stat).contains(") Z ") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(Files.readString(stat).contains(") Z "), "no zombie to test with: " + Files.readString(stat));
+      File ofZombie = directoryWithTerms(AeronDirectories.PREFIX + zombie + "-z");
+
+      assertEquals(List.of(ofZombie), AeronDirectories.removeStale(parent.toFile()));
+      assertFalse(ofZombie.exists());
+    } finally {
+      parentOfZombie.destroyForcibly();
+    }
+  }
+
+  @Test
   void only_a_name_with_a_decimal_process_id_before_its_first_dash_has_an_owner() {
     assertEquals(4242, AeronDirectories.ownerPid("hvx-aeron-4242-0f3c9a2e"));
     assertEquals(-1, AeronDirectories.ownerPid("hvx-aeron-0f3c9a2e-7d41"));
