@@ -73,6 +73,11 @@ public final class NetworkNode implements AutoCloseable {
     return aeron.staleDirectoriesRemoved();
   }
 
+  /** Where this node's Aeron driver keeps its files (tests check that closing removes it). */
+  File aeronDirectory() {
+    return new File(aeron.aeron().context().aeronDirectoryName());
+  }
+
   public NetworkSettings settings() {
     return settings;
   }
