@@ -5,13 +5,15 @@ import io.hvx.net.frame.Ipv4Packet;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
  * The DNS server (RFC 1035) at every gateway address: answers A queries for the network's records,
- * reserved host names and the host names DHCP clients sent, bare or under the network's domain. Names
- * are compared as bytes in a preallocated buffer; nothing is allocated per query.
+ * reserved host names and the host names DHCP clients sent, bare or under the network's domain, and PTR
+ * queries ({@code d.c.b.a.in-addr.arpa}) for their addresses with the name under the domain. Names are
+ * compared as bytes in a preallocated buffer; nothing is allocated per query.
  *
  * <pre>
  *  header: 0 id | 2 flags (QR, opcode, AA, TC, RD, RA, rcode) | 4 qdcount | 6 ancount | 8 nscount | 10 arcount
@@ -21,7 +23,12 @@ import org.agrona.MutableDirectBuffer;
 final class DnsServer {
   private static final int HEADER = 12;
   private static final int TYPE_A = 1;
+  private static final int TYPE_PTR = 12;
   private static final int TYPE_ANY = 255;
+  private static final byte[] REVERSE_ZONE = ".in-addr.arpa".getBytes(StandardCharsets.US_ASCII);
+  /** Longest name on the wire (RFC 1035 2.3.4), and longest label. */
+  private static final int MAX_WIRE_NAME = 255;
+  private static final int MAX_LABEL = 63;
   private static final int CLASS_IN = 1;
   private static final int NXDOMAIN = 3;
   private static final int FORMERR = 1;
@@ -71,20 +78,122 @@ final class DnsServer {
     }
     if (!wellFormed || i + 4 > end) {
       counters.increment(Counter.DNS_MALFORMED_QUERIES);
-      return buildReply(in, offset, ip, dns, flags, HEADER, 0, FORMERR, 0, out);
+      return buildReply(in, offset, ip, dns, flags, HEADER, 0, FORMERR, 0, null, null, out);
     }
     int questionEnd = i + 4;
     int qtype = in.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     int qclass = in.getShort(i + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    int reversed = reverseAddress(nameLength);
+    if (reversed != 0) {
+      byte[] host = nameAt(state, reversed);
+      if (host == null || wireLength(host, state.table.domain) > MAX_WIRE_NAME) {
+        counters.increment(Counter.DNS_NXDOMAIN);
+        return buildReply(in, offset, ip, dns, flags, questionEnd - dns, 0, NXDOMAIN, 0, null, null, out);
+      }
+      counters.increment(Counter.DNS_ANSWERS);
+      boolean answerPtr = (qtype == TYPE_PTR || qtype == TYPE_ANY) && qclass == CLASS_IN;
+      return buildReply(in, offset, ip, dns, flags, questionEnd - dns, answerPtr ? 1 : 0, 0, 0, host,
+          state.table.domain, out);
+    }
     int bare = stripDomain(state.table.domain, nameLength);
     int address = lookup(state, bare);
     if (address == 0) {
       counters.increment(Counter.DNS_NXDOMAIN);
-      return buildReply(in, offset, ip, dns, flags, questionEnd - dns, 0, NXDOMAIN, 0, out);
+      return buildReply(in, offset, ip, dns, flags, questionEnd - dns, 0, NXDOMAIN, 0, null, null, out);
     }
     counters.increment(Counter.DNS_ANSWERS);
     boolean answerA = (qtype == TYPE_A || qtype == TYPE_ANY) && qclass == CLASS_IN;
-    return buildReply(in, offset, ip, dns, flags, questionEnd - dns, answerA ? 1 : 0, 0, address, out);
+    return buildReply(in, offset, ip, dns, flags, questionEnd - dns, answerA ? 1 : 0, 0, address, null, null, out);
+  }
+
+  /**
+   * The address that the query name {@code d.c.b.a.in-addr.arpa} asks about (a.b.c.d), or 0 when the
+   * name is not four decimal octets in the reverse zone.
+   */
+  private int reverseAddress(int length) {
+    int labels = length - REVERSE_ZONE.length;
+    if (labels < 7) {
+      return 0;
+    }
+    for (int k = 0; k < REVERSE_ZONE.length; k++) {
+      if (name[labels + k] != REVERSE_ZONE[k]) {
+        return 0;
+      }
+    }
+    int address = 0;
+    int octets = 0;
+    int i = 0;
+    while (i < labels) {
+      int value = 0;
+      int digits = 0;
+      while (i < labels && name[i] != '.') {
+        byte c = name[i++];
+        if (c < '0' || c > '9' || ++digits > 3) {
+          return 0;
+        }
+        value = value * 10 + (c - '0');
+      }
+      if (digits == 0 || value > 255 || octets == 4) {
+        return 0;
+      }
+      // The first label is the address's last octet.
+      address |= value << (8 * octets++);
+      i++;
+    }
+    return octets == 4 ? address : 0;
+  }
+
+  /** The name the network gives {@code address}: a record's, a reservation's or a lease's host name; null for none. */
+  private static byte[] nameAt(NetworkState state, int address) {
+    NetworkTable table = state.table;
+    for (int r = 0; r < table.recordAddress.length; r++) {
+      if (table.recordAddress[r] == address) {
+        return table.recordName[r];
+      }
+    }
+    for (int r = 0; r < table.reservedAddress.length; r++) {
+      if (table.reservedAddress[r] == address && table.reservedName[r].length > 0) {
+        return table.reservedName[r];
+      }
+    }
+    return state.leaseNameAt(address);
+  }
+
+  /** Bytes of {@code host.domain} as labels, or more than {@link #MAX_WIRE_NAME} when a label is empty or too long. */
+  private static int wireLength(byte[] host, byte[] domain) {
+    int labels = labelsLength(host);
+    return domain.length == 0 ? labels + 1 : labels + labelsLength(domain) + 1;
+  }
+
+  private static int labelsLength(byte[] dotted) {
+    int length = 0;
+    int label = 0;
+    for (int k = 0; k <= dotted.length; k++) {
+      if (k == dotted.length || dotted[k] == '.') {
+        if (label == 0 || label > MAX_LABEL) {
+          return MAX_WIRE_NAME + 1;
+        }
+        length += 1 + label;
+        label = 0;
+      } else {
+        label++;
+      }
+    }
+    return length;
+  }
+
+  /** Writes {@code dotted} as length-prefixed labels at {@code p} (checked by {@link #wireLength}); returns the end. */
+  private static int putLabels(MutableDirectBuffer out, int p, byte[] dotted) {
+    int start = 0;
+    for (int k = 0; k <= dotted.length; k++) {
+      if (k == dotted.length || dotted[k] == '.') {
+        out.putByte(p++, (byte) (k - start));
+        out.putBytes(p, dotted, start, k - start);
+        p += k - start;
+        start = k + 1;
+      }
+    }
+    return p;
   }
 
   private int stripDomain(byte[] domain, int length) {
@@ -120,7 +229,7 @@ final class DnsServer {
   }
 
   private int buildReply(DirectBuffer in, int offset, Ipv4Packet ip, int dns, int flags, int questionLength,
-      int answers, int rcode, int address, MutableDirectBuffer out) {
+      int answers, int rcode, int address, byte[] pointerHost, byte[] pointerDomain, MutableDirectBuffer out) {
     int ipOffset = EthernetFrame.PAYLOAD_OFFSET;
     int udp = ipOffset + Ipv4Packet.MIN_HEADER_LENGTH;
     int o = udp + NetworkServices.UDP_HEADER;
@@ -130,7 +239,20 @@ final class DnsServer {
     out.putShort(o + 6, (short) answers, ByteOrder.BIG_ENDIAN);
     out.putInt(o + 8, 0);
     int p = o + questionLength;
-    if (answers == 1) {
+    if (answers == 1 && pointerHost != null) {
+      out.putShort(p, (short) 0xC00C, ByteOrder.BIG_ENDIAN);
+      out.putShort(p + 2, (short) TYPE_PTR, ByteOrder.BIG_ENDIAN);
+      out.putShort(p + 4, (short) CLASS_IN, ByteOrder.BIG_ENDIAN);
+      out.putInt(p + 6, TTL_SECONDS, ByteOrder.BIG_ENDIAN);
+      int rdata = p + 12;
+      int end = putLabels(out, rdata, pointerHost);
+      if (pointerDomain.length > 0) {
+        end = putLabels(out, end, pointerDomain);
+      }
+      out.putByte(end++, (byte) 0);
+      out.putShort(p + 10, (short) (end - rdata), ByteOrder.BIG_ENDIAN);
+      p = end;
+    } else if (answers == 1) {
       out.putShort(p, (short) 0xC00C, ByteOrder.BIG_ENDIAN);
       out.putShort(p + 2, (short) TYPE_A, ByteOrder.BIG_ENDIAN);
       out.putShort(p + 4, (short) CLASS_IN, ByteOrder.BIG_ENDIAN);

@@ -130,6 +130,11 @@ final class NetworkState {
     return best;
   }
 
+  /** The host name the lease on {@code address} carries (lower case), or null. */
+  byte[] leaseNameAt(int address) {
+    return leaseNames.get(address);
+  }
+
   /** Whether {@code candidate} is exactly the first {@code length} bytes of {@code name} (not empty). */
   static boolean sameName(byte[] candidate, byte[] name, int length) {
     if (candidate.length != length || length == 0) {

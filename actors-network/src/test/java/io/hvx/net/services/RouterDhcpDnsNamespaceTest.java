@@ -186,6 +186,19 @@ class RouterDhcpDnsNamespaceTest {
   }
 
   @Test
+  void nslookup_of_an_address_gives_its_name_under_the_domain() {
+    Netns.Result record = netns.exec(nsA, 20, "busybox", "nslookup", prefix + "2.10", prefix + "1.1");
+    assertTrue(record.ok() && record.output().contains("name = db.blue.hvx"), record.output());
+    // This test's switches do not replicate leases (nodes do, through the cluster): A knows its own.
+    Netns.Result leased = netns.exec(nsA, 20, "busybox", "nslookup", addressA, prefix + "1.1");
+    assertTrue(leased.ok() && leased.output().contains("name = alpha.blue.hvx"), leased.output());
+    long nxBefore = switchA.counters().get(Counter.DNS_NXDOMAIN);
+    Netns.Result unknown = netns.exec(nsA, 20, "busybox", "nslookup", prefix + "2.99", prefix + "1.1");
+    assertFalse(unknown.output().contains("name ="), unknown.output());
+    assertTrue(switchA.counters().get(Counter.DNS_NXDOMAIN) > nxBefore, "the unknown address is an NXDOMAIN");
+  }
+
+  @Test
   void a_network_reusing_the_same_addresses_stays_isolated() {
     String greenAddress = netns.dhcp(nsGreen, "hvxdg" + suffix, "gamma");
     assertTrue(greenAddress.startsWith(prefix + "1."), greenAddress);
@@ -195,6 +208,8 @@ class RouterDhcpDnsNamespaceTest {
     assertFalse(cross.ok() && !addressA.equals(greenAddress), "green reached blue's " + addressA + ": " + cross.output());
     Netns.Result lookup = netns.exec(nsGreen, 20, "busybox", "nslookup", "alpha", prefix + "1.1");
     assertFalse(lookup.output().contains(addressA) && lookup.ok(), "green's DNS knows blue's host: " + lookup.output());
+    Netns.Result reverse = netns.exec(nsGreen, 20, "busybox", "nslookup", addressA, prefix + "1.1");
+    assertFalse(reverse.output().contains("alpha"), "green's DNS names blue's host: " + reverse.output());
     assertEquals(0, switchA.counters().get(Counter.OVERLAY_AUTH_FAILED_FRAMES));
   }
 }
