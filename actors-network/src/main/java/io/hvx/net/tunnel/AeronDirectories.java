@@ -72,7 +72,13 @@ final class AeronDirectories {
       return false;
     }
     char state = processState(pid);
-    return state != 'Z' && state != 'X';
+    // A leader thread that exited shows Z while the process's other threads run on: only a lone task is a zombie.
+    return state != 'Z' && state != 'X' || tasks(pid) > 1;
+  }
+
+  private static int tasks(long pid) {
+    String[] entries = new File("/proc/" + pid + "/task").list();
+    return entries == null ? 0 : entries.length;
   }
 
   /** The state letter in /proc/PID/stat, or '?' when it cannot be read (then the process counts as running). */

@@ -11,8 +11,11 @@ import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.tunnel.EmbeddedAeron;
 import io.hvx.net.tunnel.OverlaySettings;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -282,7 +285,18 @@ public final class OverlayBenchmark {
       if (congestion != null) {
         clientCommand.addAll(List.of("-C", congestion));
       }
+      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      long[] machineBefore = machineJiffies();
+      long cpuBefore = os.getProcessCpuTime();
+      long wallBefore = System.nanoTime();
       Netns.Result client = netns.run(seconds + 30L, clientCommand.toArray(String[]::new));
+      // On a CPU-bound host the throughput ratio is an efficiency ratio; on a larger one it is not, so the
+      // CPU each path took is printed too (iperf3's omitted seconds included).
+      double jvm = (os.getProcessCpuTime() - cpuBefore) / (double) (System.nanoTime() - wallBefore);
+      long[] machineAfter = machineJiffies();
+      double busy = (machineAfter[0] - machineBefore[0]) / (double) Math.max(1, machineAfter[1] - machineBefore[1]);
+      System.out.printf(Locale.ROOT, "%s iperf3: machine busy %.0f %% of %d CPUs, this JVM %.0f %% of one core%n",
+          path, busy * 100, Runtime.getRuntime().availableProcessors(), jvm * 100);
       if (VERBOSE) {
         System.out.println(client.output());
       }
@@ -305,6 +319,20 @@ public final class OverlayBenchmark {
     // Pings 200 ms apart: each finds frugal threads past their 50 ms quiet spell, in their deep waits.
     Rtt sparse = ping(netns, path + " sparse ping", a, addressB, SPARSE_PINGS, "0.2");
     return new Figures(path, gbits, dense.minMs(), dense.avgMs(), sparse.avgMs());
+  }
+
+  /** Busy and total jiffies of all CPUs so far (/proc/stat; idle and iowait are not busy). */
+  private static long[] machineJiffies() throws IOException {
+    String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < fields.length; i++) {
+      total += Long.parseLong(fields[i]);
+    }
+    // Fields: cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is in user.
+    long guest = fields.length > 10 ? Long.parseLong(fields[9]) + Long.parseLong(fields[10]) : 0;
+    total -= guest;
+    long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+    return new long[] {total - idle, total};
   }
 
   /** Round-trip times of one ping run, NaN when ping printed none. */
