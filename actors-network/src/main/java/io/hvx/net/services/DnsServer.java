@@ -58,6 +58,11 @@ final class DnsServer {
     int end = dns + dnsLength;
     boolean wellFormed = questions == 1 && (flags & 0x7800) == 0;
     while (wellFormed) {
+      if (i >= end) {
+        // The name runs to the end of the message without its terminating zero.
+        wellFormed = false;
+        break;
+      }
       int label = in.getByte(i) & 0xFF;
       if (label == 0) {
         i++;
