@@ -17,6 +17,7 @@ import io.hvx.net.switching.IngressRing;
 import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.SwitchAgent;
+import io.hvx.net.switching.SwitchErrors;
 import io.hvx.net.switching.VPort;
 import io.hvx.net.switching.WaitingBackoffIdleStrategy;
 import io.hvx.net.switching.WakeDescriptors;
@@ -98,7 +99,7 @@ public final class HSwitch implements AutoCloseable {
       waiting.waitWith(taps);
       waiting.quietWithout(() -> counters.get(Counter.SWITCH_RX_FRAMES));
     }
-    this.runner = new AgentRunner(idle, error -> System.err.println("hswitch-" + nodeId + ": " + error), null, agent);
+    this.runner = new AgentRunner(idle, new SwitchErrors("hswitch-" + nodeId, counters), null, agent);
   }
 
   /**
