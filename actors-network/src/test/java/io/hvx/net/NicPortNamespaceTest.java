@@ -133,6 +133,8 @@ class NicPortNamespaceTest {
     // DNS and the router know it at once, from its registration.
     String lookup = nslookup("vm-two");
     assertTrue(lookup.contains(fixed), lookup);
+    String reverse = nslookup(fixed);
+    assertTrue(reverse.contains("name = vm-two."), reverse);
 
     assertEquals(fixed, Ipv4.format(nic.dhcp("vm-two", WAIT)));
     // Linux reaches it through the router (another subnet): the router resolves it by ARP and routes.
