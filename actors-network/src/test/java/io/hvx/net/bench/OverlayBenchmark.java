@@ -5,6 +5,7 @@ import io.hvx.net.crypto.PeerKeys;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.tap.TapDevice;
 import io.hvx.net.tap.TapPort;
+import io.hvx.net.tap.UdpRelay;
 import io.hvx.net.testing.Await;
 import io.hvx.net.testing.Netns;
 import io.hvx.net.switching.L2Switch;
@@ -46,6 +47,7 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * (receiver window and socket buffer, default the node's 1 MiB) and {@code hvx.bench.term} (term length,
  * default the node's 4 MiB) try other channel settings; {@code hvx.bench.sparse}
  * sets how many sparse pings (default 10), {@code hvx.bench.dense} how many dense ones (default 50);
+ * {@code hvx.bench.relay=true} adds hSwitch's path without Aeron ({@link UdpRelay}), plain and encrypted;
  * {@code hvx.bench.pin=true} keeps node A's switch thread on CPU 0
  * and node B's on CPU 1, as if each node had a machine of its own, and {@code hvx.bench.pinApps=true} does
  * the same for iperf3's client (CPU 0) and server (CPU 1) on every path; {@code hvx.bench.streams=N} runs N
@@ -75,6 +77,7 @@ public final class OverlayBenchmark {
   private static final int OMIT_SECONDS = Integer.getInteger("hvx.bench.omit", 3);
   private static final boolean VERBOSE = Boolean.getBoolean("hvx.bench.verbose");
   private static final boolean HSWITCH_ONLY = Boolean.getBoolean("hvx.bench.hswitchOnly");
+  private static final boolean RELAY = Boolean.getBoolean("hvx.bench.relay");
 
   private OverlayBenchmark() {}
 
@@ -109,6 +112,15 @@ public final class OverlayBenchmark {
           f.path(), f.gbits(), f.rttMinMs(), f.rttAvgMs(), f.sparseAvgMs());
     }
     System.out.printf(Locale.ROOT, "hSwitch / VXLAN throughput ratio: %.4f%n", hswitch.gbits() / vxlan.gbits());
+    if (RELAY) {
+      // hSwitch's path without Aeron, plain and encrypted: what encryption and Aeron each cost.
+      for (boolean encrypt : new boolean[] {false, true}) {
+        Figures relay = measureRelay(seconds, encrypt);
+        System.out.printf(Locale.ROOT,
+            "%-28s %8.3f Gbit/s   ping min %.3f avg %.3f ms; / VXLAN %.4f, hSwitch / it %.4f%n", relay.path(), relay.gbits(), relay.rttMinMs(), relay.rttAvgMs(), relay.gbits() / vxlan.gbits(),
+            hswitch.gbits() / relay.gbits());
+      }
+    }
     System.out.printf(Locale.ROOT, "RTT added by hSwitch over veth: min %.1f us, avg %.1f us (VXLAN adds %.1f, %.1f us)%n",
         (hswitch.rttMinMs() - veth.rttMinMs()) * 1000, (hswitch.rttAvgMs() - veth.rttAvgMs()) * 1000,
         (vxlan.rttMinMs() - veth.rttMinMs()) * 1000, (vxlan.rttAvgMs() - veth.rttAvgMs()) * 1000);
@@ -225,6 +237,26 @@ public final class OverlayBenchmark {
         switchB.close();
         tapA.close();
         tapB.close();
+      }
+    }
+  }
+
+  private static Figures measureRelay(int seconds, boolean encrypt) throws Exception {
+    try (Netns netns = new Netns()) {
+      String t = tag();
+      String a = netns.add("hvxbra" + t);
+      String b = netns.add("hvxbrb" + t);
+      int portA = Await.freeUdpPort();
+      int portB = Await.freeUdpPort();
+      try (UdpRelay relayA = UdpRelay.start("hvxra" + t, portA, portB, encrypt);
+          UdpRelay relayB = UdpRelay.start("hvxrb" + t, portB, portA, encrypt)) {
+        netns.configure(a, relayA.tapName(), "10.236.1.1/24");
+        netns.configure(b, relayB.tapName(), "10.236.1.2/24");
+        // Each frame is one datagram: with its virtio-net header (and the seal) it must stay under 65507 bytes.
+        netns.must("ip", "-n", a, "link", "set", "dev", relayA.tapName(), "gso_max_size", "65000");
+        netns.must("ip", "-n", b, "link", "set", "dev", relayB.tapName(), "gso_max_size", "65000");
+        return measure(netns, encrypt ? "relay, AES-GCM, no Aeron" : "relay, no AES-GCM, no Aeron", a, b,
+            "10.236.1.2", seconds);
       }
     }
   }
