@@ -55,8 +55,10 @@ class AeronDirectoriesTest {
   @Test
   void the_directory_of_a_killed_process_not_yet_reaped_is_removed() throws Exception {
     // The shell starts a child, prints its pid and becomes `sleep`, which never reaps it: a zombie, as a
-    // node killed a moment ago is until its parent waits for it.
-    Process parentOfZombie = new ProcessBuilder("sh", "-c", "true & echo $!; exec sleep 30").start();
+    // node killed a moment ago is until its parent waits for it. The child ends only once its parent is
+    // `sleep`: one that ended earlier could be reaped by the shell before the exec, leaving no zombie.
+    Process parentOfZombie = new ProcessBuilder("sh", "-c", "sh -c 'while [ \"$(cat /proc/$PPID/comm)\" != sleep ];"
+        + " do sleep 0.01; done' & echo $!; exec sleep 30").start();
     try {
       long zombie = Long.parseLong(parentOfZombie.inputReader().readLine().trim());
       Path stat = Path.of("/proc", Long.toString(zombie), "stat");
