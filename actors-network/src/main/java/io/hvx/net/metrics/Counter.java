@@ -14,7 +14,7 @@ public enum Counter {
   SWITCH_PORT_TX_DROPS(10, "frames a port could not accept (queue full)"),
   SWITCH_FLOOD_RATE_LIMITED_FRAMES(11, "broadcast, multicast or unknown unicast frames over their port's flood budget"),
   SWITCH_OFFLOAD_UNROUTABLE_FRAMES(12, "GSO frames to the router or to an unlearned MAC (only whole frames can go there)"),
-  SWITCH_THREAD_ERRORS(13, "errors the switch thread caught and went on after (a frame or change it was handling is lost)"),
+  SWITCH_THREAD_ERRORS(13, "errors the switch thread went on after (the frame it was handling is lost)"),
   OVERLAY_TX_FRAMES(20, "frames sealed and published to a peer"),
   OVERLAY_RX_FRAMES(21, "frames from a peer that passed authentication and replay checks"),
   OVERLAY_MALFORMED_FRAMES(22, "tunnel messages too short, of unknown version or with a bad GRE header"),

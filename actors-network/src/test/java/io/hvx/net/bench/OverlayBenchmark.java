@@ -117,7 +117,8 @@ public final class OverlayBenchmark {
       for (boolean encrypt : new boolean[] {false, true}) {
         Figures relay = measureRelay(seconds, encrypt);
         System.out.printf(Locale.ROOT,
-            "%-28s %8.3f Gbit/s   ping min %.3f avg %.3f ms; / VXLAN %.4f, hSwitch / it %.4f%n", relay.path(), relay.gbits(), relay.rttMinMs(), relay.rttAvgMs(), relay.gbits() / vxlan.gbits(),
+            "%-28s %8.3f Gbit/s   ping min %.3f avg %.3f ms; / VXLAN %.4f, hSwitch / it %.4f%n", relay.path(),
+            relay.gbits(), relay.rttMinMs(), relay.rttAvgMs(), relay.gbits() / vxlan.gbits(),
             hswitch.gbits() / relay.gbits());
       }
     }

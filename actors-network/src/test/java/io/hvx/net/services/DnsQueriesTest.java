@@ -61,8 +61,8 @@ class DnsQueriesTest {
     return dns.toByteArray();
   }
 
-  /** Sends {@code dns} from the host to the gateway's port 53; returns the reply's DNS message, or null for none. */
-  private byte[] ask(byte[] dns) {
+  /** The frame that carries {@code dns} from the host's port 40000 to the gateway's port 53. */
+  private static UnsafeBuffer queryFrame(byte[] dns) {
     int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + 8 + dns.length;
     UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
     new EthernetFrame().wrap(frame, 0, frame.capacity()).destination(NetworkServices.ROUTER_MAC)
@@ -74,6 +74,13 @@ class DnsQueriesTest {
     frame.putShort(udp + 2, (short) 53, ByteOrder.BIG_ENDIAN);
     frame.putShort(udp + 4, (short) (8 + dns.length), ByteOrder.BIG_ENDIAN);
     frame.putBytes(udp + 8, dns);
+    return frame;
+  }
+
+  /** Sends {@code dns} from the host to the gateway's port 53; returns the reply's DNS message, or null for none. */
+  private byte[] ask(byte[] dns) {
+    UnsafeBuffer frame = queryFrame(dns);
+    int udp = EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH;
     int before = host.sent().size();
     core.onFrame(1, NET.id(), frame, 0, frame.capacity(), 1);
     if (host.sent().size() == before) {
@@ -142,7 +149,8 @@ class DnsQueriesTest {
     // A lease granted by another node, as replication installs it.
     core.services().applyLease(NET.id(), 0x0200_0000_0077L, Ipv4.parse("10.0.1.120", ""), "Web-1",
         LeaseListener.FOREVER);
-    assertEquals(new Reply(0, 1, TYPE_PTR, "db.blue.hvx"), Reply.parse(ask(query(1, "10.1.0.10.in-addr.arpa", TYPE_PTR))));
+    assertEquals(new Reply(0, 1, TYPE_PTR, "db.blue.hvx"),
+        Reply.parse(ask(query(1, "10.1.0.10.in-addr.arpa", TYPE_PTR))));
     assertEquals(new Reply(0, 1, TYPE_PTR, "fixed.blue.hvx"),
         Reply.parse(ask(query(2, "55.1.0.10.IN-ADDR.ARPA", TYPE_PTR))));
     assertEquals(new Reply(0, 1, TYPE_PTR, "web-1.blue.hvx"),
@@ -196,8 +204,8 @@ class DnsQueriesTest {
     // Every query is counted once: answered, unknown or malformed (some malformed ones get no reply).
     assertEquals(queries, counted, counters.snapshot().toString());
     assertTrue(replies > queries / 4, "replies: " + replies);
-    assertEquals(new Reply(0, 1, TYPE_PTR, "db.blue.hvx"), Reply.parse(ask(query(8, "10.1.0.10.in-addr.arpa", TYPE_PTR))),
-        "the switch still answers after the fuzzing");
+    assertEquals(new Reply(0, 1, TYPE_PTR, "db.blue.hvx"),
+        Reply.parse(ask(query(8, "10.1.0.10.in-addr.arpa", TYPE_PTR))), "the switch still answers after the fuzzing");
   }
 
   @Test
@@ -213,17 +221,7 @@ class DnsQueriesTest {
       replies[0]++;
       return true;
     }));
-    byte[] dns = query(9, "55.1.0.10.in-addr.arpa", TYPE_PTR);
-    int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + 8 + dns.length;
-    UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
-    new EthernetFrame().wrap(frame, 0, frame.capacity()).destination(NetworkServices.ROUTER_MAC)
-        .source(MacAddress.parse("02:00:00:00:00:0a")).etherType(EthernetFrame.ETHER_TYPE_IPV4);
-    new Ipv4Packet().wrap(frame, EthernetFrame.PAYLOAD_OFFSET, ipLength)
-        .writeHeader(ipLength, 64, Ipv4Packet.PROTOCOL_UDP, HOST, GATEWAY);
-    int udp = EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH;
-    frame.putShort(udp + 2, (short) 53, ByteOrder.BIG_ENDIAN);
-    frame.putShort(udp + 4, (short) (8 + dns.length), ByteOrder.BIG_ENDIAN);
-    frame.putBytes(udp + 8, dns);
+    UnsafeBuffer frame = queryFrame(query(9, "55.1.0.10.in-addr.arpa", TYPE_PTR));
     for (int i = 0; i < 50_000; i++) {
       quiet.onFrame(1, NET.id(), frame, 0, frame.capacity(), i);
     }
