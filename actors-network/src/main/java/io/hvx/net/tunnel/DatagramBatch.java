@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -21,6 +22,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@code UDP_SEGMENT} (UDP GSO), so that the kernel passes them down its stack once and cuts them into
  * datagrams at the end (or the NIC does); a socket whose route refuses it sends unsegmented from then on.
  * Every method runs under the driver's lock, so one thread at a time uses a batch.
+ *
+ * <p>A datagram of at least {@link #REFERENCE_MIN} bytes in a direct buffer is kept where it lies, not
+ * copied: those are Aeron's data frames, which stay in the publication's term, untouched, long after the
+ * batch sends them (the publisher writes at most half a term ahead of the sender in a log of three terms,
+ * and terms are cleaned a whole term behind it, while a batch keeps at most {@link #CAPACITY} bytes).
+ * Smaller datagrams (heartbeats, setup and RTT frames, from buffers Aeron reuses) are copied.
  *
  * <p>A datagram the batch cannot keep (full while the kernel holds earlier ones back) is refused with 0
  * bytes sent: Aeron counts a short send and offers the same data again on its next run, as it does when
@@ -37,6 +44,8 @@ final class DatagramBatch implements AutoCloseable {
   static final int CAPACITY = 128 * 1024;
   /** Largest segmented message: what one IPv4 or IPv6 UDP datagram can carry, with room to spare. */
   static final int MAX_SEGMENTED_BYTES = 65_000;
+  /** Smallest datagram of a direct buffer kept by reference; Aeron's control frames are far smaller. */
+  static final int REFERENCE_MIN = 1024;
   /** Returned by {@link #stage} when no run is open: the endpoint sends the datagram itself. */
   static final int NOT_BATCHING = -1;
   private static final long HEADER_SIZE = LibC.MMSGHDR.byteSize();
@@ -57,12 +66,15 @@ final class DatagramBatch implements AutoCloseable {
   private final MemorySegment errnoState = LibC.captureState(arena);
   private final int[] sockets = new int[MAX_MESSAGES];
   private final int[] lengths = new int[MAX_MESSAGES];
+  private final long[] bases = new long[MAX_MESSAGES];
   private final int[] segmentSizes = new int[MAX_MESSAGES];
   private final int[] segments = new int[MAX_MESSAGES];
-  // Kept messages are slots [head, count); their bytes fill data from 0 to used, freed when all have left.
+  // Kept messages are slots [head, count) of used bytes; copied ones fill data from 0 to copied. Both are
+  // freed when all have left.
   private int head;
   private int count;
   private int used;
+  private int copied;
   private boolean open;
   private final boolean segmentation;
   // Bit d: socket d refused a segmented message (its route's MTU is below the segment size, or its device
@@ -128,7 +140,8 @@ final class DatagramBatch implements AutoCloseable {
   /**
    * Keeps {@code datagram}'s remaining bytes for {@code socket} and consumes them; returns the bytes
    * taken, 0 when the batch is full (send again later), or {@link #NOT_BATCHING} outside a run (or for a
-   * datagram larger than any overlay MTU).
+   * datagram larger than any overlay MTU). A direct buffer's bytes of a datagram of {@link #REFERENCE_MIN}
+   * or more must stay as they are until the batch has sent them (see the class comment).
    */
   int stage(int socket, ByteBuffer datagram) {
     int length = datagram.remaining();
@@ -137,14 +150,20 @@ final class DatagramBatch implements AutoCloseable {
       // rather than stall its publication.
       return NOT_BATCHING;
     }
-    boolean join = joins(socket, length);
+    boolean reference = datagram.isDirect() && length >= REFERENCE_MIN;
+    long address = reference ? BufferUtil.address(datagram) + datagram.position() : data.address() + copied;
+    boolean join = joins(socket, address, length);
     if (!join && !fits(length)) {
       flush();
       if (!fits(length)) {
         return 0;
       }
+      address = reference ? address : data.address() + copied;
     }
-    dataBuffer.putBytes(used, datagram, datagram.position(), length);
+    if (!reference) {
+      dataBuffer.putBytes(copied, datagram, datagram.position(), length);
+      copied += length;
+    }
     datagram.position(datagram.limit());
     if (join) {
       int last = count - 1;
@@ -159,12 +178,13 @@ final class DatagramBatch implements AutoCloseable {
     } else {
       int slot = count++;
       sockets[slot] = socket;
+      bases[slot] = address;
       lengths[slot] = length;
       segmentSizes[slot] = length;
       segments[slot] = 1;
       headers.set(JAVA_LONG, slot * HEADER_SIZE + LibC.MSGHDR_CONTROL, 0L);
       headers.set(JAVA_LONG, slot * HEADER_SIZE + LibC.MSGHDR_CONTROLLEN, 0L);
-      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_BASE, data.address() + used);
+      iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_BASE, address);
       iovecs.set(JAVA_LONG, slot * IOVEC_SIZE + LibC.IOVEC_LEN, length);
     }
     used += length;
@@ -172,13 +192,14 @@ final class DatagramBatch implements AutoCloseable {
   }
 
   /**
-   * Whether a datagram of {@code length} can end the last kept message: same socket, every datagram so
-   * far of the first one's size, this one no longer (the kernel cuts at that size; only the last may be
-   * shorter), and room left.
+   * Whether a datagram of {@code length} at {@code address} can end the last kept message: same socket,
+   * right behind it in memory, every datagram so far of the first one's size, this one no longer (the
+   * kernel cuts at that size; only the last may be shorter), and room left.
    */
-  private boolean joins(int socket, int length) {
+  private boolean joins(int socket, long address, int length) {
     int last = count - 1;
-    return last >= head && sockets[last] == socket && segments[last] < MAX_SEGMENTS
+    return last >= head && sockets[last] == socket && bases[last] + lengths[last] == address
+        && segments[last] < MAX_SEGMENTS
         && lengths[last] == segmentSizes[last] * segments[last] && length <= segmentSizes[last]
         && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY && segmenting(socket);
   }
@@ -211,6 +232,7 @@ final class DatagramBatch implements AutoCloseable {
     head = 0;
     count = 0;
     used = 0;
+    copied = 0;
   }
 
   /** Sends slots [from, to) to {@code socket}; returns the first slot the kernel held back, or {@code to}. */

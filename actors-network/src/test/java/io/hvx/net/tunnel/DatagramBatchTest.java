@@ -89,6 +89,27 @@ class DatagramBatchTest {
   }
 
   @Test
+  void a_large_datagram_in_direct_memory_leaves_from_where_it_lies_and_others_are_copied() throws IOException {
+    // Aeron's data frames stay in the term until long after the batch sent them: the batch copies them no
+    // more. Its small control frames come from buffers Aeron reuses, and heap buffers from anyone.
+    ByteBuffer large = datagram(1, 1400);
+    ByteBuffer small = datagram(2, 200);
+    ByteBuffer heap = ByteBuffer.wrap(expected(3, 1400));
+    batch.begin();
+    for (ByteBuffer datagram : new ByteBuffer[] {large, small, heap}) {
+      assertEquals(datagram.remaining(), batch.stage(senderSocket, datagram));
+    }
+    byte[] changed = expected(9, 1400);
+    large.put(0, changed);
+    small.put(0, changed, 0, 200);
+    heap.put(0, changed);
+    batch.end();
+    assertArrayEquals(changed, receive(receiver), "the large direct datagram was sent from its own memory");
+    assertArrayEquals(expected(2, 200), receive(receiver), "the small one was copied when it was kept");
+    assertArrayEquals(expected(3, 1400), receive(receiver), "the heap one too");
+  }
+
+  @Test
   void outside_a_run_the_endpoint_sends_the_datagram_itself() {
     ByteBuffer datagram = datagram(1, 100);
     assertEquals(DatagramBatch.NOT_BATCHING, batch.stage(senderSocket, datagram));

@@ -33,18 +33,33 @@ final class LoopbackDatagrams {
     return socket;
   }
 
+  /**
+   * Where {@link #datagram} lays datagrams, one behind the other and around again, like an Aeron term:
+   * a batch keeps large ones by reference until it sends them, so they must stay put that long (a batch
+   * keeps at most {@link DatagramBatch#CAPACITY} bytes, far less than the ring).
+   */
+  private static final ByteBuffer RING = ByteBuffer.allocateDirect(8 << 20);
+  private static int ringTail;
+
   /** Datagram number {@code seed}: {@code length} bytes that differ from every other number's. */
-  static ByteBuffer datagram(int seed, int length) {
-    ByteBuffer buffer = ByteBuffer.allocateDirect(length);
-    for (int i = 0; i < length; i++) {
-      buffer.put(i, (byte) (seed * 31 + i));
+  static synchronized ByteBuffer datagram(int seed, int length) {
+    if (ringTail + length > RING.capacity()) {
+      ringTail = 0;
     }
+    ByteBuffer buffer = RING.slice(ringTail, length);
+    ringTail += length;
+    byte[] bytes = expected(seed, length);
+    buffer.put(0, bytes);
     return buffer;
   }
 
   /** The bytes of datagram number {@code seed}, to compare with what arrived. */
   static byte[] expected(int seed, int length) {
-    return bytes(datagram(seed, length), length);
+    byte[] bytes = new byte[length];
+    for (int i = 0; i < length; i++) {
+      bytes[i] = (byte) (seed * 31 + i);
+    }
+    return bytes;
   }
 
   /** The first {@code length} bytes of {@code buffer}, whatever its position. */
