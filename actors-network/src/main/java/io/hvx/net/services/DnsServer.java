@@ -244,27 +244,27 @@ final class DnsServer {
     out.putShort(o + 6, (short) answers, ByteOrder.BIG_ENDIAN);
     out.putInt(o + 8, 0);
     int p = o + questionLength;
-    if (answers == 1 && pointerHost != null) {
+    if (answers == 1) {
+      // One answer, named by a pointer to the question's name: an address, or for a PTR query a name.
+      boolean pointer = pointerHost != null;
       out.putShort(p, (short) 0xC00C, ByteOrder.BIG_ENDIAN);
-      out.putShort(p + 2, (short) TYPE_PTR, ByteOrder.BIG_ENDIAN);
+      out.putShort(p + 2, (short) (pointer ? TYPE_PTR : TYPE_A), ByteOrder.BIG_ENDIAN);
       out.putShort(p + 4, (short) CLASS_IN, ByteOrder.BIG_ENDIAN);
       out.putInt(p + 6, TTL_SECONDS, ByteOrder.BIG_ENDIAN);
       int rdata = p + 12;
-      int end = putLabels(out, rdata, pointerHost);
-      if (pointerDomain.length > 0) {
-        end = putLabels(out, end, pointerDomain);
+      int end;
+      if (pointer) {
+        end = putLabels(out, rdata, pointerHost);
+        if (pointerDomain.length > 0) {
+          end = putLabels(out, end, pointerDomain);
+        }
+        out.putByte(end++, (byte) 0);
+      } else {
+        out.putInt(rdata, address, ByteOrder.BIG_ENDIAN);
+        end = rdata + 4;
       }
-      out.putByte(end++, (byte) 0);
       out.putShort(p + 10, (short) (end - rdata), ByteOrder.BIG_ENDIAN);
       p = end;
-    } else if (answers == 1) {
-      out.putShort(p, (short) 0xC00C, ByteOrder.BIG_ENDIAN);
-      out.putShort(p + 2, (short) TYPE_A, ByteOrder.BIG_ENDIAN);
-      out.putShort(p + 4, (short) CLASS_IN, ByteOrder.BIG_ENDIAN);
-      out.putInt(p + 6, TTL_SECONDS, ByteOrder.BIG_ENDIAN);
-      out.putShort(p + 10, (short) 4, ByteOrder.BIG_ENDIAN);
-      out.putInt(p + 12, address, ByteOrder.BIG_ENDIAN);
-      p += 16;
     }
     int udpLength = p - udp;
     int total = Ipv4Packet.MIN_HEADER_LENGTH + udpLength;

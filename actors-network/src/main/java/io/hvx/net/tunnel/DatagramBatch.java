@@ -66,7 +66,6 @@ final class DatagramBatch implements AutoCloseable {
   private final MemorySegment errnoState = LibC.captureState(arena);
   private final int[] sockets = new int[MAX_MESSAGES];
   private final int[] lengths = new int[MAX_MESSAGES];
-  private final long[] bases = new long[MAX_MESSAGES];
   private final int[] segmentSizes = new int[MAX_MESSAGES];
   private final int[] segments = new int[MAX_MESSAGES];
   // Kept messages are slots [head, count) of used bytes; copied ones fill data from 0 to copied. Both are
@@ -178,7 +177,6 @@ final class DatagramBatch implements AutoCloseable {
     } else {
       int slot = count++;
       sockets[slot] = socket;
-      bases[slot] = address;
       lengths[slot] = length;
       segmentSizes[slot] = length;
       segments[slot] = 1;
@@ -198,7 +196,8 @@ final class DatagramBatch implements AutoCloseable {
    */
   private boolean joins(int socket, long address, int length) {
     int last = count - 1;
-    return last >= head && sockets[last] == socket && bases[last] + lengths[last] == address
+    return last >= head && sockets[last] == socket
+        && iovecs.get(JAVA_LONG, last * IOVEC_SIZE + LibC.IOVEC_BASE) + lengths[last] == address
         && segments[last] < MAX_SEGMENTS
         && lengths[last] == segmentSizes[last] * segments[last] && length <= segmentSizes[last]
         && lengths[last] + length <= MAX_SEGMENTED_BYTES && used + length <= CAPACITY && segmenting(socket);
