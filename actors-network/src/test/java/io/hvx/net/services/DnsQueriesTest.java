@@ -13,6 +13,7 @@ import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.L2Switch;
 import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.VPort;
+import io.hvx.net.testing.Frames;
 import io.hvx.net.testing.RecordingSink;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
@@ -63,18 +64,8 @@ class DnsQueriesTest {
 
   /** The frame that carries {@code dns} from the host's port 40000 to the gateway's port 53. */
   private static UnsafeBuffer queryFrame(byte[] dns) {
-    int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + 8 + dns.length;
-    UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
-    new EthernetFrame().wrap(frame, 0, frame.capacity()).destination(NetworkServices.ROUTER_MAC)
-        .source(MacAddress.parse("02:00:00:00:00:0a")).etherType(EthernetFrame.ETHER_TYPE_IPV4);
-    new Ipv4Packet().wrap(frame, EthernetFrame.PAYLOAD_OFFSET, ipLength)
-        .writeHeader(ipLength, 64, Ipv4Packet.PROTOCOL_UDP, HOST, GATEWAY);
-    int udp = EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH;
-    frame.putShort(udp, (short) 40000, ByteOrder.BIG_ENDIAN);
-    frame.putShort(udp + 2, (short) 53, ByteOrder.BIG_ENDIAN);
-    frame.putShort(udp + 4, (short) (8 + dns.length), ByteOrder.BIG_ENDIAN);
-    frame.putBytes(udp + 8, dns);
-    return frame;
+    return Frames.udp(MacAddress.parse("02:00:00:00:00:0a"), NetworkServices.ROUTER_MAC, HOST, GATEWAY, 40000, 53,
+        dns);
   }
 
   /** Sends {@code dns} from the host to the gateway's port 53; returns the reply's DNS message, or null for none. */

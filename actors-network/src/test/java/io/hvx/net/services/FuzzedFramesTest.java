@@ -16,7 +16,6 @@ import io.hvx.net.switching.MacTable;
 import io.hvx.net.switching.VPort;
 import io.hvx.net.testing.Frames;
 import io.hvx.net.testing.RecordingSink;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -88,24 +87,12 @@ class FuzzedFramesTest {
   }
 
   private static byte[] udpToGateway(int port, byte[] payload) {
-    byte[] udp = new byte[8 + payload.length];
-    UnsafeBuffer b = new UnsafeBuffer(udp);
-    b.putShort(0, (short) 40000, ByteOrder.BIG_ENDIAN);
-    b.putShort(2, (short) port, ByteOrder.BIG_ENDIAN);
-    b.putShort(4, (short) udp.length, ByteOrder.BIG_ENDIAN);
-    b.putBytes(8, payload);
-    return ipv4(Ipv4Packet.PROTOCOL_UDP, GATEWAY, NetworkServices.ROUTER_MAC, udp);
+    return bytes(Frames.udp(MacAddress.parse(HOST_MAC), NetworkServices.ROUTER_MAC, HOST, GATEWAY, 40000, port,
+        payload));
   }
 
   private static byte[] ipv4(int protocol, int destination, long destinationMac, byte[] payload) {
-    int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + payload.length;
-    UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
-    new EthernetFrame().wrap(frame, 0, frame.capacity()).destination(destinationMac)
-        .source(MacAddress.parse(HOST_MAC)).etherType(EthernetFrame.ETHER_TYPE_IPV4);
-    new Ipv4Packet().wrap(frame, EthernetFrame.PAYLOAD_OFFSET, ipLength)
-        .writeHeader(ipLength, 64, protocol, HOST, destination);
-    frame.putBytes(EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH, payload);
-    return bytes(frame);
+    return bytes(Frames.ipv4(MacAddress.parse(HOST_MAC), destinationMac, HOST, destination, protocol, payload));
   }
 
   @Test

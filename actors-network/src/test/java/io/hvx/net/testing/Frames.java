@@ -38,38 +38,51 @@ public final class Frames {
    * {@code requested} is not 0.
    */
   public static UnsafeBuffer dhcp(String sourceMac, int type, int clientAddress, int serverAddress, int requested) {
-    int bootpLength = 300;
-    int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + 8 + bootpLength;
-    UnsafeBuffer buffer = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
     long mac = MacAddress.parse(sourceMac);
-    new EthernetFrame().wrap(buffer, 0, buffer.capacity())
-        .destination(serverAddress == 0 ? MacAddress.BROADCAST : 0x02_68_76_78_00_01L)
-        .source(mac).etherType(EthernetFrame.ETHER_TYPE_IPV4);
-    new Ipv4Packet().wrap(buffer, EthernetFrame.PAYLOAD_OFFSET, ipLength).writeHeader(ipLength, 64,
-        Ipv4Packet.PROTOCOL_UDP, clientAddress, serverAddress == 0 ? -1 : serverAddress);
-    int udp = EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH;
-    buffer.putShort(udp, (short) 68, ByteOrder.BIG_ENDIAN);
-    buffer.putShort(udp + 2, (short) 67, ByteOrder.BIG_ENDIAN);
-    buffer.putShort(udp + 4, (short) (8 + bootpLength), ByteOrder.BIG_ENDIAN);
-    int b = udp + 8;
-    buffer.putByte(b, (byte) 1);
-    buffer.putByte(b + 1, (byte) 1);
-    buffer.putByte(b + 2, (byte) 6);
-    buffer.putInt(b + 4, 0x1234_5678);
-    buffer.putInt(b + 12, clientAddress, ByteOrder.BIG_ENDIAN);
-    EthernetFrame.writeMacAt(buffer, b + 28, mac);
-    buffer.putInt(b + 236, 0x6382_5363, ByteOrder.BIG_ENDIAN);
-    int o = b + 240;
-    buffer.putByte(o++, (byte) 53);
-    buffer.putByte(o++, (byte) 1);
-    buffer.putByte(o++, (byte) type);
+    UnsafeBuffer bootp = new UnsafeBuffer(new byte[300]);
+    bootp.putByte(0, (byte) 1);
+    bootp.putByte(1, (byte) 1);
+    bootp.putByte(2, (byte) 6);
+    bootp.putInt(4, 0x1234_5678);
+    bootp.putInt(12, clientAddress, ByteOrder.BIG_ENDIAN);
+    EthernetFrame.writeMacAt(bootp, 28, mac);
+    bootp.putInt(236, 0x6382_5363, ByteOrder.BIG_ENDIAN);
+    int o = 240;
+    bootp.putByte(o++, (byte) 53);
+    bootp.putByte(o++, (byte) 1);
+    bootp.putByte(o++, (byte) type);
     if (requested != 0) {
-      buffer.putByte(o++, (byte) 50);
-      buffer.putByte(o++, (byte) 4);
-      buffer.putInt(o, requested, ByteOrder.BIG_ENDIAN);
+      bootp.putByte(o++, (byte) 50);
+      bootp.putByte(o++, (byte) 4);
+      bootp.putInt(o, requested, ByteOrder.BIG_ENDIAN);
       o += 4;
     }
-    buffer.putByte(o, (byte) 255);
+    bootp.putByte(o, (byte) 255);
+    return udp(mac, serverAddress == 0 ? MacAddress.BROADCAST : 0x02_68_76_78_00_01L, clientAddress,
+        serverAddress == 0 ? -1 : serverAddress, 68, 67, bootp.byteArray());
+  }
+
+  /** An IPv4 packet of {@code protocol} carrying {@code payload}, in a frame of exactly its size. */
+  public static UnsafeBuffer ipv4(long sourceMac, long destinationMac, int source, int destination, int protocol,
+      byte[] payload) {
+    int ipLength = Ipv4Packet.MIN_HEADER_LENGTH + payload.length;
+    UnsafeBuffer buffer = new UnsafeBuffer(new byte[EthernetFrame.HEADER_LENGTH + ipLength]);
+    new EthernetFrame().wrap(buffer, 0, buffer.capacity())
+        .destination(destinationMac).source(sourceMac).etherType(EthernetFrame.ETHER_TYPE_IPV4);
+    new Ipv4Packet().wrap(buffer, EthernetFrame.PAYLOAD_OFFSET, ipLength)
+        .writeHeader(ipLength, 64, protocol, source, destination);
+    buffer.putBytes(EthernetFrame.PAYLOAD_OFFSET + Ipv4Packet.MIN_HEADER_LENGTH, payload);
     return buffer;
+  }
+
+  /** A UDP datagram (no checksum) from {@code sourcePort} to {@code destinationPort} carrying {@code payload}. */
+  public static UnsafeBuffer udp(long sourceMac, long destinationMac, int source, int destination, int sourcePort,
+      int destinationPort, byte[] payload) {
+    UnsafeBuffer udp = new UnsafeBuffer(new byte[8 + payload.length]);
+    udp.putShort(0, (short) sourcePort, ByteOrder.BIG_ENDIAN);
+    udp.putShort(2, (short) destinationPort, ByteOrder.BIG_ENDIAN);
+    udp.putShort(4, (short) udp.capacity(), ByteOrder.BIG_ENDIAN);
+    udp.putBytes(8, payload);
+    return ipv4(sourceMac, destinationMac, source, destination, Ipv4Packet.PROTOCOL_UDP, udp.byteArray());
   }
 }
