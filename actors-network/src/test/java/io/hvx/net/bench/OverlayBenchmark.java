@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
@@ -41,7 +42,7 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * <p>Besides the 50 pings 20 ms apart, 10 pings 200 ms apart ("sparse") show the latency of traffic that
  * comes after quiet spells, when frugal threads wait longest.
  *
- * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield, default yield]
+ * <p>Arguments: [seconds per iperf3 run, default 5] [idle: frugal|yield|spin, default yield]
  * [offload|no-offload: TAP GSO/checksum offloads, default offload]. System properties
  * {@code hvx.bench.mtu} (Aeron MTU of the tunnel, default the node's: auto), {@code hvx.bench.window}
  * (receiver window and socket buffer, default the node's 1 MiB) and {@code hvx.bench.term} (term length,
@@ -167,7 +168,8 @@ public final class OverlayBenchmark {
   private static Figures measureHSwitch(int seconds, String idleName, boolean offloads) throws Exception {
     boolean frugal = "frugal".equals(idleName);
     // One each: a frugal strategy waits on its own switch's descriptors.
-    Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy : YieldingIdleStrategy::new;
+    Supplier<IdleStrategy> idle = frugal ? HSwitch::frugalIdleStrategy
+        : "spin".equals(idleName) ? BusySpinIdleStrategy::new : YieldingIdleStrategy::new;
     if (frugal && System.getProperty("hvx.bench.spins") != null) {
       // Another backoff than the nodes' (100 spins, 50 yields, 300 us busy), to see what spinning buys here.
       int spins = Integer.getInteger("hvx.bench.spins");
@@ -263,7 +265,7 @@ public final class OverlayBenchmark {
   }
 
   /** Pins the thread named {@code name} (as the kernel knows it) to {@code cpu}. */
-  private static void pin(String name, int cpu) throws Exception {
+  static void pin(String name, int cpu) throws Exception {
     for (java.io.File task : new java.io.File("/proc/self/task").listFiles()) {
       java.nio.file.Path comm = task.toPath().resolve("comm");
       if (java.nio.file.Files.readString(comm).trim().equals(name)) {
