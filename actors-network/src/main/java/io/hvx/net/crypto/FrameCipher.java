@@ -47,6 +47,25 @@ public final class FrameCipher {
   }
 
   /**
+   * Encrypts {@code message[aadLength, aadLength + headerLength)} followed by {@code frame[frameOffset,
+   * frameOffset + frameLength)} into {@code message} from {@code aadLength}, authenticating
+   * {@code message[0, aadLength)}, and appends the tag; returns the ciphertext length including the tag.
+   * The same message as {@link #seal(SecretKey, int, long, byte[], int, int)} over the frame copied behind
+   * the header, without the copy.
+   */
+  public int seal(SecretKey key, int sender, long sequence, byte[] message, int aadLength, int headerLength,
+      byte[] frame, int frameOffset, int frameLength) {
+    try {
+      cipher.init(Cipher.ENCRYPT_MODE, key, parameters(sender, sequence));
+      cipher.updateAAD(message, 0, aadLength);
+      int written = cipher.update(message, aadLength, headerLength, message, aadLength);
+      return written + cipher.doFinal(frame, frameOffset, frameLength, message, aadLength + written);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES/GCM refused a well-formed encryption", e);
+    }
+  }
+
+  /**
    * Decrypts {@code message[aadLength, aadLength + sealedLength)} in place, authenticating
    * {@code message[0, aadLength)}; returns the plaintext length (it starts at {@code aadLength}), or -1
    * when the tag does not verify (the message bytes are then undefined).

@@ -45,6 +45,15 @@ public final class LibC {
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
   public static final MethodHandle WRITE = bind("write",
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
+  /**
+   * read(2) and write(2) that may also be given heap segments (Java arrays), as critical calls: the JVM
+   * neither moves the array nor reaches a safepoint while they run, so they are only for non-blocking
+   * descriptors (TAPs), where they save copying frames between arrays and native buffers.
+   */
+  public static final MethodHandle READ_CRITICAL = bind("read",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION, Linker.Option.critical(true));
+  public static final MethodHandle WRITE_CRITICAL = bind("write",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION, Linker.Option.critical(true));
   public static final MethodHandle POLL = bind("poll",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
   public static final MethodHandle PPOLL = bind("ppoll",

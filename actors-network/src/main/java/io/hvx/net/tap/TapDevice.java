@@ -96,10 +96,14 @@ public final class TapDevice implements AutoCloseable {
     return fd;
   }
 
-  /** Reads one frame into {@code into}; returns its length, 0 when none is pending, -errno on failure. */
+  /**
+   * Reads one frame into {@code into} (native or heap memory); returns its length, 0 when none is pending,
+   * -errno on failure.
+   */
   long read(MemorySegment state, MemorySegment into) {
     try {
-      long n = (long) LibC.READ.invokeExact(state, fd, into, into.byteSize());
+      // Critical: the descriptor is non-blocking, so the call is short.
+      long n = (long) LibC.READ_CRITICAL.invokeExact(state, fd, into, into.byteSize());
       if (n >= 0) {
         return n;
       }
@@ -110,10 +114,10 @@ public final class TapDevice implements AutoCloseable {
     }
   }
 
-  /** Writes one frame of {@code length} bytes; returns true when the kernel took it. */
+  /** Writes one frame of {@code length} bytes from {@code from} (native or heap memory); true when the kernel took it. */
   boolean write(MemorySegment state, MemorySegment from, long length) {
     try {
-      return (long) LibC.WRITE.invokeExact(state, fd, from, length) == length;
+      return (long) LibC.WRITE_CRITICAL.invokeExact(state, fd, from, length) == length;
     } catch (Throwable e) {
       throw new TapException("write failed: " + e, e);
     }

@@ -7,6 +7,7 @@ import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.EgressBackpressure;
 import io.hvx.net.switching.FrameSink;
+import io.hvx.net.switching.HeadroomBuffer;
 import io.hvx.net.switching.L2Switch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A vPort whose device is a TAP interface, read and written by the switch's data-plane thread itself
  * ({@link TapPoller} tells it when frames are pending): frames are switched straight from the read
  * buffer, and frames for the port are written to the non-blocking descriptor (a full kernel queue is a
- * counted drop). Native buffers are preallocated.
+ * counted drop). Buffers are preallocated.
  */
 public final class TapPort implements FrameSink, AutoCloseable {
   // Room for a virtio-net header and the largest GSO frame; without offloads an oversized frame is
@@ -31,8 +32,10 @@ public final class TapPort implements FrameSink, AutoCloseable {
   private final Arena arena = Arena.ofShared();
   private final MemorySegment txSegment = arena.allocate(BUFFER, 64);
   private final UnsafeBuffer txBuffer = new UnsafeBuffer(txSegment.address(), (int) txSegment.byteSize());
-  private final MemorySegment rxSegment = arena.allocate(BUFFER, 64);
-  private final UnsafeBuffer rxBuffer = new UnsafeBuffer(rxSegment.address(), (int) rxSegment.byteSize());
+  // Frames are read onto the heap: the tunnel seals them from there without a copy, and a TAP port writes
+  // them out from there with its virtio-net header in front, where the one read here lay.
+  private final HeadroomBuffer rxBuffer = new HeadroomBuffer(BUFFER);
+  private final MemorySegment rxSegment = MemorySegment.ofArray(rxBuffer.byteArray());
   private final MemorySegment state = LibC.captureState(arena);
 
   public TapPort(TapDevice device, Counters counters) {
@@ -63,11 +66,23 @@ public final class TapPort implements FrameSink, AutoCloseable {
       counters.increment(Counter.TAP_TX_DROPS);
       return true;
     }
-    if (header > 0) {
-      Offload.writeVirtioHeader(txBuffer, 0, offload);
+    boolean taken;
+    byte[] array = buffer.byteArray();
+    if (array != null && (header == 0 || (buffer instanceof HeadroomBuffer && offset >= header))) {
+      // Written from where it lies; the header goes into the scratch bytes in front of the frame.
+      if (header > 0) {
+        Offload.writeVirtioHeader((HeadroomBuffer) buffer, offset - header, offload);
+      }
+      taken = device.write(state, MemorySegment.ofArray(array).asSlice(buffer.wrapAdjustment() + offset - header),
+          header + length);
+    } else {
+      if (header > 0) {
+        Offload.writeVirtioHeader(txBuffer, 0, offload);
+      }
+      txBuffer.putBytes(header, buffer, offset, length);
+      taken = device.write(state, txSegment, header + length);
     }
-    txBuffer.putBytes(header, buffer, offset, length);
-    if (device.write(state, txSegment, header + length)) {
+    if (taken) {
       counters.increment(Counter.TAP_TX_FRAMES);
     } else {
       counters.increment(Counter.TAP_TX_DROPS);

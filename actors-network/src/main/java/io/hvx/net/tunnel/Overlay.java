@@ -14,6 +14,7 @@ import io.hvx.net.frame.GreHeader;
 import io.hvx.net.metrics.Counter;
 import io.hvx.net.metrics.Counters;
 import io.hvx.net.switching.EgressBackpressure;
+import io.hvx.net.switching.HeadroomBuffer;
 import io.hvx.net.switching.IngressSource;
 import io.hvx.net.switching.L2Switch;
 import java.nio.ByteOrder;
@@ -49,8 +50,9 @@ public final class Overlay implements IngressSource, AutoCloseable {
   private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
   private final OverlayHeader inHeader = new OverlayHeader().wrap(inBuffer);
   /** The opened message: GRE header, offload and frame (decrypted out of {@link #in}: faster than in place). */
-  private final byte[] plain = new byte[OverlaySettings.MAX_MESSAGE];
-  private final UnsafeBuffer plainBuffer = new UnsafeBuffer(plain);
+  // A TAP port writes the frame out from here, its virtio-net header over the GRE header in front.
+  private final HeadroomBuffer plainBuffer = new HeadroomBuffer(OverlaySettings.MAX_MESSAGE);
+  private final byte[] plain = plainBuffer.byteArray();
   private final GreHeader gre = new GreHeader();
   // Reassembles GSO messages that Aeron fragmented; its buffer is allocated once and grows at most to
   // the largest message.

@@ -138,12 +138,21 @@ public final class TunnelSink implements FrameSink, EgressBackpressure.HeldSink,
       counters.increment(Counter.SWITCH_OVERSIZED_FRAMES);
       return -1;
     }
-    // The frame is copied once, straight behind the clear header, and sealed where it lies.
     gre.wrap(sealedBuffer, OverlayHeader.LENGTH).writeKeyedEthernet(networkId);
     sealedBuffer.putLong(OverlayHeader.LENGTH + GreHeader.LENGTH, offload, ByteOrder.BIG_ENDIAN);
-    buffer.getBytes(offset, sealed, OverlayHeader.LENGTH + GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH, length);
     header.write(selfId, session, ++sequence);
-    int cipherLength = cipher.seal(key, selfId, sequence, sealed, OverlayHeader.LENGTH, plainLength);
+    int headers = GreHeader.LENGTH + OverlayHeader.OFFLOAD_LENGTH;
+    byte[] frameArray = buffer.byteArray();
+    int cipherLength;
+    if (frameArray != null) {
+      // A frame on the heap is encrypted from where it lies straight behind the sealed headers.
+      cipherLength = cipher.seal(key, selfId, sequence, sealed, OverlayHeader.LENGTH, headers, frameArray,
+          buffer.wrapAdjustment() + offset, length);
+    } else {
+      // The JDK's GCM is slow on native memory: the frame is copied behind the headers and sealed there.
+      buffer.getBytes(offset, sealed, OverlayHeader.LENGTH + headers, length);
+      cipherLength = cipher.seal(key, selfId, sequence, sealed, OverlayHeader.LENGTH, plainLength);
+    }
     return OverlayHeader.LENGTH + cipherLength;
   }
 

@@ -35,6 +35,31 @@ class FrameCipherTest {
   }
 
   @Test
+  void a_frame_sealed_from_its_own_array_gives_the_message_of_the_frame_copied_behind_the_header() {
+    int headerLength = 16;
+    for (int frameLength : new int[] {60, 1514, 65_000}) {
+      byte[] frame = new byte[frameLength + 7];
+      new java.util.Random(frameLength).nextBytes(frame);
+      byte[] copied = new byte[HEADER + headerLength + frameLength + FrameCipher.TAG_LENGTH];
+      for (int i = 0; i < HEADER + headerLength; i++) {
+        copied[i] = (byte) (i * 7 + 1);
+      }
+      byte[] joined = copied.clone();
+      System.arraycopy(frame, 7, copied, HEADER + headerLength, frameLength);
+
+      int copiedLength = cipher.seal(key, 1, frameLength, copied, HEADER, headerLength + frameLength);
+      // Another cipher: the JDK refuses to encrypt twice under one key and nonce with the same one.
+      int joinedLength = new FrameCipher().seal(key, 1, frameLength, joined, HEADER, headerLength, frame, 7, frameLength);
+
+      assertEquals(copiedLength, joinedLength);
+      assertArrayEquals(copied, joined, "the same message for a " + frameLength + "-byte frame");
+      assertEquals(headerLength + frameLength, cipher.open(key, 1, frameLength, joined, HEADER, joinedLength));
+      assertArrayEquals(Arrays.copyOfRange(frame, 7, 7 + frameLength),
+          Arrays.copyOfRange(joined, HEADER + headerLength, HEADER + headerLength + frameLength));
+    }
+  }
+
+  @Test
   void directions_and_sessions_get_different_keys() {
     assertTrue(!Arrays.equals(key.getEncoded(), keys.directionKey(2, 1, 77L).getEncoded()));
     assertTrue(!Arrays.equals(key.getEncoded(), keys.directionKey(1, 2, 78L).getEncoded()));
