@@ -37,7 +37,8 @@ public final class NetworkNode implements AutoCloseable {
     EmbeddedAeron aeron = EmbeddedAeron.launchInvoked();
     try {
       HSwitch hswitch = HSwitch.start(overlayId(nodeName), aeron, endpoint, new PeerKeys(settings.secret()),
-          OverlaySettings.defaults().withMtu(settings.overlayMtu()), settings.macAge(), settings.floodRate(),
+          OverlaySettings.defaults().withMtu(settings.overlayMtu()).withReceiverWindow(settings.overlayWindow()),
+          settings.macAge(), settings.floodRate(),
           yield ? new YieldingIdleStrategy() : HSwitch.frugalIdleStrategy(settings.quietAfter()));
       hswitch.leaseTime(settings.leaseTime());
       return new NetworkNode(aeron, hswitch, settings);

@@ -14,7 +14,7 @@ import java.util.Base64;
 /** The settings of a node's hSwitch ({@code hvx.network}), validated. */
 public record NetworkSettings(boolean enabled, String overlayHost, int overlayPort, byte[] secret,
     boolean developmentSecret, Duration macAge, long floodRate, Idle idle, Duration quietAfter, Duration leaseTime,
-    int overlayMtu) {
+    int overlayMtu, int overlayWindow) {
   /** How the data-plane threads wait for work. */
   public enum Idle {
     FRUGAL,
@@ -70,7 +70,7 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
     return new NetworkSettings(network.bool("enabled"), host.isEmpty() ? clusterHost : host,
         network.port("overlay-port"), secret, development, network.positiveDuration("mac-age"), floodRate,
         network.enumValue("idle", Idle.class), quietAfter(network), network.positiveDuration("lease-time"),
-        overlayMtu);
+        overlayMtu, overlayWindow(network));
   }
 
   private static Duration quietAfter(SettingsReader network) {
@@ -79,6 +79,15 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
       throw new SettingsException(network.key("quiet-after"), "a duration up to 1m", network.string("quiet-after"));
     }
     return quietAfter;
+  }
+
+  private static int overlayWindow(SettingsReader network) {
+    long window = network.bytes("overlay-window");
+    if (window < OverlaySettings.MIN_RECEIVER_WINDOW || window > OverlaySettings.MAX_RECEIVER_WINDOW) {
+      throw new SettingsException(network.key("overlay-window"), "a size from 128KiB to 64MiB",
+          network.string("overlay-window"));
+    }
+    return (int) window;
   }
 
   private static int overlayMtu(SettingsReader network) {

@@ -45,4 +45,21 @@ class NetworkSettingsTest {
           e.getMessage());
     }
   }
+
+  @Test
+  void the_overlay_window_is_1_mib_unless_set_and_takes_sizes() {
+    assertEquals(1 << 20, read("").overlayWindow());
+    assertEquals(8 << 20, read("hvx.network.overlay-window = 8MiB").overlayWindow());
+    assertEquals(256 << 10, read("hvx.network.overlay-window = 262144").overlayWindow());
+  }
+
+  @Test
+  void an_overlay_window_that_is_no_size_from_128_kib_to_64_mib_names_the_setting_and_the_range() {
+    for (String bad : new String[] {"64KiB", "65MiB", "1GiB", "lots", "-1MiB"}) {
+      SettingsException e = assertThrows(SettingsException.class, () -> read("hvx.network.overlay-window = " + bad));
+      assertTrue(e.getMessage().contains("hvx.network.overlay-window"), e.getMessage());
+    }
+    SettingsException e = assertThrows(SettingsException.class, () -> read("hvx.network.overlay-window = 65MiB"));
+    assertTrue(e.getMessage().contains("128KiB to 64MiB"), e.getMessage());
+  }
 }

@@ -20,16 +20,22 @@ public record OverlaySettings(int streamId, int mtu, int termLength, int receive
   /**
    * The receiver window (and socket buffer): 1 MiB, 16 datagrams of the largest MTU. Aeron's 128 KiB let
    * only two 64 KiB messages be in flight, and a sender waiting for the status message dropped frames.
+   * One tunnel carries at most a window per round trip: 8 Gbit/s at 1 ms, 170 Mbit/s at 50 ms.
    */
   public static final int DEFAULT_RECEIVER_WINDOW = 1 << 20;
+  /** The smallest receiver window a node may set: two of the largest messages in flight. */
+  public static final int MIN_RECEIVER_WINDOW = 128 << 10;
+  /** The largest: 64 MiB in flight, 5 Gbit/s at 100 ms; each peer then maps six 128 MiB terms. */
+  public static final int MAX_RECEIVER_WINDOW = 64 << 20;
+  /** Aeron takes messages of at most an eighth of the term: a GSO message needs a 1 MiB term. */
+  private static final int MIN_TERM_LENGTH = 1 << 20;
 
   public OverlaySettings {
     if (mtu != AUTO_MTU && !isFixedMtu(mtu)) {
       throw new IllegalArgumentException("overlay MTU must be auto (0) or a multiple of 32 from " + MIN_MTU
           + " (a 1500-byte guest frame is never split) to " + PathMtu.MAX_MTU + " (Aeron's largest): " + mtu);
     }
-    // Aeron takes messages of at most an eighth of the term: a GSO message needs a 1 MiB term.
-    if (Integer.bitCount(termLength) != 1 || termLength < 1 << 20) {
+    if (Integer.bitCount(termLength) != 1 || termLength < MIN_TERM_LENGTH) {
       throw new IllegalArgumentException("term length must be a power of two of at least 1 MiB: " + termLength);
     }
   }
@@ -40,7 +46,24 @@ public record OverlaySettings(int streamId, int mtu, int termLength, int receive
   }
 
   public static OverlaySettings defaults() {
-    return new OverlaySettings(0x4856, AUTO_MTU, 4 * 1024 * 1024, DEFAULT_RECEIVER_WINDOW);
+    return new OverlaySettings(0x4856, AUTO_MTU, termLengthFor(DEFAULT_RECEIVER_WINDOW), DEFAULT_RECEIVER_WINDOW);
+  }
+
+  /**
+   * The term length a receiver window needs: Aeron lets at most half a term be in flight, so twice the
+   * window as a power of two, 1 MiB at least. Each peer maps three terms for its publication and three for
+   * its image, so the window sets a node's memory per peer too (12 MiB at the default 1 MiB).
+   */
+  public static int termLengthFor(int receiverWindow) {
+    return Math.max(MIN_TERM_LENGTH, Integer.highestOneBit(2 * receiverWindow - 1) << 1);
+  }
+
+  /** The same settings with receiver window {@code window} and the term it needs ({@link #termLengthFor}). */
+  public OverlaySettings withReceiverWindow(int window) {
+    if (window < MIN_RECEIVER_WINDOW || window > MAX_RECEIVER_WINDOW) {
+      throw new IllegalArgumentException("overlay receiver window must be from 128 KiB to 64 MiB: " + window);
+    }
+    return new OverlaySettings(streamId, mtu, termLengthFor(window), window);
   }
 
   /** The same settings with another MTU ({@link #AUTO_MTU} or a fixed one). */

@@ -18,8 +18,10 @@ import javax.crypto.spec.SecretKeySpec;
  * A benchmark reference, not an overlay: relays every frame of a TAP (with offloads, as hSwitch opens
  * them) one to one as a UDP datagram to a peer relay on loopback and back, on one thread that waits in
  * {@code ppoll}. With {@code encrypt}, each frame is sealed with AES-256-GCM through {@link FrameCipher}
- * and makes the copies hSwitch makes around the cipher (native buffer to heap and back); the key is fixed
- * and public. It is hSwitch's data path without Aeron, to show what Aeron costs in the same run. The TAP's
+ * with the copies hSwitch makes around the cipher: read from the TAP onto the heap and sealed from there,
+ * the sealed message copied into a native buffer to send (hSwitch: into Aeron's term), a received one
+ * copied onto the heap to open, the opened frame written to the TAP from the heap; the key is fixed and
+ * public. It is hSwitch's data path without Aeron, to show what Aeron costs in the same run. The TAP's
  * {@code gso_max_size} must leave its largest frame one datagram (about 65000 bytes).
  */
 public final class UdpRelay implements AutoCloseable {
@@ -67,6 +69,8 @@ public final class UdpRelay implements AutoCloseable {
       MemorySegment state = LibC.captureState(arena);
       MemorySegment rx = arena.allocate(BUFFER, 64);
       MemorySegment tx = arena.allocate(BUFFER, 64);
+      byte[] read = new byte[BUFFER];
+      MemorySegment readSegment = MemorySegment.ofArray(read);
       MemorySegment pollfds = arena.allocate(LibC.POLLFD, 2);
       MemorySegment timeout = arena.allocate(LibC.TIMESPEC);
       timeout.set(ValueLayout.JAVA_LONG, 8, WAIT_NANOS);
@@ -79,22 +83,22 @@ public final class UdpRelay implements AutoCloseable {
       ByteBuffer datagram = ByteBuffer.allocateDirect(BUFFER);
       byte[] sealed = new byte[BUFFER];
       byte[] opened = new byte[BUFFER];
+      MemorySegment openedSegment = MemorySegment.ofArray(opened);
       FrameCipher cipher = new FrameCipher();
       SecretKey key = new SecretKeySpec(new byte[32], "AES");
       long sequence = 0;
       while (running) {
         boolean worked = false;
         long n;
-        while ((n = tap.read(state, rx)) > 0) {
+        while ((n = tap.read(state, encrypt ? readSegment : rx)) > 0) {
           worked = true;
           int length = (int) n;
           if (encrypt) {
-            MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, 0, sealed, HEADER, length);
             sequence++;
             for (int i = 0; i < Long.BYTES; i++) {
               sealed[i] = (byte) (sequence >>> (56 - 8 * i));
             }
-            int sealedLength = cipher.seal(key, localPort, sequence, sealed, HEADER, length);
+            int sealedLength = cipher.seal(key, localPort, sequence, sealed, HEADER, 0, read, 0, length);
             channel.write(datagram.clear().put(sealed, 0, HEADER + sealedLength).flip());
           } else {
             channel.write(rxView.clear().limit(length));
@@ -110,13 +114,12 @@ public final class UdpRelay implements AutoCloseable {
               peerSequence = peerSequence << 8 | (sealed[i] & 0xFF);
             }
             int length = cipher.open(key, remotePort, peerSequence, sealed, 0, HEADER, received - HEADER, opened, 0);
-            if (length < 0) {
-              continue;
+            if (length >= 0) {
+              tap.write(state, openedSegment, length);
             }
-            MemorySegment.copy(opened, 0, tx, ValueLayout.JAVA_BYTE, 0, length);
-            received = length;
+          } else {
+            tap.write(state, tx, received);
           }
-          tap.write(state, tx, received);
         }
         if (!worked) {
           int ignored = (int) LibC.PPOLL.invokeExact(state, pollfds, 2L, timeout, MemorySegment.NULL);
