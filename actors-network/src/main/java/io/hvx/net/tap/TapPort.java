@@ -67,14 +67,14 @@ public final class TapPort implements FrameSink, AutoCloseable {
       return true;
     }
     boolean taken;
-    byte[] array = buffer.byteArray();
-    if (array != null && (header == 0 || (buffer instanceof HeadroomBuffer && offset >= header))) {
+    MemorySegment inPlace = buffer instanceof HeadroomBuffer room && offset >= header
+        ? room.memoryFrom(room.wrapAdjustment() + offset - header) : null;
+    if (inPlace != null) {
       // Written from where it lies; the header goes into the scratch bytes in front of the frame.
       if (header > 0) {
         Offload.writeVirtioHeader((HeadroomBuffer) buffer, offset - header, offload);
       }
-      taken = device.write(state, MemorySegment.ofArray(array).asSlice(buffer.wrapAdjustment() + offset - header),
-          header + length);
+      taken = device.write(state, inPlace, header + length);
     } else {
       if (header > 0) {
         Offload.writeVirtioHeader(txBuffer, 0, offload);
