@@ -35,7 +35,7 @@ public final class TapPort implements FrameSink, AutoCloseable {
   // Frames are read onto the heap: the tunnel seals them from there without a copy, and a TAP port writes
   // them out from there with its virtio-net header in front, where the one read here lay.
   private final HeadroomBuffer rxBuffer = new HeadroomBuffer(BUFFER);
-  private final MemorySegment rxSegment = MemorySegment.ofArray(rxBuffer.byteArray());
+  private final MemorySegment rxSegment = rxBuffer.memoryFrom(0);
   private final MemorySegment state = LibC.captureState(arena);
 
   public TapPort(TapDevice device, Counters counters) {
