@@ -73,6 +73,20 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
         overlayMtu, overlayWindow(network));
   }
 
+  /**
+   * What to tell the operator when the kernel caps the overlay socket's receive buffer ({@code
+   * receiveBufferMax}, net.core.rmem_max; negative when unknown) below the receiver window, or null when it
+   * does not: the window still holds, but datagrams the socket cannot queue are dropped and re-requested.
+   */
+  public String overlayWindowWarning(long receiveBufferMax) {
+    if (receiveBufferMax < 0 || overlayWindow <= receiveBufferMax) {
+      return null;
+    }
+    return "hvx.network.overlay-window is " + overlayWindow + " bytes but the kernel caps socket receive buffers"
+        + " at " + receiveBufferMax + " (net.core.rmem_max): overlay datagrams beyond it are dropped and sent"
+        + " again, which costs throughput. Raise it: sysctl -w net.core.rmem_max=" + overlayWindow;
+  }
+
   private static Duration quietAfter(SettingsReader network) {
     Duration quietAfter = network.positiveDuration("quiet-after");
     if (quietAfter.compareTo(MAX_QUIET_AFTER) > 0) {

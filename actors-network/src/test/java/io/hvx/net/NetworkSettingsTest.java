@@ -62,4 +62,14 @@ class NetworkSettingsTest {
     SettingsException e = assertThrows(SettingsException.class, () -> read("hvx.network.overlay-window = 65MiB"));
     assertTrue(e.getMessage().contains("128KiB to 64MiB"), e.getMessage());
   }
+
+  @Test
+  void a_window_above_the_kernels_receive_buffer_limit_gets_a_warning_that_says_how_to_raise_it() {
+    NetworkSettings settings = read("hvx.network.overlay-window = 8MiB");
+    String warning = settings.overlayWindowWarning(212_992);
+    assertTrue(warning.contains("hvx.network.overlay-window") && warning.contains("net.core.rmem_max")
+        && warning.contains("sysctl -w net.core.rmem_max=8388608"), warning);
+    assertEquals(null, settings.overlayWindowWarning(8 << 20), "a limit as large as the window");
+    assertEquals(null, settings.overlayWindowWarning(-1), "an unknown limit");
+  }
 }

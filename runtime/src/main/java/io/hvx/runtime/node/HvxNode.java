@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.hvx.config.HvxSettings;
 import io.hvx.net.NetworkNode;
 import io.hvx.net.NetworkSettings;
+import io.hvx.net.linux.SocketLimits;
 import io.hvx.runtime.http.HttpApi;
 import io.hvx.runtime.http.ImageRoutes;
 import io.hvx.runtime.vm.VmDisks;
@@ -123,6 +124,10 @@ public final class HvxNode implements AutoCloseable {
         // A node on this machine did not stop cleanly before: worth seeing at the default log level.
         system.log().warn("removed {} Aeron directories left by node processes that are gone: {}",
             network.staleDirectoriesRemoved().size(), network.staleDirectoriesRemoved());
+      }
+      String windowWarning = networkSettings.overlayWindowWarning(SocketLimits.receiveBufferMax());
+      if (network != null && windowWarning != null) {
+        system.log().warn(windowWarning);
       }
       if (network != null && networkSettings.developmentSecret()) {
         system.log().warn("hvx.network.secret is not set: overlay traffic is encrypted with a fixed development"
