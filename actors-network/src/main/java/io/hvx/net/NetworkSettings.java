@@ -97,7 +97,7 @@ public record NetworkSettings(boolean enabled, String overlayHost, int overlayPo
 
   private static int overlayWindow(SettingsReader network) {
     long window = network.bytes("overlay-window");
-    if (window < OverlaySettings.MIN_RECEIVER_WINDOW || window > OverlaySettings.MAX_RECEIVER_WINDOW) {
+    if (!OverlaySettings.isReceiverWindow(window)) {
       throw new SettingsException(network.key("overlay-window"), "a size from 128KiB to 64MiB",
           network.string("overlay-window"));
     }

@@ -43,8 +43,6 @@ public final class LibC {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), ERRNO_OPTION);
   public static final MethodHandle READ = bind("read",
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
-  public static final MethodHandle WRITE = bind("write",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPTION);
   /**
    * read(2) and write(2) that may also be given heap segments (Java arrays), as critical calls: the JVM
    * neither moves the array nor reaches a safepoint while they run, so they are only for non-blocking

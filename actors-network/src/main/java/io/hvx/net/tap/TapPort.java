@@ -67,12 +67,12 @@ public final class TapPort implements FrameSink, AutoCloseable {
       return true;
     }
     boolean taken;
-    MemorySegment inPlace = buffer instanceof HeadroomBuffer room && offset >= header
-        ? room.memoryFrom(room.wrapAdjustment() + offset - header) : null;
+    HeadroomBuffer room = buffer instanceof HeadroomBuffer headroom && offset >= header ? headroom : null;
+    MemorySegment inPlace = room == null ? null : room.memoryFrom(room.wrapAdjustment() + offset - header);
     if (inPlace != null) {
       // Written from where it lies; the header goes into the scratch bytes in front of the frame.
       if (header > 0) {
-        Offload.writeVirtioHeader((HeadroomBuffer) buffer, offset - header, offload);
+        Offload.writeVirtioHeader(room, offset - header, offload);
       }
       taken = device.write(state, inPlace, header + length);
     } else {

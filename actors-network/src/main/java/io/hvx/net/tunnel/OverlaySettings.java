@@ -58,9 +58,14 @@ public record OverlaySettings(int streamId, int mtu, int termLength, int receive
     return Math.max(MIN_TERM_LENGTH, Integer.highestOneBit(2 * receiverWindow - 1) << 1);
   }
 
+  /** Whether {@code window} can be a receiver window: from {@link #MIN_RECEIVER_WINDOW} to {@link #MAX_RECEIVER_WINDOW}. */
+  public static boolean isReceiverWindow(long window) {
+    return window >= MIN_RECEIVER_WINDOW && window <= MAX_RECEIVER_WINDOW;
+  }
+
   /** The same settings with receiver window {@code window} and the term it needs ({@link #termLengthFor}). */
   public OverlaySettings withReceiverWindow(int window) {
-    if (window < MIN_RECEIVER_WINDOW || window > MAX_RECEIVER_WINDOW) {
+    if (!isReceiverWindow(window)) {
       throw new IllegalArgumentException("overlay receiver window must be from 128 KiB to 64 MiB: " + window);
     }
     return new OverlaySettings(streamId, mtu, termLengthFor(window), window);

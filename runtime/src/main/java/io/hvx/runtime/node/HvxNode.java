@@ -125,8 +125,9 @@ public final class HvxNode implements AutoCloseable {
         system.log().warn("removed {} Aeron directories left by node processes that are gone: {}",
             network.staleDirectoriesRemoved().size(), network.staleDirectoriesRemoved());
       }
-      String windowWarning = networkSettings.overlayWindowWarning(SocketLimits.receiveBufferMax());
-      if (network != null && windowWarning != null) {
+      String windowWarning =
+          network == null ? null : networkSettings.overlayWindowWarning(SocketLimits.receiveBufferMax());
+      if (windowWarning != null) {
         system.log().warn(windowWarning);
       }
       if (network != null && networkSettings.developmentSecret()) {
